@@ -1,0 +1,50 @@
+/* aggregate.h - ranking, quantiles and grouped measures of the scored cases.
+ *
+ * Every sum is exact (xsum.h) or an integer, every order a total order with an id as the
+ * last key, so all results are independent of thread count and input chunking.
+ */
+#ifndef OFI_AGGREGATE_H
+#define OFI_AGGREGATE_H
+
+#include "ofi/ofi.h"
+#include "ofi/score.h"
+#include "ofi/table.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sort 0..n-1 by value descending, then id ascending (a stable LSD radix sort on the
+ * composite key, parallel by blocks). -0.0 and 0.0 are equal. @return OFI_OK or
+ * OFI_E_NOMEM. */
+ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
+                         uint32_t *order);
+
+/* numpy's default (linear) quantile of ascending a[0..n) at q, bit for bit (SPEC 4).
+ * @pre n > 0. */
+double ofi_quantile(const double *a, size_t n, double q);
+
+/* Measures of a group of cases. */
+typedef struct ofi_gstat {
+    uint64_t count;
+    uint64_t escalated, reopened, delayed; /* cases with the flag non-zero */
+    uint64_t refunded;                     /* cases with >= 1 kept refund row */
+    uint64_t refund_rows;
+    int64_t refund_cents;
+    int64_t resolution; /* sum of max(resolution_minutes, 0), NULL as 0 */
+    double total_ofi;   /* exact sum, correctly rounded */
+    double max_ofi;
+    uint32_t first;     /* the group's first case (smallest case index) */
+} ofi_gstat;
+
+/* Group cases by key[i] in 0..n_groups-1 (UINT32_MAX leaves a case out) and measure each
+ * group. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
+                     const uint32_t *key, uint32_t n_groups, ofi_gstat *out);
+
+/* Map 64-bit keys (UINT64_MAX = none) to dense group numbers in order of first
+ * appearance. *n_groups receives the count; firsts, when not NULL, gets a malloc'd
+ * array of each group's key. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_densify(ofi_ctx *ctx, size_t n, const uint64_t *keys, uint32_t *group,
+                       uint32_t *n_groups, uint64_t **group_keys);
+
+#endif

@@ -1,0 +1,86 @@
+/* csv.h - streaming RFC 4180 reader: bounded chunks of whole records, split for threads.
+ *
+ * The reader owns one buffer of about ctx->chunk_bytes. Each ofi_csv_next call returns
+ * the next run of whole records in it, cut into n_split ranges that start on record
+ * boundaries, so that threads can split and parse their ranges independently. The buffer
+ * grows only when a single record is larger than it.
+ *
+ * Record boundaries are found by quote parity: a '\n' ends a record when an even number of
+ * '"' precede it in the chunk. This is sound because a '"' may only appear as a field's
+ * opening quote, a closing quote or a doubled quote inside quotes; a quote anywhere else
+ * is "broken quoting", a read error (SPEC section 7).
+ *
+ * Ownership: ofi_csv_close frees what ofi_csv_open allocated (accepts a zeroed reader).
+ * Thread safety: ofi_csv_split and ofi_csv_unescape are pure; the reader itself is not.
+ */
+#ifndef OFI_CSV_H
+#define OFI_CSV_H
+
+#include "ofi/ofi.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One field of a record, pointing into the buffer. When escaped is set the content holds
+ * doubled quotes ("") that stand for one quote each: see ofi_csv_unescape. */
+typedef struct ofi_field {
+    const char *p;
+    uint32_t len;
+    uint8_t quoted;  /* the field was enclosed in quotes */
+    uint8_t escaped; /* the content contains doubled quotes */
+} ofi_field;
+
+enum { OFI_CSV_OK = 0, OFI_CSV_BADQUOTE = 1, OFI_CSV_BADUTF8 = 2 };
+
+/* Split the record starting at p (p < end). Fills up to max_f fields and sets *nf to the
+ * real count (which may exceed max_f), *next to the first byte after the record and its
+ * line end, and *n_lines to the number of line ends consumed (at most one per record
+ * unless quoted fields hold newlines).
+ * @return OFI_CSV_OK, OFI_CSV_BADQUOTE or OFI_CSV_BADUTF8 (the field at *nf - 1). */
+int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *nf,
+                  const char **next, uint64_t *n_lines);
+
+/* Copy a field's text into out, turning "" into ". @pre out has room for f->len bytes.
+ * @return the text length. */
+size_t ofi_csv_unescape(const ofi_field *f, char *out);
+
+/* 1 when the field is a blank line: the only field, empty and unquoted. */
+static inline int ofi_csv_is_blank(const ofi_field *f, int nf)
+{
+    return nf == 1 && f[0].len == 0 && !f[0].quoted;
+}
+
+/* Append text to a growable buffer as one CSV field, quoted only where needed (',', '"',
+ * CR or LF inside). @return 0 on out of memory. */
+int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
+
+#define OFI_CSV_MAX_HEADER 256
+
+typedef struct ofi_csv_reader {
+    int fd;
+    char *path;
+    char *buf;
+    size_t cap;   /* buffer size */
+    size_t len;   /* valid bytes in buf */
+    size_t taken; /* bytes of buf handed out by the last ofi_csv_next */
+    int eof;
+    uint64_t line_of_first_record; /* 1-based line number of the first data record */
+    int n_header;
+    char *header_names[OFI_CSV_MAX_HEADER]; /* trimmed, as written */
+} ofi_csv_reader;
+
+/* Open path, skip a UTF-8 BOM and read the header record.
+ * @return OFI_OK; OFI_E_SOURCE when the file cannot be opened or read or its header is
+ * broken (message names the file); OFI_E_NOMEM. */
+ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r);
+
+/* The next run of whole records: [*data, *data + *len), with splits[0] = 0 <=
+ * splits[1] <= ... <= splits[n_split] = *len on record boundaries. *len is 0 at the end.
+ * The data stays valid until the next call.
+ * @return OFI_OK, OFI_E_SOURCE (read error) or OFI_E_NOMEM. */
+ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                        const char **data, size_t *len);
+
+void ofi_csv_close(ofi_csv_reader *r);
+
+#endif

@@ -1,0 +1,63 @@
+/* outset.h - a set of output files written to temporary names and renamed together.
+ *
+ * Each file is written to "<dir>/.<name>.tmp" while its size and XXH64 are computed;
+ * ofi_outset_commit renames every file into place at the end of a successful run, so a
+ * reader never sees a half-written file and a failed run replaces nothing;
+ * ofi_outset_abort removes the temporary files.
+ *
+ * Ownership: the set owns its paths; ofi_outset_free releases them (after commit or abort).
+ */
+#ifndef OFI_OUTSET_H
+#define OFI_OUTSET_H
+
+#include "ofi/ofi.h"
+#include "ofi/outbuf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct ofi_outfile {
+    char *rel;   /* path relative to the root, e.g. "ofi/kpi_summary.csv" */
+    char *path;  /* final path */
+    char *tmp;   /* temporary path */
+    uint64_t size;
+    uint64_t xxh64;
+} ofi_outfile;
+
+typedef struct ofi_outset {
+    char *root;
+    ofi_outfile *f;
+    size_t n, cap;
+} ofi_outset;
+
+/* An output file being written. */
+typedef struct ofi_outstream {
+    FILE *fp;
+    size_t idx;  /* its entry in the set */
+    void *hash;  /* XXH64 state */
+} ofi_outstream;
+
+/* Create root (and parents) if needed. @return OFI_OK or OFI_E_OUTPUT. */
+ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root);
+
+/* Start writing rel (its directory is created). @return OFI_OK or OFI_E_OUTPUT. */
+ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_outstream *s);
+
+ofi_status ofi_outstream_write(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s, const void *p,
+                               size_t n);
+
+/* Flush, check and close the stream, recording size and hash. */
+ofi_status ofi_outset_close(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s);
+
+/* Write a whole buffer as rel. Fails with OFI_E_NOMEM when the buffer had failed. */
+ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const ofi_outbuf *b);
+
+/* Rename every file into place. @return OFI_OK or OFI_E_OUTPUT. */
+ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set);
+
+/* Remove the temporary files of an unfinished set. */
+void ofi_outset_abort(ofi_outset *set);
+
+void ofi_outset_free(ofi_outset *set);
+
+#endif

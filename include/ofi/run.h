@@ -1,0 +1,43 @@
+/* run.h - one whole run: load, join, score, aggregate, write every output.
+ *
+ * ofi_run is what `ofi run` does; tests and the bench call it too. All outputs are
+ * written to temporary names and renamed into place only when everything succeeded: a
+ * failed run replaces no file.
+ */
+#ifndef OFI_RUN_H
+#define OFI_RUN_H
+
+#include "ofi/ofi.h"
+#include "ofi/views.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ofi_run_opts {
+    const char *csv_dir;      /* CSV source directory */
+    const char *out_dir;      /* outputs root (default "outputs") */
+    const char *weights_path; /* INI weights file, or NULL for the defaults */
+    const char *variant;      /* variant to score, or NULL for the file's first */
+    size_t top_n;             /* rows of top_50_cases.csv (default 50) */
+    int strict;               /* data-quality problems make the run fail with OFI_E_DQ */
+    const char *command_line; /* for the manifest (must hold no secret), or NULL */
+} ofi_run_opts;
+
+/* Phase timings, seconds. */
+typedef struct ofi_phase_times {
+    double read, join, score, sort, aggregate, write, total;
+} ofi_phase_times;
+
+typedef struct ofi_run_result {
+    ofi_phase_times t;
+    ofi_summary sum;
+    uint64_t rejected, orphans, duplicates, violations;
+    size_t peak_rss_kb; /* filled by the caller if it wants it in the report; 0 = unknown */
+} ofi_run_result;
+
+/* Run the pipeline. @return OFI_OK; OFI_E_DQ under strict when rows were rejected or
+ * duplicated, foreign keys orphaned or domain rules violated (outputs are still written);
+ * OFI_E_USAGE (weights), OFI_E_SOURCE, OFI_E_OUTPUT or OFI_E_NOMEM. */
+ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res);
+
+#endif

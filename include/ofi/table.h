@@ -1,0 +1,94 @@
+/* table.h - loaded tables as struct-of-arrays columns, and the database of one run.
+ *
+ * A stored table keeps its kept rows (first row of each primary key, source order) as one
+ * array per column: ids, INT and flags as int64 (OFI_NULL_I64 for NULL), decimals as
+ * double (NaN for NULL), money as int64 cents (OFI_NULL_I64), dates as int32 day numbers
+ * (OFI_NO_DATE), text as uint32 dictionary codes (0 for NULL). case_timeline and refunds
+ * are not stored: their rows stream through the join into per-case counters.
+ *
+ * Data-quality counters (records, rejects, duplicates, missing values) are filled while
+ * loading, never by re-reading.
+ *
+ * Ownership: ofi_db_free releases everything (accepts a zeroed db).
+ */
+#ifndef OFI_TABLE_H
+#define OFI_TABLE_H
+
+#include "ofi/dict.h"
+#include "ofi/idmap.h"
+#include "ofi/ofi.h"
+#include "ofi/schema.h"
+
+#include <math.h>
+#include <stdint.h>
+
+typedef union ofi_colvals {
+    int64_t *i64;
+    double *f64;
+    int32_t *i32;
+    uint32_t *code;
+    void *p;
+} ofi_colvals;
+
+typedef struct ofi_table {
+    ofi_table_id id;
+    const ofi_tablespec *spec;
+    int stored;                     /* rows kept in memory */
+    int present[OFI_MAX_COLS];      /* the column was found in the source */
+    size_t n_rows, cap_rows;        /* kept rows (stored tables) */
+    ofi_colvals col[OFI_MAX_COLS];  /* stored tables only */
+    ofi_dict dict[OFI_MAX_COLS];    /* text columns of stored tables */
+    ofi_idmap index;                /* primary key -> row (stored) or key set */
+    /* data quality */
+    int loaded;
+    uint64_t n_records;  /* data records in the source, rejected ones included */
+    uint64_t n_rejected; /* rows that could not be read */
+    uint64_t n_kept;     /* rows kept after duplicate-id rejection */
+    uint64_t n_full_dups, n_pk_dups;
+    uint64_t missing[OFI_MAX_COLS];
+} ofi_table;
+
+/* Per-case results of the timeline and refund joins, and resolved parents. Arrays of
+ * cases.n_rows entries. */
+typedef struct ofi_case_links {
+    uint32_t *touch;         /* kept timeline events of the case */
+    int32_t *first_event;    /* date of the earliest event timestamp, or OFI_NO_DATE */
+    int64_t *refund_cents;   /* exact sum of kept refund amounts */
+    uint32_t *refund_n;      /* kept refund rows */
+    int32_t *case_date;      /* calendar date, else first_event, else OFI_NO_DATE */
+    uint32_t *customer_row;  /* row in customers, or UINT32_MAX (NULL or orphan) */
+    uint32_t *agent_row;
+    uint32_t *product_row;
+    uint32_t *issue_row;
+} ofi_case_links;
+
+/* The database of one run. */
+typedef struct ofi_db {
+    ofi_table t[OFI_N_TABLES];
+    ofi_case_links links;
+    uint64_t orphans[OFI_N_FKS]; /* per foreign key of ofi_fks */
+} ofi_db;
+
+/* Prepare an empty database whose indexes have n_parts partitions.
+ * @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_db_init(ofi_db *db, int n_parts);
+
+void ofi_db_free(ofi_db *db);
+
+/* Typed NULL tests for stored values. */
+static inline int ofi_is_null_i64(int64_t v)
+{
+    return v == INT64_MIN;
+}
+static inline int ofi_is_null_f64(double v)
+{
+    return isnan(v);
+}
+
+/* Find a stored table's row by primary key. @return the row, or UINT32_MAX. */
+uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);
+
+/* The text of a stored text column at row r: NULL yields (NULL, 0). */
+const char *ofi_table_text(const ofi_table *t, int col, size_t row, size_t *len);
+
+#endif

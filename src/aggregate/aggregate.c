@@ -1,0 +1,271 @@
+/* aggregate.c - parallel radix sort of cases, numpy quantiles, exact grouped measures.
+ *
+ * Grouping sorts the case numbers by group (a counting sort, stable) and then measures
+ * each group from its own contiguous run, in parallel over groups. A group's exact OFI
+ * sum is a local accumulator on the stack: no per-group accumulator arrays, whatever the
+ * number of groups (customers can be millions).
+ */
+#include "ofi/aggregate.h"
+
+#include "ofi/schema.h"
+#include "ofi/xsum.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sort ------------------------------------------------------------------------------ */
+
+typedef struct sortrec {
+    uint64_t k1, k2; /* compared as (k1, k2) ascending */
+    uint32_t idx;
+} sortrec;
+
+/* Map a double to an unsigned key with the same order (-0.0 as 0.0). */
+static uint64_t dkey(double v)
+{
+    if (v == 0.0)
+        v = 0.0;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return (u >> 63) ? ~u : u | ((uint64_t)1 << 63);
+}
+
+#define RADIX_BITS 16
+#define RADIX (1u << RADIX_BITS)
+
+/* One stable counting-sort pass on a 16-bit digit, parallel by contiguous blocks: thread
+ * t's elements of digit d go after those of all threads < t, so stability holds and the
+ * result is the same for any thread count. Skipped when every element shares the digit. */
+static int radix_pass(int nt, size_t n, const sortrec *src, sortrec *dst, int which, int shift,
+                      size_t *hist /* nt * RADIX */)
+{
+    memset(hist, 0, (size_t)nt * RADIX * sizeof *hist);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
+        size_t *h = hist + (size_t)t * RADIX;
+        for (size_t i = lo; i < hi; i++)
+            h[((which ? src[i].k2 : src[i].k1) >> shift) & (RADIX - 1)]++;
+    }
+    /* All in one bucket: nothing to do. */
+    for (unsigned d = 0; d < RADIX; d++) {
+        size_t tot = 0;
+        for (int t = 0; t < nt; t++)
+            tot += hist[(size_t)t * RADIX + d];
+        if (tot == n)
+            return 0;
+        if (tot)
+            break;
+    }
+    size_t off = 0;
+    for (unsigned d = 0; d < RADIX; d++)
+        for (int t = 0; t < nt; t++) {
+            size_t c = hist[(size_t)t * RADIX + d];
+            hist[(size_t)t * RADIX + d] = off;
+            off += c;
+        }
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
+        size_t *h = hist + (size_t)t * RADIX;
+        for (size_t i = lo; i < hi; i++)
+            dst[h[((which ? src[i].k2 : src[i].k1) >> shift) & (RADIX - 1)]++] = src[i];
+    }
+    return 1;
+}
+
+ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
+                         uint32_t *order)
+{
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    sortrec *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+    size_t *hist = malloc((size_t)nt * RADIX * sizeof *hist);
+    if (!a || !b || !hist) {
+        free(a);
+        free(b);
+        free(hist);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for sorting %zu rows", n);
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long i = 0; i < (long)n; i++) {
+        a[i].k1 = ~dkey(value[i]); /* descending */
+        a[i].k2 = (uint64_t)id[i] ^ ((uint64_t)1 << 63);
+        a[i].idx = (uint32_t)i;
+    }
+    /* Least significant first: the id, then the value. */
+    for (int which = 1; which >= 0; which--)
+        for (int shift = 0; shift < 64; shift += RADIX_BITS)
+            if (radix_pass(nt, n, a, b, which, shift, hist)) {
+                sortrec *t = a;
+                a = b;
+                b = t;
+            }
+    for (size_t i = 0; i < n; i++)
+        order[i] = a[i].idx;
+    free(a);
+    free(b);
+    free(hist);
+    return OFI_OK;
+}
+
+/* ---- quantiles ------------------------------------------------------------------------- */
+
+double ofi_quantile(const double *a, size_t n, double q)
+{
+    const double pos = (double)(n - 1) * q;
+    const double fi = __builtin_floor(pos);
+    const size_t i = (size_t)fi;
+    const double t = pos - fi;
+    if (i >= n - 1)
+        return a[n - 1];
+    const double d = a[i + 1] - a[i];
+    return t < 0.5 ? a[i] + d * t : a[i + 1] - d * (1.0 - t);
+}
+
+/* ---- groups ---------------------------------------------------------------------------- */
+
+ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
+                     const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
+{
+    const size_t n = f->n;
+    size_t *start = calloc((size_t)n_groups + 1, sizeof *start);
+    uint32_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    if (!start || !perm) {
+        free(start);
+        free(perm);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (key[i] != UINT32_MAX)
+            start[key[i] + 1]++;
+    for (uint32_t g = 0; g < n_groups; g++)
+        start[g + 1] += start[g];
+    {
+        size_t *fill = malloc(((size_t)n_groups + 1) * sizeof *fill);
+        if (fill == NULL) {
+            free(start);
+            free(perm);
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        }
+        memcpy(fill, start, ((size_t)n_groups + 1) * sizeof *fill);
+        for (size_t i = 0; i < n; i++)
+            if (key[i] != UINT32_MAX)
+                perm[fill[key[i]]++] = (uint32_t)i;
+        free(fill);
+    }
+    const ofi_case_links *L = &db->links;
+    const int64_t *rmin = db->t[OFI_T_CASES].col[OFI_CAS_RESOLUTION_MIN].i64;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 256)
+    for (long lg = 0; lg < (long)n_groups; lg++) {
+        const uint32_t g = (uint32_t)lg;
+        ofi_gstat s = {0};
+        ofi_xsum acc;
+        ofi_xsum_init(&acc);
+        s.first = UINT32_MAX;
+        for (size_t k = start[g]; k < start[g + 1]; k++) {
+            const uint32_t i = perm[k];
+            if (s.first == UINT32_MAX)
+                s.first = i;
+            const unsigned fl = f->flags[i];
+            s.count++;
+            s.escalated += fl & 1u;
+            s.reopened += (fl >> 1) & 1u;
+            s.delayed += (fl >> 3) & 1u;
+            s.refunded += L->refund_n[i] > 0;
+            s.refund_rows += L->refund_n[i];
+            s.refund_cents += L->refund_cents[i];
+            s.resolution += rmin[i] != OFI_NULL_I64 && rmin[i] > 0 ? rmin[i] : 0;
+            ofi_xsum_add(&acc, ofi[i]);
+            if (s.count == 1 || ofi[i] > s.max_ofi)
+                s.max_ofi = ofi[i];
+        }
+        s.total_ofi = ofi_xsum_result(&acc);
+        out[g] = s;
+    }
+    free(start);
+    free(perm);
+    return OFI_OK;
+}
+
+ofi_status ofi_densify(ofi_ctx *ctx, size_t n, const uint64_t *keys, uint32_t *group,
+                       uint32_t *n_groups, uint64_t **group_keys)
+{
+    size_t cap = 1024, used = 0, kcap = 256;
+    uint64_t *slot_key = malloc(cap * sizeof *slot_key);
+    uint32_t *slot_grp = malloc(cap * sizeof *slot_grp);
+    uint64_t *gk = malloc(kcap * sizeof *gk);
+    ofi_status st = OFI_OK;
+    if (!slot_key || !slot_grp || !gk)
+        goto oom;
+    for (size_t i = 0; i < cap; i++)
+        slot_grp[i] = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t k = keys[i];
+        if (k == UINT64_MAX) {
+            group[i] = UINT32_MAX;
+            continue;
+        }
+        size_t s = XXH3_64bits(&k, sizeof k) & (cap - 1);
+        while (slot_grp[s] != UINT32_MAX && slot_key[s] != k)
+            s = (s + 1) & (cap - 1);
+        if (slot_grp[s] == UINT32_MAX) {
+            if (used == kcap) {
+                kcap *= 2;
+                uint64_t *g2 = realloc(gk, kcap * sizeof *gk);
+                if (g2 == NULL)
+                    goto oom;
+                gk = g2;
+            }
+            gk[used] = k;
+            slot_key[s] = k;
+            slot_grp[s] = (uint32_t)used++;
+            if (used * 10 >= cap * 7) { /* grow and rehash */
+                size_t nc = cap * 2;
+                uint64_t *nk = malloc(nc * sizeof *nk);
+                uint32_t *ng = malloc(nc * sizeof *ng);
+                if (!nk || !ng) {
+                    free(nk);
+                    free(ng);
+                    goto oom;
+                }
+                for (size_t j = 0; j < nc; j++)
+                    ng[j] = UINT32_MAX;
+                for (size_t j = 0; j < cap; j++) {
+                    if (slot_grp[j] == UINT32_MAX)
+                        continue;
+                    size_t t = XXH3_64bits(&slot_key[j], sizeof(uint64_t)) & (nc - 1);
+                    while (ng[t] != UINT32_MAX)
+                        t = (t + 1) & (nc - 1);
+                    nk[t] = slot_key[j];
+                    ng[t] = slot_grp[j];
+                }
+                free(slot_key);
+                free(slot_grp);
+                slot_key = nk;
+                slot_grp = ng;
+                cap = nc;
+                group[i] = (uint32_t)(used - 1);
+                continue;
+            }
+        }
+        group[i] = slot_grp[s];
+    }
+    *n_groups = (uint32_t)used;
+    if (group_keys)
+        *group_keys = gk;
+    else
+        free(gk);
+    gk = NULL;
+    goto cleanup;
+oom:
+    st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+cleanup:
+    free(slot_key);
+    free(slot_grp);
+    free(gk);
+    return st;
+}

@@ -1,0 +1,48 @@
+/* ctx.c - the run context: error slot, log callback and the monotonic clock.
+ *
+ * The context owns no heap memory; it is a plain struct the caller initialises.
+ */
+#include "ofi/ofi.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void ofi_ctx_init(ofi_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->n_threads = 1;
+    ctx->chunk_bytes = (size_t)64 << 20;
+}
+
+ofi_status ofi_fail(ofi_ctx *ctx, ofi_status st, const char *fmt, ...)
+{
+    if (ctx->err[0] == '\0') {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+        va_end(ap);
+        ctx->status = st;
+    }
+    return st;
+}
+
+void ofi_log(const ofi_ctx *ctx, int level, const char *fmt, ...)
+{
+    if (ctx->log == NULL)
+        return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->log(ctx->log_user, level, buf);
+}
+
+double ofi_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,953 @@
+/* views.c - the twelve outputs/ofi/ files: case list, customers and tiers, trends, drivers.
+ *
+ * Each grouped view maps cases to dense group numbers (ofi_densify on a 64-bit key),
+ * measures the groups (ofi_group: exact sums), orders them as SPEC section 4 says, and
+ * formats them. Text shown for a group comes from a dictionary; NULL, a missing parent row
+ * and the literal text "(unknown)" are one group shown as "(unknown)".
+ *
+ * The case list (millions of rows) is formatted in parallel blocks and written in order.
+ */
+#include "ofi/views.h"
+
+#include "ofi/aggregate.h"
+#include "ofi/date.h"
+#include "ofi/outbuf.h"
+#include "ofi/xsum.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+/* The code standing for "(unknown)" in a dictionary, or 0 (NULL) when absent: grouping
+ * maps both to 0. */
+static uint32_t unknown_code(const ofi_dict *d)
+{
+    for (uint32_t c = 1; c < ofi_dict_size(d); c++) {
+        size_t len;
+        const char *s = ofi_dict_str(d, c, &len);
+        if (len == sizeof OFI_UNKNOWN - 1 && memcmp(s, OFI_UNKNOWN, len) == 0)
+            return c;
+    }
+    return 0;
+}
+
+static const char *code_text(const ofi_dict *d, uint32_t code, size_t *len)
+{
+    if (code == 0) {
+        *len = sizeof OFI_UNKNOWN - 1;
+        return OFI_UNKNOWN;
+    }
+    return ofi_dict_str(d, code, len);
+}
+
+static int bytecmp(const char *a, size_t al, const char *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c)
+        return c;
+    return (al > bl) - (al < bl);
+}
+
+static void put_avg(ofi_outbuf *b, double total, uint64_t n)
+{
+    if (n)
+        ofi_put_f6(b, total / (double)n);
+}
+
+static void put_rate(ofi_outbuf *b, uint64_t k, uint64_t n)
+{
+    if (n)
+        ofi_put_f6(b, (double)k / (double)n);
+}
+
+static void put_opt_i64(ofi_outbuf *b, int64_t v)
+{
+    if (v != OFI_NULL_I64)
+        ofi_put_i64(b, v);
+}
+
+/* ---- the case list -------------------------------------------------------------------- */
+
+static const char case_header[] =
+    "case_id,case_date,customer_id,agent_id,product_id,issue_id,channel,status,priority,"
+    "severity,escalated_flag,reopened_flag,is_delayed,delay_minutes,is_cancelled,"
+    "resolution_minutes,has_refund,refund_eur,refund_count,touch_count,priority_score,"
+    "escalation_score,reopen_score,refund_flag_score,delay_score,resolution_score,"
+    "refund_score,touch_score,issue_score,ofi\n";
+
+static void put_stored_text(ofi_outbuf *b, const ofi_table *t, int col, uint32_t row)
+{
+    size_t len;
+    const char *s = row == UINT32_MAX ? NULL : ofi_table_text(t, col, row, &len);
+    if (s)
+        ofi_put_text(b, s, len);
+}
+
+static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i)
+{
+    const ofi_table *cs = &s->db->t[OFI_T_CASES];
+    const ofi_case_links *L = &s->db->links;
+    double comp[9];
+    const double ofi = ofi_score_components(s->f, s->v, i, comp);
+    ofi_put_i64(b, cs->col[OFI_CAS_ID].i64[i]);
+    ofi_putc(b, ',');
+    if (L->case_date[i] != OFI_NO_DATE)
+        ofi_put_date(b, L->case_date[i]);
+    for (int c = OFI_CAS_CUSTOMER; c <= OFI_CAS_ISSUE; c++) {
+        ofi_putc(b, ',');
+        put_opt_i64(b, cs->col[c].i64[i]);
+    }
+    for (int c = OFI_CAS_CHANNEL; c <= OFI_CAS_PRIORITY; c++) {
+        ofi_putc(b, ',');
+        put_stored_text(b, cs, c, i);
+    }
+    ofi_putc(b, ',');
+    put_stored_text(b, &s->db->t[OFI_T_ISSUES], OFI_ISS_SEVERITY, L->issue_row[i]);
+    for (int c = OFI_CAS_ESCALATED; c <= OFI_CAS_HAS_REFUND; c++) {
+        ofi_putc(b, ',');
+        put_opt_i64(b, cs->col[c].i64[i]);
+    }
+    ofi_putc(b, ',');
+    ofi_put_money(b, L->refund_cents[i]);
+    ofi_putc(b, ',');
+    ofi_put_u64(b, L->refund_n[i]);
+    ofi_putc(b, ',');
+    ofi_put_u64(b, L->touch[i]);
+    for (int k = 0; k < 9; k++) {
+        ofi_putc(b, ',');
+        ofi_put_f6(b, comp[k]);
+    }
+    ofi_putc(b, ',');
+    ofi_put_f6(b, ofi);
+    ofi_putc(b, '\n');
+}
+
+#define CASE_BLOCK 32768
+
+static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+{
+    const size_t n = s->f->n;
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    ofi_outbuf *bufs = calloc((size_t)nt, sizeof *bufs);
+    ofi_outstream out;
+    ofi_status st = OFI_OK;
+    if (bufs == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    OFI_CHECK(ofi_outset_open(ctx, set, "ofi/ofi_case_scores.csv", &out));
+    OFI_CHECK(ofi_outstream_write(ctx, set, &out, case_header, sizeof case_header - 1));
+    for (size_t base = 0; base < n; base += (size_t)nt * CASE_BLOCK) {
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int t = 0; t < nt; t++) {
+            ofi_outbuf *b = &bufs[t];
+            b->len = 0;
+            size_t lo = base + (size_t)t * CASE_BLOCK;
+            size_t hi = lo + CASE_BLOCK < n ? lo + CASE_BLOCK : n;
+            for (size_t k = lo; k < hi; k++)
+                put_case(b, s, s->order[k]);
+        }
+        for (int t = 0; t < nt; t++) {
+            if (ofi_outbuf_failed(&bufs[t])) {
+                st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory while formatting cases");
+                goto cleanup;
+            }
+            OFI_CHECK(ofi_outstream_write(ctx, set, &out, bufs[t].p, bufs[t].len));
+        }
+    }
+cleanup:;
+    ofi_status st2 = ofi_outset_close(ctx, set, &out);
+    if (st == OFI_OK)
+        st = st2;
+    for (int t = 0; t < nt; t++)
+        ofi_outbuf_free(&bufs[t]);
+    free(bufs);
+    return st;
+}
+
+static ofi_status write_top(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+{
+    ofi_outbuf b = {0};
+    ofi_puts(&b, "rank,");
+    ofi_put(&b, case_header, sizeof case_header - 1);
+    size_t n = s->top_n < s->f->n ? s->top_n : s->f->n;
+    for (size_t k = 0; k < n; k++) {
+        ofi_put_u64(&b, k + 1);
+        ofi_putc(&b, ',');
+        put_case(&b, s, s->order[k]);
+    }
+    ofi_status st = ofi_outset_put(ctx, set, "ofi/top_50_cases.csv", &b);
+    ofi_outbuf_free(&b);
+    return st;
+}
+
+/* ---- grouped views ------------------------------------------------------------------------ */
+
+/* A grouping: dense group of each case, the measures, and each group's key. */
+typedef struct grouping {
+    uint32_t *group;
+    uint32_t n;
+    uint64_t *keys;
+    ofi_gstat *st;
+} grouping;
+
+static void grouping_free(grouping *g)
+{
+    free(g->group);
+    free(g->keys);
+    free(g->st);
+    memset(g, 0, sizeof *g);
+}
+
+/* Group the cases by keys[i] (UINT64_MAX = left out). Frees keys. */
+static ofi_status group_by(ofi_ctx *ctx, const ofi_scored *s, uint64_t *keys, grouping *g)
+{
+    const size_t n = s->f->n;
+    memset(g, 0, sizeof *g);
+    g->group = malloc((n ? n : 1) * sizeof *g->group);
+    ofi_status st = OFI_OK;
+    if (g->group == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        goto cleanup;
+    }
+    OFI_CHECK(ofi_densify(ctx, n, keys, g->group, &g->n, &g->keys));
+    g->st = malloc((g->n ? g->n : 1) * sizeof *g->st);
+    if (g->st == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        goto cleanup;
+    }
+    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, g->group, g->n, g->st));
+cleanup:
+    free(keys);
+    if (st != OFI_OK)
+        grouping_free(g);
+    return st;
+}
+
+static uint64_t *alloc_keys(ofi_ctx *ctx, size_t n)
+{
+    uint64_t *k = malloc((n ? n : 1) * sizeof *k);
+    if (k == NULL)
+        ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    return k;
+}
+
+static uint32_t *alloc_order(ofi_ctx *ctx, size_t n)
+{
+    uint32_t *o = malloc((n ? n : 1) * sizeof *o);
+    if (o == NULL)
+        ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    for (size_t i = 0; o && i < n; i++)
+        o[i] = (uint32_t)i;
+    return o;
+}
+
+/* qsort with context, for ordering groups. */
+typedef struct gsort_ctx {
+    const grouping *g;
+    const ofi_scored *s;
+    int kind;
+} gsort_ctx;
+
+static _Thread_local const gsort_ctx *gsc;
+
+/* ---- customers ------------------------------------------------------------------------- */
+
+static const char *tier_name(double avg, double t1, double t2, int *k)
+{
+    if (avg <= t1)
+        return *k = 0, "Low Friction";
+    if (avg <= t2)
+        return *k = 1, "Medium Friction";
+    return *k = 2, "High Friction";
+}
+
+static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+                                  ofi_summary *sum)
+{
+    const ofi_db *db = s->db;
+    const ofi_table *cs = &db->t[OFI_T_CASES], *cu = &db->t[OFI_T_CUSTOMERS];
+    const size_t n = s->f->n;
+    grouping g;
+    ofi_outbuf hf = {0}, ct = {0};
+    double *avg = NULL, *asc = NULL;
+    int64_t *ids = NULL;
+    uint32_t *ord = NULL;
+    ofi_status st = OFI_OK;
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    const int64_t *cid = cs->col[OFI_CAS_CUSTOMER].i64;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = cid[i] == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)cid[i];
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    const uint32_t ng = g.n;
+    avg = malloc((ng ? ng : 1) * sizeof *avg);
+    asc = malloc((ng ? ng : 1) * sizeof *asc);
+    ids = malloc((ng ? ng : 1) * sizeof *ids);
+    ord = malloc((ng ? ng : 1) * sizeof *ord);
+    if (!avg || !asc || !ids || !ord) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (uint32_t k = 0; k < ng; k++) {
+        avg[k] = g.st[k].total_ofi / (double)g.st[k].count;
+        ids[k] = (int64_t)g.keys[k];
+    }
+    OFI_CHECK(ofi_sort_desc(ctx, ng, avg, ids, ord));
+    for (uint32_t k = 0; k < ng; k++)
+        asc[k] = avg[ord[ng - 1 - k]];
+    double t1 = 0, t2 = 0;
+    if (ng) {
+        t1 = ofi_quantile(asc, ng, 1.0 / 3.0);
+        t2 = ofi_quantile(asc, ng, 2.0 / 3.0);
+    }
+    sum->customers = ng;
+    sum->tier_t1 = t1;
+    sum->tier_t2 = t2;
+    ofi_puts(&hf, "customer_id,country,region,segment,case_count,avg_ofi,total_ofi,max_ofi,"
+                  "total_refund_eur,escalated_cases,reopened_cases,tier\n");
+    ofi_puts(&ct, "customer_id,case_count,avg_ofi,tier\n");
+    for (uint32_t k = 0; k < ng; k++) {
+        const uint32_t gi = ord[k];
+        const ofi_gstat *x = &g.st[gi];
+        const uint32_t crow = db->links.customer_row[x->first];
+        int tk;
+        const char *tier = tier_name(avg[gi], t1, t2, &tk);
+        sum->tier_count[tk]++;
+        ofi_put_i64(&hf, ids[gi]);
+        for (int c = OFI_CUS_COUNTRY; c <= OFI_CUS_SEGMENT; c++) {
+            ofi_putc(&hf, ',');
+            put_stored_text(&hf, cu, c, crow);
+        }
+        ofi_putc(&hf, ',');
+        ofi_put_u64(&hf, x->count);
+        ofi_putc(&hf, ',');
+        ofi_put_f6(&hf, avg[gi]);
+        ofi_putc(&hf, ',');
+        ofi_put_f6(&hf, x->total_ofi);
+        ofi_putc(&hf, ',');
+        ofi_put_f6(&hf, x->max_ofi);
+        ofi_putc(&hf, ',');
+        ofi_put_money(&hf, x->refund_cents);
+        ofi_putc(&hf, ',');
+        ofi_put_u64(&hf, x->escalated);
+        ofi_putc(&hf, ',');
+        ofi_put_u64(&hf, x->reopened);
+        ofi_putc(&hf, ',');
+        ofi_puts(&hf, tier);
+        ofi_putc(&hf, '\n');
+        ofi_put_i64(&ct, ids[gi]);
+        ofi_putc(&ct, ',');
+        ofi_put_u64(&ct, x->count);
+        ofi_putc(&ct, ',');
+        ofi_put_f6(&ct, avg[gi]);
+        ofi_putc(&ct, ',');
+        ofi_puts(&ct, tier);
+        ofi_putc(&ct, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/high_friction_customers.csv", &hf));
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/customer_tiers.csv", &ct));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&hf);
+    ofi_outbuf_free(&ct);
+    free(avg);
+    free(asc);
+    free(ids);
+    free(ord);
+    return st;
+}
+
+/* ---- time trends ---------------------------------------------------------------------- */
+
+static int cmp_key_asc(const void *a, const void *b)
+{
+    const uint64_t *k = gsc->g->keys;
+    uint64_t x = k[*(const uint32_t *)a], y = k[*(const uint32_t *)b];
+    return (x > y) - (x < y);
+}
+
+/* Time keys are offset to stay non-negative as unsigned. */
+#define TKEY(v) ((uint64_t)((int64_t)(v) + ((int64_t)1 << 40)))
+#define TVAL(k) ((int32_t)((int64_t)(k) - ((int64_t)1 << 40)))
+
+static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
+{
+    ofi_put_u64(b, x->count);
+    ofi_putc(b, ',');
+    put_avg(b, x->total_ofi, x->count);
+    ofi_putc(b, ',');
+    ofi_put_f6(b, x->total_ofi);
+    ofi_putc(b, ',');
+    put_rate(b, x->escalated, x->count);
+    ofi_putc(b, ',');
+    put_avg(b, (double)x->resolution, x->count);
+    ofi_putc(b, ',');
+    ofi_put_money(b, x->refund_cents);
+    ofi_putc(b, '\n');
+}
+
+static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+                               ofi_summary *sum)
+{
+    const size_t n = s->f->n;
+    const int32_t *cd = s->db->links.case_date;
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (cd[i] == OFI_NO_DATE) {
+            keys[i] = UINT64_MAX;
+            continue;
+        }
+        int32_t mon;
+        int y, w;
+        ofi_iso_week(cd[i], &mon, &y, &w);
+        keys[i] = TKEY(mon);
+    }
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    if (ord == NULL) {
+        st = OFI_E_NOMEM;
+        goto cleanup;
+    }
+    gsort_ctx c = {&g, s, 0};
+    gsc = &c;
+    qsort(ord, g.n, sizeof *ord, cmp_key_asc);
+    ofi_puts(&b, "week_start,iso_year,iso_week,case_count,avg_ofi,total_ofi,escalation_rate,"
+                 "avg_resolution_minutes,total_refund_eur\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        int32_t mon;
+        int y, w;
+        ofi_iso_week(TVAL(g.keys[ord[k]]), &mon, &y, &w);
+        ofi_put_date(&b, mon);
+        ofi_putc(&b, ',');
+        ofi_put_i64(&b, y);
+        ofi_putc(&b, ',');
+        ofi_put_i64(&b, w);
+        ofi_putc(&b, ',');
+        put_trend_measures(&b, x);
+    }
+    /* Trend direction for the report: last 4 weeks vs the 4 before, by total / count. */
+    if (g.n >= 8) {
+        ofi_xsum a, p;
+        uint64_t na = 0, np = 0;
+        ofi_xsum_init(&a);
+        ofi_xsum_init(&p);
+        for (uint32_t k = g.n - 8; k < g.n; k++) {
+            const ofi_gstat *x = &g.st[ord[k]];
+            if (k >= g.n - 4)
+                ofi_xsum_add(&a, x->total_ofi), na += x->count;
+            else
+                ofi_xsum_add(&p, x->total_ofi), np += x->count;
+        }
+        sum->last4_avg = ofi_xsum_result(&a) / (double)na;
+        sum->prev4_avg = ofi_xsum_result(&p) / (double)np;
+        sum->have_trend = 1;
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/weekly_friction_trend.csv", &b));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    free(ord);
+    return st;
+}
+
+static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+{
+    const size_t n = s->f->n;
+    const int32_t *cd = s->db->links.case_date;
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0}, r = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    if (ord == NULL) {
+        st = OFI_E_NOMEM;
+        goto cleanup;
+    }
+    gsort_ctx c = {&g, s, 0};
+    gsc = &c;
+    qsort(ord, g.n, sizeof *ord, cmp_key_asc);
+    ofi_puts(&b, "month,case_count,avg_ofi,total_ofi,escalation_rate,avg_resolution_minutes,"
+                 "total_refund_eur\n");
+    ofi_puts(&r, "month,refunded_cases,refund_count,total_refund_eur\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        const int32_t mk = TVAL(g.keys[ord[k]]);
+        ofi_put_month(&b, mk);
+        ofi_putc(&b, ',');
+        put_trend_measures(&b, x);
+        ofi_put_month(&r, mk);
+        ofi_putc(&r, ',');
+        ofi_put_u64(&r, x->refunded);
+        ofi_putc(&r, ',');
+        ofi_put_u64(&r, x->refund_rows);
+        ofi_putc(&r, ',');
+        ofi_put_money(&r, x->refund_cents);
+        ofi_putc(&r, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/monthly_friction_trend.csv", &b));
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/monthly_refund_trend.csv", &r));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    ofi_outbuf_free(&r);
+    free(ord);
+    return st;
+}
+
+/* severity_trend keys: month (24 bits) | severity code (20 bits) | priority code (20 bits),
+ * codes canonical (0 for NULL, missing and "(unknown)"). Dictionaries above 2^20 distinct
+ * values fall back to a slower but exact path: see sev_key(). */
+static int cmp_sev(const void *a, const void *b)
+{
+    const grouping *g = gsc->g;
+    const ofi_db *db = gsc->s->db;
+    const uint64_t x = g->keys[*(const uint32_t *)a], y = g->keys[*(const uint32_t *)b];
+    const uint64_t mx = x >> 40, my = y >> 40;
+    if (mx != my)
+        return (mx > my) - (mx < my);
+    const ofi_dict *sd = &db->t[OFI_T_ISSUES].dict[OFI_ISS_SEVERITY];
+    const ofi_dict *pd = &db->t[OFI_T_CASES].dict[OFI_CAS_PRIORITY];
+    size_t l1, l2;
+    const char *s1 = code_text(sd, (uint32_t)(x >> 20) & 0xFFFFF, &l1);
+    const char *s2 = code_text(sd, (uint32_t)(y >> 20) & 0xFFFFF, &l2);
+    int c = bytecmp(s1, l1, s2, l2);
+    if (c)
+        return c;
+    s1 = code_text(pd, (uint32_t)x & 0xFFFFF, &l1);
+    s2 = code_text(pd, (uint32_t)y & 0xFFFFF, &l2);
+    return bytecmp(s1, l1, s2, l2);
+}
+
+static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+{
+    const ofi_db *db = s->db;
+    const ofi_table *cs = &db->t[OFI_T_CASES], *is = &db->t[OFI_T_ISSUES];
+    const size_t n = s->f->n;
+    const int32_t *cd = db->links.case_date;
+    const uint32_t sev_unknown = unknown_code(&is->dict[OFI_ISS_SEVERITY]);
+    const uint32_t prio_unknown = unknown_code(&cs->dict[OFI_CAS_PRIORITY]);
+    if (ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]) > 0xFFFFF ||
+        ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]) > 0xFFFFF)
+        return ofi_fail(ctx, OFI_E_SOURCE,
+                        "severity_trend: more than 1048575 distinct severities or priorities");
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    int32_t min_month = INT32_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (cd[i] != OFI_NO_DATE && ofi_month_key(cd[i]) < min_month)
+            min_month = ofi_month_key(cd[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (cd[i] == OFI_NO_DATE) {
+            keys[i] = UINT64_MAX;
+            continue;
+        }
+        const uint32_t ir = db->links.issue_row[i];
+        uint32_t sev = ir == UINT32_MAX ? 0 : is->col[OFI_ISS_SEVERITY].code[ir];
+        uint32_t pr = cs->col[OFI_CAS_PRIORITY].code[i];
+        if (sev == sev_unknown)
+            sev = 0;
+        if (pr == prio_unknown)
+            pr = 0;
+        keys[i] = (uint64_t)(ofi_month_key(cd[i]) - min_month) << 40 | (uint64_t)sev << 20 | pr;
+    }
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    if (ord == NULL) {
+        st = OFI_E_NOMEM;
+        goto cleanup;
+    }
+    gsort_ctx c = {&g, s, 0};
+    gsc = &c;
+    qsort(ord, g.n, sizeof *ord, cmp_sev);
+    ofi_puts(&b, "month,severity,priority,case_count,avg_ofi,total_refund_eur,escalation_rate\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        const uint64_t key = g.keys[ord[k]];
+        size_t len;
+        const char *txt;
+        ofi_put_month(&b, (int32_t)(key >> 40) + min_month);
+        ofi_putc(&b, ',');
+        txt = code_text(&is->dict[OFI_ISS_SEVERITY], (uint32_t)(key >> 20) & 0xFFFFF, &len);
+        ofi_put_text(&b, txt, len);
+        ofi_putc(&b, ',');
+        txt = code_text(&cs->dict[OFI_CAS_PRIORITY], (uint32_t)key & 0xFFFFF, &len);
+        ofi_put_text(&b, txt, len);
+        ofi_putc(&b, ',');
+        ofi_put_u64(&b, x->count);
+        ofi_putc(&b, ',');
+        put_avg(&b, x->total_ofi, x->count);
+        ofi_putc(&b, ',');
+        ofi_put_money(&b, x->refund_cents);
+        ofi_putc(&b, ',');
+        put_rate(&b, x->escalated, x->count);
+        ofi_putc(&b, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/severity_trend.csv", &b));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    free(ord);
+    return st;
+}
+
+/* ---- text-keyed drivers: product groups and teams --------------------------------------- */
+
+/* Order: kind 0 total_ofi desc, kind 1 avg_ofi desc; then the group's text ascending. The
+ * key is the canonical dictionary code of the text. */
+static const ofi_dict *text_dict;
+
+static int cmp_text_groups(const void *a, const void *b)
+{
+    const grouping *g = gsc->g;
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    double vx = g->st[x].total_ofi, vy = g->st[y].total_ofi;
+    if (gsc->kind == 1) {
+        vx /= (double)g->st[x].count;
+        vy /= (double)g->st[y].count;
+    }
+    if (vx != vy)
+        return vx > vy ? -1 : 1;
+    size_t l1, l2;
+    const char *s1 = code_text(text_dict, (uint32_t)g->keys[x], &l1);
+    const char *s2 = code_text(text_dict, (uint32_t)g->keys[y], &l2);
+    return bytecmp(s1, l1, s2, l2);
+}
+
+static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+                                 ofi_summary *sum)
+{
+    const ofi_db *db = s->db;
+    const ofi_table *pr = &db->t[OFI_T_PRODUCTS];
+    const size_t n = s->f->n;
+    const ofi_dict *d = &pr->dict[OFI_PRD_GROUP];
+    const uint32_t unk = unknown_code(d);
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t r = db->links.product_row[i];
+        uint32_t code = r == UINT32_MAX ? 0 : pr->col[OFI_PRD_GROUP].code[r];
+        keys[i] = code == unk ? 0 : code;
+    }
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    if (ord == NULL) {
+        st = OFI_E_NOMEM;
+        goto cleanup;
+    }
+    gsort_ctx c = {&g, s, 0};
+    gsc = &c;
+    text_dict = d;
+    qsort(ord, g.n, sizeof *ord, cmp_text_groups);
+    ofi_puts(&b, "product_group,case_count,total_refund_eur,avg_ofi,total_ofi,share_of_total_ofi,"
+                 "escalation_rate,avg_resolution_minutes\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        size_t len;
+        const char *txt = code_text(d, (uint32_t)g.keys[ord[k]], &len);
+        const double share = sum->total_ofi != 0.0 ? x->total_ofi / sum->total_ofi : 0.0;
+        if (k == 0) {
+            snprintf(sum->top_group, sizeof sum->top_group, "%.*s", (int)len, txt);
+            sum->top_group_share = share;
+        }
+        ofi_put_text(&b, txt, len);
+        ofi_putc(&b, ',');
+        ofi_put_u64(&b, x->count);
+        ofi_putc(&b, ',');
+        ofi_put_money(&b, x->refund_cents);
+        ofi_putc(&b, ',');
+        put_avg(&b, x->total_ofi, x->count);
+        ofi_putc(&b, ',');
+        ofi_put_f6(&b, x->total_ofi);
+        ofi_putc(&b, ',');
+        ofi_put_f6(&b, share);
+        ofi_putc(&b, ',');
+        put_rate(&b, x->escalated, x->count);
+        ofi_putc(&b, ',');
+        put_avg(&b, (double)x->resolution, x->count);
+        ofi_putc(&b, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/product_group_cost_drivers.csv", &b));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    free(ord);
+    return st;
+}
+
+/* A (team group, agent id) pair, for counting distinct agents per team exactly. */
+typedef struct team_agent {
+    uint32_t g;
+    int64_t a;
+} team_agent;
+
+static int cmp_team_agent(const void *x, const void *y)
+{
+    const team_agent *p = x, *q = y;
+    if (p->g != q->g)
+        return (p->g > q->g) - (p->g < q->g);
+    return (p->a > q->a) - (p->a < q->a);
+}
+
+static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+{
+    const ofi_db *db = s->db;
+    const ofi_table *ag = &db->t[OFI_T_AGENTS];
+    const int64_t *aid = db->t[OFI_T_CASES].col[OFI_CAS_AGENT].i64;
+    const size_t n = s->f->n;
+    const ofi_dict *d = &ag->dict[OFI_AGT_TEAM];
+    const uint32_t unk = unknown_code(d);
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t r = db->links.agent_row[i];
+        uint32_t code = r == UINT32_MAX ? 0 : ag->col[OFI_AGT_TEAM].code[r];
+        keys[i] = code == unk ? 0 : code;
+    }
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    uint64_t *agents = calloc(g.n ? g.n : 1, sizeof *agents);
+    team_agent *v = malloc((n ? n : 1) * sizeof *v);
+    if (ord == NULL || agents == NULL || v == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    /* agent_count: distinct non-NULL agent ids among the team's cases (orphans included). */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (aid[i] != OFI_NULL_I64)
+            v[m++] = (team_agent){g.group[i], aid[i]};
+    qsort(v, m, sizeof *v, cmp_team_agent);
+    for (size_t i = 0; i < m; i++)
+        if (i == 0 || v[i].g != v[i - 1].g || v[i].a != v[i - 1].a)
+            agents[v[i].g]++;
+    gsort_ctx c = {&g, s, 1};
+    gsc = &c;
+    text_dict = d;
+    qsort(ord, g.n, sizeof *ord, cmp_text_groups);
+    ofi_puts(&b, "team,agent_count,case_count,avg_ofi,escalation_rate,reopen_rate,"
+                 "avg_resolution_minutes\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        size_t len;
+        const char *txt = code_text(d, (uint32_t)g.keys[ord[k]], &len);
+        ofi_put_text(&b, txt, len);
+        ofi_putc(&b, ',');
+        ofi_put_u64(&b, agents[ord[k]]);
+        ofi_putc(&b, ',');
+        ofi_put_u64(&b, x->count);
+        ofi_putc(&b, ',');
+        put_avg(&b, x->total_ofi, x->count);
+        ofi_putc(&b, ',');
+        put_rate(&b, x->escalated, x->count);
+        ofi_putc(&b, ',');
+        put_rate(&b, x->reopened, x->count);
+        ofi_putc(&b, ',');
+        put_avg(&b, (double)x->resolution, x->count);
+        ofi_putc(&b, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/team_friction.csv", &b));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    free(ord);
+    free(agents);
+    free(v);
+    return st;
+}
+
+/* ---- root causes --------------------------------------------------------------------------- */
+
+static int cmp_roots(const void *a, const void *b)
+{
+    const grouping *g = gsc->g;
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const double vx = g->st[x].total_ofi, vy = g->st[y].total_ofi;
+    if (vx != vy)
+        return vx > vy ? -1 : 1;
+    const int64_t ix = (int64_t)g->keys[x], iy = (int64_t)g->keys[y];
+    const int nx = ix == OFI_NULL_I64, ny = iy == OFI_NULL_I64; /* NULL issue_id last */
+    if (nx != ny)
+        return nx - ny;
+    return (ix > iy) - (ix < iy);
+}
+
+static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s, ofi_summary *sum)
+{
+    const ofi_db *db = s->db;
+    const ofi_table *is = &db->t[OFI_T_ISSUES];
+    const int64_t *iid = db->t[OFI_T_CASES].col[OFI_CAS_ISSUE].i64;
+    const size_t n = s->f->n;
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (uint64_t)iid[i]; /* NULL (INT64_MIN) is its own group */
+    grouping g;
+    OFI_TRY(group_by(ctx, s, keys, &g));
+    ofi_status st = OFI_OK;
+    ofi_outbuf b = {0};
+    uint32_t *ord = alloc_order(ctx, g.n);
+    if (ord == NULL) {
+        st = OFI_E_NOMEM;
+        goto cleanup;
+    }
+    gsort_ctx c = {&g, s, 0};
+    gsc = &c;
+    qsort(ord, g.n, sizeof *ord, cmp_roots);
+    ofi_puts(&b, "issue_id,issue_category,root_cause,severity,case_count,avg_ofi,total_ofi,"
+                 "total_refund_eur\n");
+    for (uint32_t k = 0; k < g.n; k++) {
+        const ofi_gstat *x = &g.st[ord[k]];
+        const int64_t id = (int64_t)g.keys[ord[k]];
+        const uint32_t row = db->links.issue_row[x->first];
+        put_opt_i64(&b, id);
+        for (int col = OFI_ISS_CATEGORY; col <= OFI_ISS_SEVERITY; col++) {
+            size_t len;
+            const char *txt = row == UINT32_MAX ? NULL : ofi_table_text(is, col, row, &len);
+            if (txt == NULL)
+                txt = OFI_UNKNOWN, len = sizeof OFI_UNKNOWN - 1;
+            ofi_putc(&b, ',');
+            ofi_put_text(&b, txt, len);
+            if (k == 0 && col == OFI_ISS_ROOT) {
+                snprintf(sum->top_root, sizeof sum->top_root, "%.*s", (int)len, txt);
+                sum->top_root_total = x->total_ofi;
+            }
+        }
+        ofi_putc(&b, ',');
+        ofi_put_u64(&b, x->count);
+        ofi_putc(&b, ',');
+        put_avg(&b, x->total_ofi, x->count);
+        ofi_putc(&b, ',');
+        ofi_put_f6(&b, x->total_ofi);
+        ofi_putc(&b, ',');
+        ofi_put_money(&b, x->refund_cents);
+        ofi_putc(&b, '\n');
+    }
+    OFI_CHECK(ofi_outset_put(ctx, set, "ofi/root_cause_friction.csv", &b));
+cleanup:
+    grouping_free(&g);
+    ofi_outbuf_free(&b);
+    free(ord);
+    return st;
+}
+
+/* ---- KPIs ------------------------------------------------------------------------------------ */
+
+static ofi_status kpis(ofi_ctx *ctx, const ofi_scored *s, ofi_summary *sum)
+{
+    const size_t n = s->f->n;
+    uint32_t *all = calloc(n ? n : 1, sizeof *all); /* every case in group 0 */
+    double *asc = malloc((n ? n : 1) * sizeof *asc);
+    ofi_gstat x = {0};
+    ofi_status st = OFI_OK;
+    if (all == NULL || asc == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        all[i] = 0;
+        asc[i] = s->ofi[s->order[n - 1 - i]];
+    }
+    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, all, 1, &x));
+    sum->cases = n;
+    sum->refund_cents = x.refund_cents;
+    sum->total_ofi = x.total_ofi;
+    if (n) {
+        sum->avg_ofi = x.total_ofi / (double)n;
+        sum->p50 = ofi_quantile(asc, n, 0.5);
+        sum->p90 = ofi_quantile(asc, n, 0.9);
+        sum->p99 = ofi_quantile(asc, n, 0.99);
+        sum->max_ofi = asc[n - 1];
+        sum->escalation_rate = (double)x.escalated / (double)n;
+        sum->reopen_rate = (double)x.reopened / (double)n;
+        sum->delay_rate = (double)x.delayed / (double)n;
+        sum->avg_resolution = (double)x.resolution / (double)n;
+        /* Share of friction in the top 1% of cases (at least one case). */
+        size_t k = n / 100 ? n / 100 : 1;
+        ofi_xsum top;
+        ofi_xsum_init(&top);
+        for (size_t i = 0; i < k; i++)
+            ofi_xsum_add(&top, s->ofi[s->order[i]]);
+        sum->top1pct_share = x.total_ofi != 0.0 ? ofi_xsum_result(&top) / x.total_ofi : 0.0;
+    }
+    sum->n_top = n < OFI_SUMMARY_TOP ? n : OFI_SUMMARY_TOP;
+    for (size_t i = 0; i < sum->n_top; i++) {
+        sum->top_case_id[i] = s->db->t[OFI_T_CASES].col[OFI_CAS_ID].i64[s->order[i]];
+        sum->top_case_ofi[i] = s->ofi[s->order[i]];
+    }
+cleanup:
+    free(all);
+    free(asc);
+    return st;
+}
+
+static ofi_status write_kpis(ofi_ctx *ctx, ofi_outset *set, const ofi_summary *sum)
+{
+    ofi_outbuf b = {0};
+    const int have = sum->cases > 0;
+    ofi_puts(&b, "metric,value\ncases,");
+    ofi_put_u64(&b, sum->cases);
+    ofi_puts(&b, "\ncustomers_with_cases,");
+    ofi_put_u64(&b, sum->customers);
+    ofi_puts(&b, "\ntotal_refund_eur,");
+    ofi_put_money(&b, sum->refund_cents);
+    static const char *const names[] = {"escalation_rate", "reopen_rate", "delay_rate",
+                                        "avg_resolution_minutes", "avg_ofi", "p50_ofi",
+                                        "p90_ofi", "p99_ofi", "max_ofi"};
+    const double vals[] = {sum->escalation_rate, sum->reopen_rate, sum->delay_rate,
+                           sum->avg_resolution, sum->avg_ofi, sum->p50, sum->p90, sum->p99,
+                           sum->max_ofi};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        ofi_putc(&b, '\n');
+        ofi_puts(&b, names[i]);
+        ofi_putc(&b, ',');
+        if (have)
+            ofi_put_f6(&b, vals[i]);
+    }
+    ofi_putc(&b, '\n');
+    ofi_status st = ofi_outset_put(ctx, set, "ofi/kpi_summary.csv", &b);
+    ofi_outbuf_free(&b);
+    return st;
+}
+
+ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s, ofi_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    OFI_TRY(kpis(ctx, s, sum));
+    OFI_TRY(write_cases(ctx, set, s));
+    OFI_TRY(write_top(ctx, set, s));
+    OFI_TRY(write_customers(ctx, set, s, sum));
+    OFI_TRY(write_weekly(ctx, set, s, sum));
+    OFI_TRY(write_monthly(ctx, set, s));
+    OFI_TRY(write_severity(ctx, set, s));
+    OFI_TRY(write_products(ctx, set, s, sum));
+    OFI_TRY(write_roots(ctx, set, s, sum));
+    OFI_TRY(write_teams(ctx, set, s));
+    OFI_TRY(write_kpis(ctx, set, sum));
+    return OFI_OK;
+}

@@ -1,0 +1,411 @@
+/* csv.c - the streaming CSV reader: chunking by quote parity, record splitting, quoting.
+ *
+ * Chunking scans only for '"' (memchr); between two quotes the parity is fixed, so record
+ * boundaries there are the '\n's, found with memchr/memrchr. On quote-free data this
+ * touches each byte a couple of times at memchr speed, far below the cost of parsing.
+ */
+#include "ofi/csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- UTF-8 ---------------------------------------------------------------------------- */
+
+/* 1 when [s, s+n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        unsigned min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        if (i + k >= n)
+            return 0;
+        unsigned cp = c & (0x3F >> k);
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+/* ---- splitting ------------------------------------------------------------------------- */
+
+/* Byte classes for the unquoted-field scanner: 0 plain, 1 ',', 2 '\n', 3 '"', 4 '\r';
+ * bytes >= 0x80 are class 5 (non-ASCII, validated as UTF-8 at the field's end). */
+static const unsigned char cls[128] = {[','] = 1, ['\n'] = 2, ['"'] = 3, ['\r'] = 4};
+
+static inline unsigned byte_class(unsigned char c)
+{
+    return c & 0x80 ? 5u : cls[c];
+}
+
+int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *nf,
+                  const char **next, uint64_t *n_lines)
+{
+    int k = 0;
+    uint64_t lines = 0;
+    int st = OFI_CSV_OK;
+    for (;;) {
+        ofi_field fld = {p, 0, 0, 0};
+        int ended = 0; /* the record ends after this field */
+        if (p < end && *p == '"') {
+            const char *s = ++p;
+            fld.quoted = 1;
+            for (;;) {
+                const char *q = memchr(p, '"', (size_t)(end - p));
+                if (q == NULL) {
+                    st = OFI_CSV_BADQUOTE;
+                    p = end;
+                    goto done_field;
+                }
+                for (const char *c = p; (c = memchr(c, '\n', (size_t)(q - c))) != NULL; c++)
+                    lines++;
+                if (q + 1 < end && q[1] == '"') {
+                    fld.escaped = 1;
+                    p = q + 2;
+                    continue;
+                }
+                fld.p = s;
+                fld.len = (uint32_t)(q - s);
+                p = q + 1;
+                break;
+            }
+            if (!utf8_valid((const unsigned char *)fld.p, fld.len))
+                st = OFI_CSV_BADUTF8;
+            if (p == end) {
+                ended = 1;
+            } else if (*p == ',') {
+                p++;
+            } else if (*p == '\n') {
+                p++;
+                lines++;
+                ended = 1;
+            } else if (*p == '\r' && p + 1 < end && p[1] == '\n') {
+                p += 2;
+                lines++;
+                ended = 1;
+            } else {
+                st = OFI_CSV_BADQUOTE;
+            }
+        } else {
+            const char *s = p;
+            int high = 0;
+            for (;;) {
+                if (p == end) {
+                    ended = 1;
+                    fld.len = (uint32_t)(p - s);
+                    break;
+                }
+                unsigned c = byte_class((unsigned char)*p);
+                if (c == 0) {
+                    p++;
+                } else if (c == 1) {
+                    fld.len = (uint32_t)(p - s);
+                    p++;
+                    break;
+                } else if (c == 2) {
+                    fld.len = (uint32_t)(p - s);
+                    p++;
+                    lines++;
+                    ended = 1;
+                    break;
+                } else if (c == 4) {
+                    if (p + 1 < end && p[1] == '\n') {
+                        fld.len = (uint32_t)(p - s);
+                        p += 2;
+                        lines++;
+                        ended = 1;
+                        break;
+                    }
+                    p++; /* a lone CR is data */
+                } else if (c == 5) {
+                    high = 1;
+                    p++;
+                } else {
+                    st = OFI_CSV_BADQUOTE; /* a quote inside an unquoted field */
+                    fld.len = (uint32_t)(p - s);
+                    break;
+                }
+            }
+            if (high && st == OFI_CSV_OK && !utf8_valid((const unsigned char *)s, fld.len))
+                st = OFI_CSV_BADUTF8;
+        }
+    done_field:
+        if (k < max_f)
+            f[k] = fld;
+        k++;
+        if (st != OFI_CSV_OK || ended)
+            break;
+    }
+    if (st != OFI_CSV_OK) {
+        /* Skip to the end of the physical line so a caller can still count lines. */
+        const char *nl = p < end ? memchr(p, '\n', (size_t)(end - p)) : NULL;
+        p = nl ? nl + 1 : end;
+    }
+    *nf = k;
+    *next = p;
+    *n_lines = lines;
+    return st;
+}
+
+size_t ofi_csv_unescape(const ofi_field *f, char *out)
+{
+    if (!f->escaped) {
+        memcpy(out, f->p, f->len);
+        return f->len;
+    }
+    size_t o = 0;
+    for (uint32_t i = 0; i < f->len; i++) {
+        out[o++] = f->p[i];
+        if (f->p[i] == '"')
+            i++; /* the second quote of a pair */
+    }
+    return o;
+}
+
+int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    int need = 0;
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ',' || c == '\n' || c == '\r')
+            need = 1;
+        else if (c == '"')
+            need = 1, extra++;
+    }
+    size_t want = *len + n + extra + 2;
+    if (want > *cap) {
+        size_t nc = *cap ? *cap : 64;
+        while (nc < want)
+            nc *= 2;
+        char *b = realloc(*buf, nc);
+        if (b == NULL)
+            return 0;
+        *buf = b;
+        *cap = nc;
+    }
+    char *o = *buf + *len;
+    if (need)
+        *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *o++ = s[i];
+        if (s[i] == '"')
+            *o++ = '"';
+    }
+    if (need)
+        *o++ = '"';
+    *len = (size_t)(o - *buf);
+    return 1;
+}
+
+/* ---- the reader ------------------------------------------------------------------------ */
+
+/* Fill the buffer from the file until full or end of file. */
+static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
+{
+    while (!r->eof && r->len < r->cap) {
+        ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s: read error: %s", r->path, strerror(errno));
+        }
+        if (got == 0)
+            r->eof = 1;
+        r->len += (size_t)got;
+    }
+    return OFI_OK;
+}
+
+static ofi_status grow(ofi_ctx *ctx, ofi_csv_reader *r)
+{
+    char *b = realloc(r->buf, r->cap * 2);
+    if (b == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory for a record", r->path);
+    r->buf = b;
+    r->cap *= 2;
+    return OFI_OK;
+}
+
+static void trim_name(const char **s, size_t *n)
+{
+    while (*n && (**s == ' ' || **s == '\t' || **s == '\r')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+        (*n)--;
+}
+
+ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->path = strdup(path);
+    r->cap = ctx->chunk_bytes < 4096 ? 4096 : ctx->chunk_bytes;
+    r->buf = malloc(r->cap);
+    if (r->path == NULL || r->buf == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory", path);
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot open: %s", path, strerror(errno));
+    OFI_TRY(fill(ctx, r));
+    size_t start = 0;
+    if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        start = 3;
+    /* The header: one record, possibly with quoted names. Grow until it fits. */
+    for (;;) {
+        ofi_field f[OFI_CSV_MAX_HEADER];
+        int nf;
+        const char *next;
+        uint64_t lines;
+        const char *b = r->buf + start, *e = r->buf + r->len;
+        if (b == e) {
+            if (!r->eof) {
+                OFI_TRY(grow(ctx, r));
+                OFI_TRY(fill(ctx, r));
+                continue;
+            }
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: empty file, no header row", path);
+        }
+        int st = ofi_csv_split(b, e, f, OFI_CSV_MAX_HEADER, &nf, &next, &lines);
+        if (next == e && !r->eof) {
+            /* The header may go on past the buffer: read more and split again. */
+            if (r->len == r->cap)
+                OFI_TRY(grow(ctx, r));
+            OFI_TRY(fill(ctx, r));
+            continue;
+        }
+        if (st == OFI_CSV_BADUTF8)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: invalid UTF-8", path);
+        if (st != OFI_CSV_OK)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: broken quoting", path);
+        if (nf > OFI_CSV_MAX_HEADER)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: more than %d columns", path,
+                            OFI_CSV_MAX_HEADER);
+        for (int i = 0; i < nf; i++) {
+            char *name = malloc((size_t)f[i].len + 1);
+            if (name == NULL)
+                return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory", path);
+            size_t n = ofi_csv_unescape(&f[i], name);
+            const char *s = name;
+            trim_name(&s, &n);
+            memmove(name, s, n);
+            name[n] = '\0';
+            r->header_names[i] = name;
+        }
+        r->n_header = nf;
+        r->line_of_first_record = 1 + (lines ? lines : 1);
+        /* Drop the header from the buffer. */
+        size_t used = (size_t)(next - r->buf);
+        memmove(r->buf, r->buf + used, r->len - used);
+        r->len -= used;
+        return OFI_OK;
+    }
+}
+
+/* Scan buf[0, len) for record boundaries. Returns the end of the last whole record (0 when
+ * none) and puts into splits[1..n_split-1] the first boundary at or after each target. */
+static size_t scan_boundaries(const char *buf, size_t len, int n_split, size_t *splits)
+{
+    size_t last = 0, pos = 0;
+    int par = 0, k = 1;
+    while (pos < len) {
+        const char *q = memchr(buf + pos, '"', len - pos);
+        size_t qpos = q ? (size_t)(q - buf) : len;
+        if (par == 0 && qpos > pos) {
+            while (k < n_split) {
+                size_t target = len / (size_t)n_split * (size_t)k;
+                size_t from = target > pos ? target : pos;
+                if (from >= qpos)
+                    break;
+                const char *nl = memchr(buf + from, '\n', qpos - from);
+                if (nl == NULL)
+                    break;
+                splits[k++] = (size_t)(nl - buf) + 1;
+            }
+            const char *nl = memrchr(buf + pos, '\n', qpos - pos);
+            if (nl)
+                last = (size_t)(nl - buf) + 1;
+        }
+        if (q)
+            par ^= 1;
+        pos = qpos + 1;
+    }
+    for (; k < n_split; k++)
+        splits[k] = len; /* clamped to the chunk end by the caller */
+    return last;
+}
+
+ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                        const char **data, size_t *len)
+{
+    /* Drop what the last call handed out. */
+    if (r->taken) {
+        memmove(r->buf, r->buf + r->taken, r->len - r->taken);
+        r->len -= r->taken;
+        r->taken = 0;
+    }
+    for (;;) {
+        OFI_TRY(fill(ctx, r));
+        size_t end = scan_boundaries(r->buf, r->len, n_split, splits);
+        if (r->eof)
+            end = r->len; /* the last record may lack its line end */
+        if (end == 0 && r->len > 0) {
+            OFI_TRY(grow(ctx, r)); /* one record larger than the buffer */
+            continue;
+        }
+        splits[0] = 0;
+        for (int k = 1; k < n_split; k++) {
+            if (splits[k] > end)
+                splits[k] = end;
+            if (splits[k] < splits[k - 1])
+                splits[k] = splits[k - 1];
+        }
+        splits[n_split] = end;
+        *data = r->buf;
+        *len = end;
+        r->taken = end;
+        return OFI_OK;
+    }
+}
+
+void ofi_csv_close(ofi_csv_reader *r)
+{
+    if (r == NULL)
+        return;
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->buf);
+    free(r->path);
+    for (int i = 0; i < r->n_header; i++)
+        free(r->header_names[i]);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}

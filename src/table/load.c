@@ -1,0 +1,874 @@
+/* load.c - parse records into typed columns in parallel, drop duplicate ids, fill tables.
+ *
+ * The path of a chunk of records:
+ *   1. parse   (parallel, one range of records per thread) -> one batch per thread: typed
+ *              values of readable rows, their fingerprints and key hashes, thread-local
+ *              dictionaries, missing-value counts, and unreadable rows as rejects;
+ *   2. number  rows globally (prefix sums over the batches, in order);
+ *   3. dedup   (parallel, one index partition per thread; every thread walks all rows in
+ *              source order and handles the keys of its partition) -> first row wins;
+ *   4. reject  duplicates and unreadable rows, merged in row order, to the callback;
+ *   5. keep    stored tables append their kept rows (dictionary codes remapped to the
+ *              table's dictionary in first-appearance order); case_timeline and refunds
+ *              stream their kept rows through the join.
+ * Every step's result is independent of the thread count: only batches' boundaries move.
+ *
+ * A full-row duplicate has the same primary key as an earlier row, so it is found in the
+ * dedup step: each key's slot keeps the fingerprint (XXH3 of the parsed values) of its
+ * first row, and a small side set keeps fingerprints of later rows with the same key.
+ *
+ * Batches belong to the loader and are reused chunk after chunk; thread-local buffers
+ * grow inside the parallel region (their size is unknown before parsing), which records
+ * out-of-memory per thread and is checked after the region.
+ */
+#include "ofi/load.h"
+
+#include "ofi/csv.h"
+#include "ofi/date.h"
+#include "ofi/join.h"
+#include "ofi/parse.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_FIELDS OFI_CSV_MAX_HEADER
+
+/* ---- batches -------------------------------------------------------------------------- */
+
+typedef struct rejrec {
+    uint64_t row;
+    char *reason;
+    char *raw;
+    size_t raw_len;
+    int owned; /* in emit_rejects: the strings belong to this list (duplicates) */
+} rejrec;
+
+/* Fingerprints of rows whose key repeats with other contents: (key, fp) pairs. */
+typedef struct pairset {
+    uint64_t *k; /* pairs stored as k[2i], k[2i+1]; both 0 = empty (fp 0 remapped to 1) */
+    size_t cap, n;
+} pairset;
+
+typedef struct batch {
+    size_t n, cap;               /* readable rows */
+    ofi_colvals col[OFI_MAX_COLS];
+    uint64_t *row;               /* record number: local while parsing, then global */
+    uint64_t *fp;                /* fingerprint of the parsed row */
+    uint64_t *h;                 /* hash of the primary key */
+    uint64_t *h_fk;              /* hash of column 1 (the case id of events and refunds) */
+    uint64_t *rec_off;           /* offset of the record in the chunk */
+    uint64_t *slot;              /* index slot of a kept row */
+    uint8_t *dup;                /* 0 kept, 1 duplicate id */
+    ofi_dict dict[OFI_MAX_COLS]; /* thread-local dictionaries of stored text columns */
+    uint32_t *remap[OFI_MAX_COLS];
+    uint64_t missing[OFI_MAX_COLS];
+    uint64_t n_records, n_lines;
+    rejrec *rej;
+    size_t n_rej, cap_rej;
+    char *scratch;
+    size_t cap_scratch;
+    int oom;
+    int err;             /* OFI_CSV_BADQUOTE / OFI_CSV_BADUTF8 of the first bad record */
+    uint64_t err_line;   /* lines before it, within the range */
+} batch;
+
+typedef struct colmap {
+    int n_header;
+    int src[OFI_MAX_COLS]; /* field index of each spec column, -1 when absent */
+} colmap;
+
+static size_t elem_size(ofi_ctype t)
+{
+    switch (t) {
+    case OFI_COL_DATE:
+    case OFI_COL_DATETIME:
+        return sizeof(int32_t);
+    case OFI_COL_TEXT:
+        return sizeof(uint32_t);
+    default:
+        return sizeof(int64_t);
+    }
+}
+
+static void *grow(void *p, size_t n, size_t size)
+{
+    return realloc(p, n * size);
+}
+
+static int batch_reserve(batch *b, const ofi_tablespec *spec, size_t need)
+{
+    if (need <= b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap * 2 : 4096;
+    while (cap < need)
+        cap *= 2;
+    void *p;
+#define GROW(field)                                                                                \
+    do {                                                                                           \
+        if ((p = grow(b->field, cap, sizeof *b->field)) == NULL)                                   \
+            return b->oom = 1, 0;                                                                  \
+        b->field = p;                                                                              \
+    } while (0)
+    GROW(row);
+    GROW(fp);
+    GROW(h);
+    GROW(h_fk);
+    GROW(rec_off);
+    GROW(slot);
+    GROW(dup);
+#undef GROW
+    for (int c = 0; c < spec->n_cols; c++) {
+        if ((p = grow(b->col[c].p, cap, elem_size(spec->cols[c].type))) == NULL)
+            return b->oom = 1, 0;
+        b->col[c].p = p;
+    }
+    b->cap = cap;
+    return 1;
+}
+
+static void batch_reset(batch *b)
+{
+    b->n = 0;
+    b->n_records = 0;
+    b->n_lines = 0;
+    b->err = 0;
+    b->err_line = 0;
+    for (size_t i = 0; i < b->n_rej; i++) {
+        free(b->rej[i].reason);
+        free(b->rej[i].raw);
+    }
+    b->n_rej = 0;
+}
+
+static void batch_free(batch *b)
+{
+    batch_reset(b);
+    free(b->row);
+    free(b->fp);
+    free(b->h);
+    free(b->h_fk);
+    free(b->rec_off);
+    free(b->slot);
+    free(b->dup);
+    for (int c = 0; c < OFI_MAX_COLS; c++) {
+        free(b->col[c].p);
+        ofi_dict_free(&b->dict[c]);
+        free(b->remap[c]);
+    }
+    free(b->rej);
+    free(b->scratch);
+    memset(b, 0, sizeof *b);
+}
+
+static char *scratch(batch *b, size_t n)
+{
+    if (n > b->cap_scratch) {
+        size_t cap = b->cap_scratch ? b->cap_scratch : 256;
+        while (cap < n)
+            cap *= 2;
+        char *s = realloc(b->scratch, cap);
+        if (s == NULL) {
+            b->oom = 1;
+            return NULL;
+        }
+        b->scratch = s;
+        b->cap_scratch = cap;
+    }
+    return b->scratch;
+}
+
+/* Re-serialise a record's fields as one CSV line (no line end). */
+static char *serialise(const ofi_field *f, int nf, size_t *out_len)
+{
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int n = nf < MAX_FIELDS ? nf : MAX_FIELDS;
+    if (n == 1 && f[0].len == 0) {
+        /* A lone empty field must be quoted or it reads back as a blank line. */
+        buf = malloc(3);
+        if (buf)
+            memcpy(buf, "\"\"", 3);
+        *out_len = 2;
+        return buf;
+    }
+    for (int i = 0; i < n; i++) {
+        char *tmp = malloc(f[i].len + 1);
+        if (tmp == NULL)
+            goto fail;
+        size_t tl = ofi_csv_unescape(&f[i], tmp);
+        int ok = (i == 0 || ofi_csv_quote(&buf, &len, &cap, ",", 0)) &&
+                 ofi_csv_quote(&buf, &len, &cap, tmp, tl);
+        free(tmp);
+        if (!ok)
+            goto fail;
+        if (i + 1 < n) {
+            if (len + 1 > cap && !ofi_csv_quote(&buf, &len, &cap, "", 0))
+                goto fail;
+            buf[len++] = ',';
+        }
+    }
+    if (buf == NULL)
+        buf = calloc(1, 1);
+    *out_len = len;
+    return buf;
+fail:
+    free(buf);
+    return NULL;
+}
+
+static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const char *fmt, ...)
+{
+    if (b->n_rej == b->cap_rej) {
+        size_t cap = b->cap_rej ? b->cap_rej * 2 : 16;
+        rejrec *r = realloc(b->rej, cap * sizeof *r);
+        if (r == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->rej = r;
+        b->cap_rej = cap;
+    }
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    rejrec *r = &b->rej[b->n_rej];
+    r->row = row;
+    r->reason = strdup(reason);
+    r->raw = serialise(f, nf, &r->raw_len);
+    if (r->reason == NULL || r->raw == NULL) {
+        free(r->reason);
+        free(r->raw);
+        b->oom = 1;
+        return;
+    }
+    b->n_rej++;
+}
+
+/* Quote a field's value for a reject reason, shortened to keep reasons readable. */
+static void show(char *out, size_t cap, const ofi_field *f)
+{
+    size_t n = f->len < cap - 4 ? f->len : cap - 4;
+    snprintf(out, cap, "%.*s%s", (int)n, f->p, n < f->len ? "..." : "");
+}
+
+/* ---- parsing one record ---------------------------------------------------------------- */
+
+static const char *type_word(ofi_ctype t)
+{
+    switch (t) {
+    case OFI_COL_ID:
+    case OFI_COL_INT:
+    case OFI_COL_FLAG:
+        return "integer";
+    case OFI_COL_DEC:
+    case OFI_COL_MONEY:
+        return "decimal";
+    case OFI_COL_DATE:
+        return "date";
+    case OFI_COL_DATETIME:
+        return "datetime";
+    default:
+        return "text";
+    }
+}
+
+static void parse_record(batch *b, const ofi_table *t, const colmap *m, const ofi_field *f, int nf,
+                         uint64_t recno, size_t rec_off)
+{
+    const ofi_tablespec *spec = t->spec;
+    if (nf != m->n_header) {
+        add_reject(b, recno, f, nf, "expected %d fields, found %d", m->n_header, nf);
+        return;
+    }
+    if (!batch_reserve(b, spec, b->n + 1))
+        return;
+    const size_t i = b->n;
+    uint64_t fpv[2 * OFI_MAX_COLS];
+    uint32_t nulls = 0;
+    for (int c = 0; c < spec->n_cols; c++) {
+        const ofi_colspec *cs = &spec->cols[c];
+        const int s = m->src[c];
+        const ofi_field *fld = s >= 0 ? &f[s] : NULL;
+        const char *p = fld ? fld->p : "";
+        const size_t len = fld ? fld->len : 0;
+        uint64_t bits = 0;
+        int st = OFI_PV_NULL;
+        switch (cs->type) {
+        case OFI_COL_TEXT: {
+            uint32_t code = 0;
+            if (fld && !ofi_is_blank(p, len)) {
+                const char *txt = p;
+                size_t tl = len;
+                if (fld->escaped) {
+                    char *sc = scratch(b, len);
+                    if (sc == NULL)
+                        return;
+                    tl = ofi_csv_unescape(fld, sc);
+                    txt = sc;
+                }
+                bits = XXH3_64bits(txt, tl);
+                if (t->stored) {
+                    code = ofi_dict_intern(&b->dict[c], txt, tl);
+                    if (code == 0) {
+                        b->oom = 1;
+                        return;
+                    }
+                }
+                st = OFI_PV_OK;
+            }
+            b->col[c].code[i] = code;
+            break;
+        }
+        case OFI_COL_ID:
+        case OFI_COL_INT:
+        case OFI_COL_FLAG: {
+            int64_t v = OFI_NULL_I64;
+            st = ofi_parse_int(p, len, &v);
+            if (st != OFI_PV_OK)
+                v = OFI_NULL_I64;
+            b->col[c].i64[i] = v;
+            bits = (uint64_t)v;
+            break;
+        }
+        case OFI_COL_MONEY: {
+            int64_t v = OFI_NULL_I64;
+            st = ofi_parse_money(p, len, &v);
+            if (st != OFI_PV_OK)
+                v = OFI_NULL_I64;
+            b->col[c].i64[i] = v;
+            bits = (uint64_t)v;
+            break;
+        }
+        case OFI_COL_DEC: {
+            double v = NAN;
+            st = ofi_parse_dec(p, len, &v);
+            if (st != OFI_PV_OK)
+                v = NAN;
+            b->col[c].f64[i] = v;
+            double norm = v == 0.0 ? 0.0 : v; /* -0.0 equals 0.0 */
+            memcpy(&bits, &norm, sizeof bits);
+            break;
+        }
+        case OFI_COL_DATE:
+        case OFI_COL_DATETIME: {
+            int32_t d = OFI_NO_DATE;
+            uint64_t tod = 0;
+            st = cs->type == OFI_COL_DATE ? ofi_parse_date(p, len, &d)
+                                          : ofi_parse_datetime(p, len, &d, &tod);
+            if (st != OFI_PV_OK)
+                d = OFI_NO_DATE;
+            b->col[c].i32[i] = d;
+            bits = ((uint64_t)(uint32_t)d << 32) ^ XXH3_64bits(&tod, sizeof tod);
+            break;
+        }
+        }
+        if (st == OFI_PV_BAD || st == OFI_PV_RANGE) {
+            char shown[80];
+            show(shown, sizeof shown, fld);
+            add_reject(b, recno, f, nf, "column %s: %s %s \"%s\"", cs->name,
+                       st == OFI_PV_BAD ? "bad" : "out of range", type_word(cs->type), shown);
+            return;
+        }
+        if (st == OFI_PV_NULL) {
+            if (c == 0) {
+                add_reject(b, recno, f, nf, "column %s: NULL primary key", cs->name);
+                return;
+            }
+            nulls |= 1u << c;
+            fpv[2 * c] = 0;
+            fpv[2 * c + 1] = 0;
+        } else {
+            fpv[2 * c] = 1;
+            fpv[2 * c + 1] = bits;
+        }
+    }
+    for (int c = 0; c < spec->n_cols; c++)
+        b->missing[c] += (nulls >> c) & 1u;
+    b->row[i] = recno;
+    b->fp[i] = XXH3_64bits(fpv, (size_t)spec->n_cols * 2 * sizeof fpv[0]);
+    b->h[i] = ofi_id_hash(b->col[0].i64[i]);
+    b->h_fk[i] = spec->n_cols > 1 && spec->cols[1].type == OFI_COL_ID
+                     ? ofi_id_hash(b->col[1].i64[i])
+                     : 0;
+    b->rec_off[i] = rec_off;
+    b->dup[i] = 0;
+    b->n = i + 1;
+}
+
+/* Parse the records in [from, to) of a chunk. Stops at the first unreadable record. */
+static void parse_range(batch *b, const ofi_table *t, const colmap *m, const char *base, size_t from,
+                        size_t to)
+{
+    const char *p = base + from, *end = base + to;
+    ofi_field f[MAX_FIELDS];
+    while (p < end && !b->oom) {
+        const char *rec = p;
+        int nf;
+        uint64_t lines;
+        int st = ofi_csv_split(p, end, f, MAX_FIELDS, &nf, &p, &lines);
+        if (st != OFI_CSV_OK) {
+            b->err = st;
+            b->err_line = b->n_lines;
+            return;
+        }
+        b->n_lines += lines;
+        if (ofi_csv_is_blank(f, nf))
+            continue;
+        b->n_records++;
+        parse_record(b, t, m, f, nf, b->n_records, (size_t)(rec - base));
+    }
+}
+
+/* ---- dedup ------------------------------------------------------------------------------ */
+
+/* Insert (key, fp) unless present. @return 1 when inserted, 0 when present, -1 on OOM. */
+static int pairset_add(pairset *s, int64_t key, uint64_t fp)
+{
+    uint64_t k = (uint64_t)key, v = fp ? fp : 1;
+    if ((s->n + 1) * 10 >= s->cap * 7) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        uint64_t *nk = calloc(cap * 2, sizeof *nk);
+        if (nk == NULL)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->k[2 * i + 1] == 0)
+                continue;
+            size_t j = XXH3_64bits(&s->k[2 * i], 16) & (cap - 1);
+            while (nk[2 * j + 1] != 0)
+                j = (j + 1) & (cap - 1);
+            nk[2 * j] = s->k[2 * i];
+            nk[2 * j + 1] = s->k[2 * i + 1];
+        }
+        free(s->k);
+        s->k = nk;
+        s->cap = cap;
+    }
+    uint64_t pair[2] = {k, v};
+    size_t j = XXH3_64bits(pair, 16) & (s->cap - 1);
+    for (; s->k[2 * j + 1] != 0; j = (j + 1) & (s->cap - 1))
+        if (s->k[2 * j] == k && s->k[2 * j + 1] == v)
+            return 0;
+    s->k[2 * j] = k;
+    s->k[2 * j + 1] = v;
+    s->n++;
+    return 1;
+}
+
+typedef struct loader {
+    ofi_ctx *ctx;
+    ofi_db *db;
+    int n_threads;
+    batch *b;      /* n_threads batches */
+    pairset *side; /* one per index partition, per table */
+    ofi_reject_fn reject;
+    void *reject_user;
+    ofi_load_times *times;
+} loader;
+
+static ofi_status dedup(loader *L, ofi_table *t)
+{
+    const int nb = L->n_threads, np = ofi_idmap_n_parts(&t->index);
+    size_t *add = calloc((size_t)np, sizeof *add);
+    uint64_t *pk = calloc((size_t)np, sizeof *pk), *full = calloc((size_t)np, sizeof *full);
+    int *oom = calloc((size_t)np, sizeof *oom);
+    ofi_status st = OFI_OK;
+    if (!add || !pk || !full || !oom) {
+        st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory", t->spec->name);
+        goto cleanup;
+    }
+    /* Room for every row as if all were new keys: reserve() never fails an insert. */
+    for (int k = 0; k < nb; k++)
+        for (size_t i = 0; i < L->b[k].n; i++)
+            add[ofi_idmap_part_of(&t->index, L->b[k].h[i])]++;
+    if (ofi_idmap_reserve(&t->index, add) != OFI_OK) {
+        st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory for the id index", t->spec->name);
+        goto cleanup;
+    }
+    const int with_fp = (t->index.flags & OFI_IDMAP_FP) != 0;
+#pragma omp parallel for num_threads(L->n_threads) schedule(dynamic, 1)
+    for (int p = 0; p < np; p++) {
+        ofi_idpart *part = &t->index.parts[p];
+        pairset *side = &L->side[p];
+        for (int k = 0; k < nb; k++) {
+            batch *b = &L->b[k];
+            for (size_t i = 0; i < b->n; i++) {
+                if (ofi_idmap_part_of(&t->index, b->h[i]) != p)
+                    continue;
+                int found;
+                const int64_t key = b->col[0].i64[i];
+                size_t s = ofi_idpart_upsert(part, key, b->h[i], &found);
+                if (!found) {
+                    if (with_fp)
+                        part->fps[s] = b->fp[i];
+                    b->slot[i] = s;
+                    b->dup[i] = 0;
+                    continue;
+                }
+                b->dup[i] = 1;
+                pk[p]++;
+                if (with_fp && part->fps[s] == b->fp[i]) {
+                    full[p]++;
+                } else {
+                    int r = pairset_add(side, key, b->fp[i]);
+                    if (r < 0)
+                        oom[p] = 1;
+                    else if (r == 0)
+                        full[p]++;
+                }
+            }
+        }
+    }
+    for (int p = 0; p < np; p++) {
+        if (oom[p])
+            st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory in dedup", t->spec->name);
+        t->n_pk_dups += pk[p];
+        t->n_full_dups += full[p];
+    }
+cleanup:
+    free(add);
+    free(pk);
+    free(full);
+    free(oom);
+    return st;
+}
+
+/* ---- rejects ---------------------------------------------------------------------------- */
+
+static int cmp_rej(const void *a, const void *b)
+{
+    const rejrec *x = a, *y = b;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Send this chunk's unreadable and duplicate rows to the callback, in row order. */
+static ofi_status emit_rejects(loader *L, ofi_table *t, const char *base, const char *end)
+{
+    rejrec *all = NULL;
+    size_t n = 0, cap = 0;
+    ofi_status st = OFI_OK;
+    for (int k = 0; k < L->n_threads; k++) {
+        batch *b = &L->b[k];
+        size_t want = n + b->n_rej;
+        for (size_t i = 0; i < b->n; i++)
+            want += b->dup[i] != 0;
+        if (want > cap) {
+            cap = want * 2;
+            rejrec *r = realloc(all, cap * sizeof *r);
+            if (r == NULL) {
+                st = ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+                goto cleanup;
+            }
+            all = r;
+        }
+        for (size_t i = 0; i < b->n_rej; i++)
+            all[n++] = (rejrec){b->rej[i].row, b->rej[i].reason, b->rej[i].raw, b->rej[i].raw_len, 0};
+        for (size_t i = 0; i < b->n; i++) {
+            if (!b->dup[i])
+                continue;
+            ofi_field f[MAX_FIELDS];
+            int nf;
+            const char *next;
+            uint64_t lines;
+            const char *rec = base + b->rec_off[i];
+            ofi_csv_split(rec, end, f, MAX_FIELDS, &nf, &next, &lines);
+            (void)next;
+            char reason[128];
+            snprintf(reason, sizeof reason, "column %s: duplicate id %lld", t->spec->cols[0].name,
+                     (long long)b->col[0].i64[i]);
+            size_t raw_len;
+            char *raw = serialise(f, nf, &raw_len);
+            char *rs = strdup(reason);
+            if (raw == NULL || rs == NULL) {
+                free(raw);
+                free(rs);
+                st = ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+                goto cleanup;
+            }
+            all[n++] = (rejrec){b->row[i], rs, raw, raw_len, 1};
+        }
+    }
+    if (n)
+        qsort(all, n, sizeof *all, cmp_rej);
+    for (size_t i = 0; i < n && st == OFI_OK; i++)
+        st = L->reject(L->reject_user, t->id, all[i].row, all[i].reason, all[i].raw,
+                       all[i].raw_len);
+cleanup:
+    /* Parse rejects belong to their batch; only the duplicates' strings are ours. */
+    for (size_t i = 0; i < n; i++) {
+        if (all[i].owned) {
+            free(all[i].reason);
+            free(all[i].raw);
+        }
+    }
+    free(all);
+    return st;
+}
+
+/* ---- keeping rows ------------------------------------------------------------------------ */
+
+static ofi_status table_reserve(ofi_table *t, size_t need)
+{
+    if (need <= t->cap_rows)
+        return OFI_OK;
+    size_t cap = t->cap_rows ? t->cap_rows : 1024;
+    while (cap < need)
+        cap *= 2;
+    for (int c = 0; c < t->spec->n_cols; c++) {
+        void *p = realloc(t->col[c].p, cap * elem_size(t->spec->cols[c].type));
+        if (p == NULL)
+            return OFI_E_NOMEM;
+        t->col[c].p = p;
+    }
+    t->cap_rows = cap;
+    return OFI_OK;
+}
+
+/* Append the kept rows of all batches to a stored table. */
+static ofi_status keep_rows(loader *L, ofi_table *t)
+{
+    const int nb = L->n_threads;
+    const ofi_tablespec *spec = t->spec;
+    size_t base[1024];
+    size_t total = t->n_rows;
+    if (nb > 1024)
+        return ofi_fail(L->ctx, OFI_E_USAGE, "too many threads");
+    for (int k = 0; k < nb; k++) {
+        base[k] = total;
+        for (size_t i = 0; i < L->b[k].n; i++)
+            total += !L->b[k].dup[i];
+    }
+    if (total > UINT32_MAX - 1)
+        return ofi_fail(L->ctx, OFI_E_SOURCE, "%s: more than %u rows", spec->name, UINT32_MAX - 1);
+    if (table_reserve(t, total) != OFI_OK)
+        return ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory for %zu rows", spec->name, total);
+    /* Merge thread dictionaries in batch order: codes follow first appearance. */
+    for (int c = 0; c < spec->n_cols; c++) {
+        if (spec->cols[c].type != OFI_COL_TEXT)
+            continue;
+        for (int k = 0; k < nb; k++) {
+            batch *b = &L->b[k];
+            uint32_t n = ofi_dict_size(&b->dict[c]);
+            uint32_t *r = realloc(b->remap[c], n * sizeof *r);
+            if (r == NULL)
+                return ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+            b->remap[c] = r;
+            r[0] = 0;
+            for (uint32_t code = 1; code < n; code++) {
+                size_t len;
+                const char *s = ofi_dict_str(&b->dict[c], code, &len);
+                r[code] = ofi_dict_intern(&t->dict[c], s, len);
+                if (r[code] == 0)
+                    return ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+            }
+            ofi_dict_free(&b->dict[c]); /* the next chunk starts a fresh local dictionary */
+        }
+    }
+    const int with_val = (t->index.flags & OFI_IDMAP_VAL) != 0;
+#pragma omp parallel for num_threads(L->n_threads) schedule(static, 1)
+    for (int k = 0; k < nb; k++) {
+        batch *b = &L->b[k];
+        size_t o = base[k];
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->dup[i])
+                continue;
+            for (int c = 0; c < spec->n_cols; c++) {
+                switch (spec->cols[c].type) {
+                case OFI_COL_TEXT:
+                    t->col[c].code[o] = b->remap[c][b->col[c].code[i]];
+                    break;
+                case OFI_COL_DATE:
+                case OFI_COL_DATETIME:
+                    t->col[c].i32[o] = b->col[c].i32[i];
+                    break;
+                case OFI_COL_DEC:
+                    t->col[c].f64[o] = b->col[c].f64[i];
+                    break;
+                default:
+                    t->col[c].i64[o] = b->col[c].i64[i];
+                    break;
+                }
+            }
+            if (with_val) {
+                int p = ofi_idmap_part_of(&t->index, b->h[i]);
+                t->index.parts[p].vals[b->slot[i]] = (uint32_t)o;
+            }
+            o++;
+        }
+    }
+    t->n_rows = total;
+    return OFI_OK;
+}
+
+/* Views of this chunk's kept rows for the join. */
+static void child_views(loader *L, ofi_child_rows *v, int date_col, int cents_col)
+{
+    for (int k = 0; k < L->n_threads; k++) {
+        batch *b = &L->b[k];
+        v[k] = (ofi_child_rows){b->n,
+                                b->col[1].i64,
+                                b->h_fk,
+                                b->dup,
+                                date_col >= 0 ? b->col[date_col].i32 : NULL,
+                                cents_col >= 0 ? b->col[cents_col].i64 : NULL};
+    }
+}
+
+/* ---- one table from CSV ------------------------------------------------------------------- */
+
+static ofi_status map_header(ofi_ctx *ctx, const ofi_csv_reader *r, ofi_table *t, colmap *m,
+                             const char *path)
+{
+    m->n_header = r->n_header;
+    for (int c = 0; c < t->spec->n_cols; c++) {
+        const ofi_colspec *cs = &t->spec->cols[c];
+        m->src[c] = -1;
+        for (int k = 0; k < r->n_header && m->src[c] < 0; k++)
+            if (strcasecmp(r->header_names[k], cs->name) == 0)
+                m->src[c] = k;
+        for (int k = 0; cs->alias && k < r->n_header && m->src[c] < 0; k++)
+            if (strcasecmp(r->header_names[k], cs->alias) == 0)
+                m->src[c] = k;
+        t->present[c] = m->src[c] >= 0;
+        if (c == 0 && m->src[c] < 0)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: missing primary key column %s", path,
+                            cs->name);
+    }
+    return OFI_OK;
+}
+
+static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
+{
+    ofi_ctx *ctx = L->ctx;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.csv", dir, t->spec->name);
+    ofi_csv_reader r;
+    colmap m;
+    ofi_status st = ofi_csv_open(ctx, path, &r);
+    if (st != OFI_OK)
+        goto cleanup;
+    OFI_CHECK(map_header(ctx, &r, t, &m, path));
+    const int nt = L->n_threads;
+    for (int k = 0; k < nt; k++)
+        L->b[k].cap = 0; /* column arrays were sized for the previous table's types */
+    size_t splits[1025];
+    uint64_t line = r.line_of_first_record;
+    uint64_t rec_base = 0;
+    for (;;) {
+        const char *data;
+        size_t len;
+        double t0 = ofi_now();
+        OFI_CHECK(ofi_csv_next(ctx, &r, nt, splits, &data, &len));
+        if (len == 0)
+            break;
+        for (int k = 0; k < nt; k++)
+            batch_reset(&L->b[k]);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int k = 0; k < nt; k++)
+            parse_range(&L->b[k], t, &m, data, splits[k], splits[k + 1]);
+        /* Number rows globally; report the first unreadable record. */
+        for (int k = 0; k < nt; k++) {
+            batch *b = &L->b[k];
+            if (b->oom) {
+                st = ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory while parsing", path);
+                goto cleanup;
+            }
+            if (b->err) {
+                st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: %s", path,
+                              (unsigned long long)(line + b->err_line),
+                              b->err == OFI_CSV_BADUTF8 ? "invalid UTF-8" : "broken quoting");
+                goto cleanup;
+            }
+            for (size_t i = 0; i < b->n; i++)
+                b->row[i] += rec_base;
+            for (size_t i = 0; i < b->n_rej; i++)
+                b->rej[i].row += rec_base;
+            rec_base += b->n_records;
+            line += b->n_lines;
+            t->n_records += b->n_records;
+            t->n_rejected += b->n_rej;
+            for (int c = 0; c < t->spec->n_cols; c++)
+                t->missing[c] += b->missing[c];
+        }
+        OFI_CHECK(dedup(L, t));
+        OFI_CHECK(emit_rejects(L, t, data, data + len));
+        for (int k = 0; k < nt; k++)
+            for (size_t i = 0; i < L->b[k].n; i++)
+                t->n_kept += !L->b[k].dup[i];
+        if (t->stored)
+            OFI_CHECK(keep_rows(L, t));
+        double t1 = ofi_now();
+        L->times->read += t1 - t0;
+        if (!t->stored) {
+            ofi_child_rows v[1024];
+            if (t->id == OFI_T_TIMELINE) {
+                child_views(L, v, OFI_TL_TIMESTAMP, -1);
+                ofi_join_timeline(ctx, L->db, v, nt);
+            } else {
+                child_views(L, v, -1, OFI_REF_AMOUNT);
+                ofi_join_refunds(ctx, L->db, v, nt);
+            }
+            L->times->join += ofi_now() - t1;
+        }
+    }
+    t->loaded = 1;
+cleanup:
+    ofi_csv_close(&r);
+    return st;
+}
+
+ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_reject_fn reject,
+                            void *reject_user, ofi_load_times *times)
+{
+    ofi_load_times dummy = {0};
+    loader L = {ctx, db, ctx->n_threads < 1 ? 1 : ctx->n_threads, NULL, NULL, reject, reject_user,
+                times ? times : &dummy};
+    if (L.n_threads > 1024)
+        L.n_threads = 1024;
+    ofi_status st = OFI_OK;
+    const int np = ofi_idmap_n_parts(&db->t[0].index);
+    L.b = calloc((size_t)L.n_threads, sizeof *L.b);
+    if (L.b == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    for (int ti = 0; ti < OFI_N_TABLES; ti++) {
+        ofi_table *t = &db->t[ti];
+        L.side = calloc((size_t)np, sizeof *L.side);
+        if (L.side == NULL) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+            goto cleanup;
+        }
+        if (ti == OFI_T_TIMELINE) {
+            double t0 = ofi_now();
+            OFI_CHECK(ofi_join_prepare(ctx, db));
+            L.times->join += ofi_now() - t0;
+        }
+        st = load_table(&L, t, dir);
+        for (int p = 0; p < np; p++)
+            free(L.side[p].k);
+        free(L.side);
+        L.side = NULL;
+        if (st != OFI_OK)
+            goto cleanup;
+        ofi_log(ctx, OFI_LOG_PROGRESS, "loaded %s: %llu rows", t->spec->name,
+                (unsigned long long)t->n_records);
+    }
+    double t0 = ofi_now();
+    ofi_join_cases(ctx, db);
+    L.times->join += ofi_now() - t0;
+cleanup:
+    for (int k = 0; k < L.n_threads; k++)
+        batch_free(&L.b[k]);
+    free(L.b);
+    return st;
+}
