@@ -27,7 +27,7 @@ int ofi_is_blank(const char *s, size_t n);
 int ofi_parse_int(const char *s, size_t n, int64_t *out);
 
 /* Decimal: d, d.d, .d, with an optional exponent, or a comma as the decimal mark.
- * nan, inf and values that overflow a double are OFI_PV_BAD. Correctly rounded. */
+ * nan and inf are OFI_PV_BAD, values beyond a double OFI_PV_RANGE. Correctly rounded. */
 int ofi_parse_dec(const char *s, size_t n, double *out);
 
 /* Money: the decimal grammar above, rounded half-up (away from zero) to integer cents,

@@ -136,6 +136,7 @@ static int batch_reserve(batch *b, const ofi_tablespec *spec, size_t need)
 static void batch_reset(batch *b)
 {
     b->n = 0;
+    memset(b->missing, 0, sizeof b->missing);
     b->n_records = 0;
     b->n_lines = 0;
     b->err = 0;
@@ -223,10 +224,10 @@ fail:
     return NULL;
 }
 
-static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const char *fmt, ...)
+/* Record an unreadable row. The reason is "column <col>: <what>", followed by the field
+ * as written in quotes when fld is given, or just <what> when col is NULL. */
+static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const char *col,
+                       const char *what, const ofi_field *fld)
 {
     if (b->n_rej == b->cap_rej) {
         size_t cap = b->cap_rej ? b->cap_rej * 2 : 16;
@@ -238,29 +239,31 @@ static void add_reject(batch *b, uint64_t row, const ofi_field *f, int nf, const
         b->rej = r;
         b->cap_rej = cap;
     }
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
+    size_t flen = fld ? fld->len : 0;
+    size_t cap = strlen(what) + (col ? strlen(col) : 0) + flen + 16;
+    char *reason = malloc(cap);
+    if (reason == NULL) {
+        b->oom = 1;
+        return;
+    }
+    int n = col ? snprintf(reason, cap, "column %s: %s", col, what) : snprintf(reason, cap, "%s", what);
+    if (fld) {
+        reason[n++] = ' ';
+        reason[n++] = '"';
+        n += (int)ofi_csv_unescape(fld, reason + n);
+        reason[n++] = '"';
+        reason[n] = '\0';
+    }
     rejrec *r = &b->rej[b->n_rej];
     r->row = row;
-    r->reason = strdup(reason);
+    r->reason = reason;
     r->raw = serialise(f, nf, &r->raw_len);
-    if (r->reason == NULL || r->raw == NULL) {
+    if (r->raw == NULL) {
         free(r->reason);
-        free(r->raw);
         b->oom = 1;
         return;
     }
     b->n_rej++;
-}
-
-/* Quote a field's value for a reject reason, shortened to keep reasons readable. */
-static void show(char *out, size_t cap, const ofi_field *f)
-{
-    size_t n = f->len < cap - 4 ? f->len : cap - 4;
-    snprintf(out, cap, "%.*s%s", (int)n, f->p, n < f->len ? "..." : "");
 }
 
 /* ---- parsing one record ---------------------------------------------------------------- */
@@ -289,7 +292,9 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
 {
     const ofi_tablespec *spec = t->spec;
     if (nf != m->n_header) {
-        add_reject(b, recno, f, nf, "expected %d fields, found %d", m->n_header, nf);
+        char what[64];
+        snprintf(what, sizeof what, "expected %d fields, found %d", m->n_header, nf);
+        add_reject(b, recno, f, nf, NULL, what, NULL);
         return;
     }
     if (!batch_reserve(b, spec, b->n + 1))
@@ -375,15 +380,17 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
         }
         }
         if (st == OFI_PV_BAD || st == OFI_PV_RANGE) {
-            char shown[80];
-            show(shown, sizeof shown, fld);
-            add_reject(b, recno, f, nf, "column %s: %s %s \"%s\"", cs->name,
-                       st == OFI_PV_BAD ? "bad" : "out of range", type_word(cs->type), shown);
+            char what[48];
+            if (st == OFI_PV_BAD)
+                snprintf(what, sizeof what, "bad %s", type_word(cs->type));
+            else
+                snprintf(what, sizeof what, "%s out of range", type_word(cs->type));
+            add_reject(b, recno, f, nf, cs->name, what, fld);
             return;
         }
         if (st == OFI_PV_NULL) {
             if (c == 0) {
-                add_reject(b, recno, f, nf, "column %s: NULL primary key", cs->name);
+                add_reject(b, recno, f, nf, cs->name, "NULL primary key", NULL);
                 return;
             }
             nulls |= 1u << c;

@@ -137,11 +137,13 @@ int ofi_parse_dec(const char *s, size_t n, double *out)
         buf[mark] = '.';
     char *end;
     double v = strtod(buf, &end);
-    int ok = end == buf + n && isfinite(v);
+    int ok = end == buf + n;
     if (buf != stackbuf)
         free(buf);
     if (!ok)
         return OFI_PV_BAD;
+    if (!isfinite(v))
+        return OFI_PV_RANGE; /* "1e400": well-formed, beyond a double */
     *out = v;
     return OFI_PV_OK;
 }

@@ -44,12 +44,12 @@ Reading CSV
 
 Parsing and rejection
   P1. Per-row checks, in this order, give the row's single reason: (a) field count !=
-      header field count -> "expected H fields, got N"; (b) then the section-1 columns in
-      section-1 order: NULL primary key -> "NULL <pk>"; a typed value that does not parse
-      -> "bad integer in <col>" / "bad decimal in <col>" / "bad date in <col>" /
-      "bad datetime in <col>", or "integer out of range in <col>" / "decimal out of
-      range in <col>". Rows passing these checks are "readable". (c) Among readable rows
-      a repeated primary key is rejected with "duplicate <pk>".
+      header field count -> "expected H fields, found N"; (b) then the section-1 columns
+      in section-1 order: NULL primary key -> "column <pk>: NULL primary key"; a typed
+      value that does not parse -> 'column <col>: bad integer "<field>"' (or bad decimal,
+      bad date, bad datetime, integer out of range, decimal out of range; <field> is the
+      field as written). Rows passing these checks are "readable". (c) Among readable
+      rows a repeated primary key is rejected with "column <pk>: duplicate id <id>".
       So a NULL primary key is a read rejection: missing_values never counts a PK column.
   P2. Integers (every id, every INT column, the five flags): trimmed, regex
       [+-]?[0-9]+(\\.0+)? -- so "12", "+12", "-3", "007", "12.0", "12.000" are accepted and
@@ -281,10 +281,10 @@ RE_DATE = re.compile(
 def parse_int(field, col):
     text = trim(field)
     if not RE_INT.fullmatch(text):
-        raise Reject("bad integer in " + col)
+        raise Reject("bad integer")
     value = int(text.split(".")[0])  # int() accepts the sign and leading zeros
     if not -INT64_MAX <= value <= INT64_MAX:
-        raise Reject("integer out of range in " + col)
+        raise Reject("integer out of range")
     return value
 
 
@@ -294,14 +294,14 @@ def normalise_decimal(field, col):
     if text.count(",") == 1 and "." not in text:
         text = text.replace(",", ".")
     if not RE_DEC.fullmatch(text):
-        raise Reject("bad decimal in " + col)
+        raise Reject("bad decimal")
     return text
 
 
 def parse_dec(field, col):
     value = float(normalise_decimal(field, col))
     if not math.isfinite(value):
-        raise Reject("decimal out of range in " + col)
+        raise Reject("decimal out of range")
     return value
 
 
@@ -309,12 +309,12 @@ def parse_money(field, col):
     """Exact amount in integer cents, rounded half-up (away from zero)."""
     amount = decimal.Decimal(normalise_decimal(field, col))
     if amount != 0 and amount.adjusted() > 18:  # certainly beyond 2^63 cents
-        raise Reject("decimal out of range in " + col)
+        raise Reject("decimal out of range")
     ctx = decimal.Context(prec=60)
     cents = int(amount.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP,
                                 context=ctx).scaleb(2, context=ctx))
     if not -INT64_MAX <= cents <= INT64_MAX:
-        raise Reject("decimal out of range in " + col)
+        raise Reject("decimal out of range")
     return cents
 
 
@@ -340,7 +340,7 @@ def match_timestamp(text):
 def parse_date(field, col):
     parsed = match_timestamp(trim(field))
     if parsed is None:
-        raise Reject("bad date in " + col)
+        raise Reject("bad date")
     return parsed[0]
 
 
@@ -348,7 +348,7 @@ def parse_datetime(field, col):
     """A timestamp is (date, hour, minute, seconds as an exact Decimal)."""
     parsed = match_timestamp(trim(field))
     if parsed is None or parsed[1] is None:
-        raise Reject("bad datetime in " + col)
+        raise Reject("bad datetime")
     return (parsed[0],) + parsed[1]
 
 
@@ -459,16 +459,19 @@ def column_positions(name, header, label):
 def parse_record(name, record, n_header, positions):
     """Parse one record into a tuple in section-1 order, or raise Reject."""
     if len(record) != n_header:
-        raise Reject("expected %d fields, got %d" % (n_header, len(record)))
+        raise Reject("expected %d fields, found %d" % (n_header, len(record)))
     values = []
     for i, (col, kind, pos) in enumerate(zip(COLUMNS[name], KINDS[name], positions)):
         field = record[pos] if pos is not None else ""
         if is_null(field):
             if i == 0:
-                raise Reject("NULL " + col)
+                raise Reject("column %s: NULL primary key" % col)
             values.append(None)
         else:
-            values.append(PARSERS[kind](field, col))
+            try:
+                values.append(PARSERS[kind](field, col))
+            except Reject as r:
+                raise Reject('column %s: %s "%s"' % (col, r, field))
     return tuple(values)
 
 
@@ -493,7 +496,7 @@ def load_table(directory, name):
         seen_rows.add(values)
         if values[0] in seen_keys:
             table.pk_duplicates += 1
-            table.rejected.append((row_number, "duplicate " + table.columns[0],
+            table.rejected.append((row_number, "column %s: duplicate id %d" % (table.columns[0], values[0]),
                                    csv_record(record)))
         else:
             seen_keys.add(values[0])
