@@ -1,16 +1,27 @@
-/* idmap.h - a partitioned open-addressing index of 64-bit ids (XXH3-hashed).
+/* idmap.h - a partitioned index of 64-bit ids: 4 to 8 bytes per id when ids are dense.
  *
- * The index is split into n_parts independent tables by the top bits of each key's
- * hash. A parallel loop gives each thread one partition; each thread then visits the
- * rows of a batch in source order and touches only keys of its own partition. So there
- * are no atomics, "the first row wins" keeps its sequential meaning, and the result does
- * not depend on the number of threads (only the memory layout does).
+ * Each id carries a 32-bit fingerprint of its first row (to tell full-row duplicates; 0 is
+ * never stored) and optionally a 32-bit value (a row number).
  *
- * Each slot holds a key, and optionally a 64-bit row fingerprint (to tell full-row
- * duplicates) and a 32-bit value (a row number). OFI_NULL_I64 marks an empty slot and is
- * never a key.
+ * Partitions: ids are split into n_parts independent partitions by the XXH3 hash of their
+ * page number (id >> OFI_ID_PAGE_BITS). A parallel loop gives each thread one partition;
+ * each thread visits a batch's rows in source order and handles the ids of its own
+ * partition. So there are no atomics, "the first row wins" keeps its sequential meaning,
+ * and results do not depend on the thread count (only the memory layout does).
  *
- * Ownership: the map owns its arrays; ofi_idmap_free releases them (accepts a zeroed map).
+ * Storage per partition, chosen by the data:
+ *  - paged (the start): ids live in pages of 4096 consecutive ids, each a plain array of
+ *    fingerprints (and values) indexed by id - page base. Real ids are mostly dense
+ *    (auto-increment keys): 4 bytes per id, or 8 with values, and a lookup is one small
+ *    directory probe plus an array read.
+ *  - hashed: when pages turn out sparse (fewer than 1 id in 16 slots), the partition
+ *    converts itself once into an open-addressing table keyed by XXH3 of the id (linear
+ *    probing, load <= 70%): 16 bytes per slot.
+ *
+ * Growth happens inside insert (the number of pages a batch needs is unknown before it is
+ * seen); an insert that cannot allocate returns -1 and leaves the map consistent.
+ *
+ * Ownership: the map owns its memory; ofi_idmap_free accepts a zeroed map.
  * Thread safety: concurrent calls are safe on distinct partitions only.
  */
 #ifndef OFI_IDMAP_H
@@ -21,28 +32,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { OFI_IDMAP_FP = 1, OFI_IDMAP_VAL = 2 };
+#define OFI_ID_PAGE_BITS 12
+#define OFI_ID_PAGE (1u << OFI_ID_PAGE_BITS)
+
+typedef struct ofi_idpage ofi_idpage;
 
 typedef struct ofi_idpart {
-    int64_t *keys;
-    uint64_t *fps;  /* NULL unless OFI_IDMAP_FP */
-    uint32_t *vals; /* NULL unless OFI_IDMAP_VAL */
-    size_t cap;     /* power of two, or 0 */
-    size_t n;
+    int hashed;        /* 0 paged, 1 hashed */
+    size_t n;          /* ids stored */
+    /* paged: directory of pages, open addressing on page numbers */
+    int64_t *dir_no;   /* page number, OFI_NULL_I64 = empty */
+    ofi_idpage **dir;
+    size_t dir_cap, n_pages;
+    /* hashed */
+    int64_t *keys;     /* OFI_NULL_I64 = empty */
+    uint32_t *fps;
+    uint32_t *vals;
+    size_t cap;
 } ofi_idpart;
 
 typedef struct ofi_idmap {
-    int flags;
+    int with_val;
     int part_bits; /* n_parts = 1 << part_bits */
     ofi_idpart *parts;
 } ofi_idmap;
 
-/* The hash of a key (XXH3 64-bit of its 8 bytes). */
+/* The partition hash of an id: XXH3 of its page number. Rows carry it so that each thread
+ * can skip the ids of other partitions cheaply. */
 uint64_t ofi_id_hash(int64_t key);
 
-/* Create an empty map with at least n_parts partitions (rounded up to a power of two).
- * @return OFI_OK or OFI_E_NOMEM. */
-ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int flags);
+/* Create an empty map with at least n_parts partitions (rounded up to a power of two),
+ * with a 32-bit value per id when with_val. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int with_val);
 
 void ofi_idmap_free(ofi_idmap *m);
 
@@ -51,28 +72,36 @@ static inline int ofi_idmap_n_parts(const ofi_idmap *m)
     return 1 << m->part_bits;
 }
 
-/* The partition a hash belongs to. */
+/* The partition of an id whose ofi_id_hash is h. */
 static inline int ofi_idmap_part_of(const ofi_idmap *m, uint64_t h)
 {
     return m->part_bits == 0 ? 0 : (int)(h >> (64 - m->part_bits));
 }
 
-/* Make room in every partition p for add[p] more keys (sequential; allocates).
- * @return OFI_OK or OFI_E_NOMEM (the map is unchanged then). */
-ofi_status ofi_idmap_reserve(ofi_idmap *m, const size_t *add);
+/* Insert key with fingerprint fp (0 is stored as 1) unless present. Either way *fpp and
+ * *valp (NULL without values) point at the id's fingerprint and value.
+ * @pre key != OFI_NULL_I64, and key belongs to partition p.
+ * @return 1 when inserted, 0 when it was present, -1 when out of memory (nothing set). */
+int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t fp, uint32_t **fpp,
+                      uint32_t **valp);
 
-/* Find key in partition p. @return its slot index, or SIZE_MAX when absent. */
-size_t ofi_idpart_find(const ofi_idpart *p, int64_t key, uint64_t h);
+/* Find key in partition p. @return 1 and set *valp (when not NULL) if present, else 0. */
+int ofi_idpart_get(const ofi_idmap *m, const ofi_idpart *p, int64_t key, uint32_t *valp);
 
-/* Find key, inserting it when absent. @pre room was reserved. Sets *found.
- * @return the slot index. */
-size_t ofi_idpart_upsert(ofi_idpart *p, int64_t key, uint64_t h, int *found);
+/* Find a key in whichever partition holds it (sequential convenience). */
+int ofi_idmap_get(const ofi_idmap *m, int64_t key, uint32_t *valp);
 
-/* Total number of keys. */
+/* Total number of ids. */
 size_t ofi_idmap_size(const ofi_idmap *m);
 
-/* Convenience for sequential code: find a key anywhere. @return slot, or SIZE_MAX; *part
- * receives the partition. */
-size_t ofi_idmap_find(const ofi_idmap *m, int64_t key, int *part);
+/* Bytes of memory held, for reports. */
+size_t ofi_idmap_bytes(const ofi_idmap *m);
+
+/* Fold a 64-bit row fingerprint into the stored 32 bits (never 0). */
+static inline uint32_t ofi_fp32(uint64_t fp)
+{
+    uint32_t f = (uint32_t)(fp ^ (fp >> 32));
+    return f ? f : 1;
+}
 
 #endif

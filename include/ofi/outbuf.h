@@ -44,7 +44,14 @@ void ofi_put_money(ofi_outbuf *b, int64_t cents);
 void ofi_put_date(ofi_outbuf *b, int32_t days);
 void ofi_put_month(ofi_outbuf *b, int32_t month_key);
 
-/* Format v as %.6f into out (at least 32 bytes). @return the length. */
+/* Format v as %.6f into out (at least 32 bytes; up to 330 for huge values).
+ * @return the length. */
 int ofi_format_f6(double v, char *out);
+
+/* Raw writers for hot loops: write at p, return the end. The caller reserved room
+ * (ofi_outbuf_room) for the whole row first. */
+char *ofi_raw_i64(char *p, int64_t v);
+char *ofi_raw_money(char *p, int64_t cents);
+char *ofi_raw_text(char *p, const char *s, size_t n); /* quoted where needed: <= 2n+2 */
 
 #endif

@@ -89,6 +89,14 @@ static inline int ofi_is_null_f64(double v)
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);
 
 /* The text of a stored text column at row r: NULL yields (NULL, 0). */
-const char *ofi_table_text(const ofi_table *t, int col, size_t row, size_t *len);
+static inline const char *ofi_table_text(const ofi_table *t, int col, size_t row, size_t *len)
+{
+    const uint32_t code = t->col[col].code[row];
+    if (code == 0) {
+        *len = 0;
+        return NULL;
+    }
+    return ofi_dict_str(&t->dict[col], code, len);
+}
 
 #endif

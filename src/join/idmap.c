@@ -1,9 +1,9 @@
-/* idmap.c - partitioned open-addressing id index with linear probing.
+/* idmap.c - partitioned id index: dense pages of fingerprints, or a hash table when sparse.
  *
- * Layout per partition: parallel arrays keys[cap] (+ fps[cap], vals[cap]); the slot of a
- * key starts at the low bits of its hash (the top bits chose the partition, so the two
- * never correlate). Load stays under 70%: reserve() grows before inserts, so inserts
- * never allocate and can run inside parallel regions.
+ * A page is one allocation: fp[4096] then, with values, val[4096]; fp 0 marks an absent
+ * id. The page directory is a tiny linear-probing table keyed by page number. A
+ * partition turns hashed the first time a new page would leave its pages less than 1/16
+ * full (counted over all its pages); it converts every id it holds and never goes back.
  */
 #include "ofi/idmap.h"
 
@@ -13,115 +13,286 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct ofi_idpage {
+    int64_t no;
+    uint32_t *val; /* NULL without values */
+    uint32_t fp[OFI_ID_PAGE];
+};
+
 uint64_t ofi_id_hash(int64_t key)
+{
+    const int64_t page = key >> OFI_ID_PAGE_BITS;
+    return XXH3_64bits(&page, sizeof page);
+}
+
+static uint64_t key_hash(int64_t key)
 {
     return XXH3_64bits(&key, sizeof key);
 }
 
-ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int flags)
+/* Slot hash for the page directory: any mix of the page number will do. */
+static uint64_t page_slot(int64_t no)
+{
+    uint64_t x = (uint64_t)no;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x;
+}
+
+ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int with_val)
 {
     memset(m, 0, sizeof *m);
     int bits = 0;
     while ((1 << bits) < n_parts)
         bits++;
-    m->flags = flags;
+    m->with_val = with_val;
     m->part_bits = bits;
     m->parts = calloc((size_t)1 << bits, sizeof *m->parts);
     return m->parts ? OFI_OK : OFI_E_NOMEM;
 }
 
-static void part_free(ofi_idpart *p)
+static void free_pages(ofi_idpart *p)
 {
-    free(p->keys);
-    free(p->fps);
-    free(p->vals);
-    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < p->dir_cap; i++)
+        if (p->dir[i]) {
+            free(p->dir[i]->val);
+            free(p->dir[i]);
+        }
+    free(p->dir_no);
+    free(p->dir);
+    p->dir_no = NULL;
+    p->dir = NULL;
+    p->dir_cap = p->n_pages = 0;
 }
 
 void ofi_idmap_free(ofi_idmap *m)
 {
     if (m == NULL || m->parts == NULL)
         return;
-    for (int i = 0; i < ofi_idmap_n_parts(m); i++)
-        part_free(&m->parts[i]);
+    for (int i = 0; i < ofi_idmap_n_parts(m); i++) {
+        ofi_idpart *p = &m->parts[i];
+        free_pages(p);
+        free(p->keys);
+        free(p->fps);
+        free(p->vals);
+    }
     free(m->parts);
     m->parts = NULL;
 }
 
-size_t ofi_idpart_find(const ofi_idpart *p, int64_t key, uint64_t h)
+/* ---- paged ----------------------------------------------------------------------------- */
+
+static ofi_idpage *page_find(const ofi_idpart *p, int64_t no)
 {
-    if (p->cap == 0)
-        return SIZE_MAX;
-    const size_t mask = p->cap - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-        if (p->keys[i] == key)
-            return i;
-        if (p->keys[i] == OFI_NULL_I64)
-            return SIZE_MAX;
+    if (p->dir_cap == 0)
+        return NULL;
+    const size_t mask = p->dir_cap - 1;
+    for (size_t i = page_slot(no) & mask;; i = (i + 1) & mask) {
+        if (p->dir[i] == NULL)
+            return NULL;
+        if (p->dir_no[i] == no)
+            return p->dir[i];
     }
 }
 
-size_t ofi_idpart_upsert(ofi_idpart *p, int64_t key, uint64_t h, int *found)
+static int dir_put(int64_t *dir_no, ofi_idpage **dir, size_t cap, ofi_idpage *pg)
+{
+    const size_t mask = cap - 1;
+    size_t i = page_slot(pg->no) & mask;
+    while (dir[i] != NULL)
+        i = (i + 1) & mask;
+    dir_no[i] = pg->no;
+    dir[i] = pg;
+    return 1;
+}
+
+static ofi_idpage *page_add(const ofi_idmap *m, ofi_idpart *p, int64_t no)
+{
+    if ((p->n_pages + 1) * 10 >= p->dir_cap * 7) {
+        size_t cap = p->dir_cap ? p->dir_cap * 2 : 16;
+        int64_t *nn = malloc(cap * sizeof *nn);
+        ofi_idpage **nd = calloc(cap, sizeof *nd);
+        if (!nn || !nd) {
+            free(nn);
+            free(nd);
+            return NULL;
+        }
+        for (size_t i = 0; i < p->dir_cap; i++)
+            if (p->dir[i])
+                dir_put(nn, nd, cap, p->dir[i]);
+        free(p->dir_no);
+        free(p->dir);
+        p->dir_no = nn;
+        p->dir = nd;
+        p->dir_cap = cap;
+    }
+    ofi_idpage *pg = calloc(1, sizeof *pg);
+    if (pg == NULL)
+        return NULL;
+    pg->no = no;
+    if (m->with_val && (pg->val = malloc(OFI_ID_PAGE * sizeof *pg->val)) == NULL) {
+        free(pg);
+        return NULL;
+    }
+    dir_put(p->dir_no, p->dir, p->dir_cap, pg);
+    p->n_pages++;
+    return pg;
+}
+
+/* ---- hashed ---------------------------------------------------------------------------- */
+
+static size_t hslot(const ofi_idpart *p, int64_t key, int *found)
 {
     const size_t mask = p->cap - 1;
-    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+    for (size_t i = (size_t)key_hash(key) & mask;; i = (i + 1) & mask) {
         if (p->keys[i] == key) {
             *found = 1;
             return i;
         }
         if (p->keys[i] == OFI_NULL_I64) {
-            p->keys[i] = key;
-            p->n++;
             *found = 0;
             return i;
         }
     }
 }
 
-/* Rehash p into a table of new_cap slots. */
-static ofi_status part_grow(ofi_idpart *p, size_t new_cap, int flags)
+/* Grow (or create) the hash table to hold want ids. @return 0 when out of memory. */
+static int hash_grow(const ofi_idmap *m, ofi_idpart *p, size_t want)
 {
-    ofi_idpart q = {0};
-    q.cap = new_cap;
-    q.keys = malloc(new_cap * sizeof *q.keys);
-    if (flags & OFI_IDMAP_FP)
-        q.fps = malloc(new_cap * sizeof *q.fps);
-    if (flags & OFI_IDMAP_VAL)
-        q.vals = malloc(new_cap * sizeof *q.vals);
-    if (!q.keys || ((flags & OFI_IDMAP_FP) && !q.fps) || ((flags & OFI_IDMAP_VAL) && !q.vals)) {
-        part_free(&q);
-        return OFI_E_NOMEM;
+    size_t cap = p->cap ? p->cap : 64;
+    while (want * 10 >= cap * 7)
+        cap *= 2;
+    if (cap == p->cap)
+        return 1;
+    ofi_idpart q = *p;
+    q.cap = cap;
+    q.keys = malloc(cap * sizeof *q.keys);
+    q.fps = malloc(cap * sizeof *q.fps);
+    q.vals = m->with_val ? malloc(cap * sizeof *q.vals) : NULL;
+    if (!q.keys || !q.fps || (m->with_val && !q.vals)) {
+        free(q.keys);
+        free(q.fps);
+        free(q.vals);
+        return 0;
     }
-    for (size_t i = 0; i < new_cap; i++)
+    for (size_t i = 0; i < cap; i++)
         q.keys[i] = OFI_NULL_I64;
     for (size_t i = 0; i < p->cap; i++) {
         if (p->keys[i] == OFI_NULL_I64)
             continue;
         int found;
-        size_t s = ofi_idpart_upsert(&q, p->keys[i], ofi_id_hash(p->keys[i]), &found);
-        if (q.fps)
-            q.fps[s] = p->fps[i];
+        size_t s = hslot(&q, p->keys[i], &found);
+        q.keys[s] = p->keys[i];
+        q.fps[s] = p->fps[i];
         if (q.vals)
             q.vals[s] = p->vals[i];
     }
-    part_free(p);
-    *p = q;
-    return OFI_OK;
+    free(p->keys);
+    free(p->fps);
+    free(p->vals);
+    p->keys = q.keys;
+    p->fps = q.fps;
+    p->vals = q.vals;
+    p->cap = cap;
+    return 1;
 }
 
-ofi_status ofi_idmap_reserve(ofi_idmap *m, const size_t *add)
+/* Move every paged id into a hash table. @return 0 when out of memory (still paged). */
+static int to_hashed(const ofi_idmap *m, ofi_idpart *p)
 {
-    for (int i = 0; i < ofi_idmap_n_parts(m); i++) {
-        ofi_idpart *p = &m->parts[i];
-        size_t want = p->n + add[i];
-        if (want == 0 || want * 10 < p->cap * 7)
+    if (!hash_grow(m, p, p->n * 2 + 64))
+        return 0;
+    for (size_t d = 0; d < p->dir_cap; d++) {
+        const ofi_idpage *pg = p->dir[d];
+        if (pg == NULL)
             continue;
-        size_t cap = p->cap ? p->cap : 16;
-        while (want * 10 >= cap * 7)
-            cap *= 2;
-        OFI_TRY(part_grow(p, cap, m->flags));
+        for (uint32_t k = 0; k < OFI_ID_PAGE; k++) {
+            if (pg->fp[k] == 0)
+                continue;
+            const int64_t key = (int64_t)((uint64_t)pg->no << OFI_ID_PAGE_BITS) + k;
+            int found;
+            size_t s = hslot(p, key, &found);
+            p->keys[s] = key;
+            p->fps[s] = pg->fp[k];
+            if (p->vals)
+                p->vals[s] = pg->val[k];
+        }
     }
-    return OFI_OK;
+    free_pages(p);
+    p->hashed = 1;
+    return 1;
+}
+
+/* ---- API ------------------------------------------------------------------------------- */
+
+int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t fp, uint32_t **fpp,
+                      uint32_t **valp)
+{
+    if (fp == 0)
+        fp = 1;
+    if (!p->hashed) {
+        const int64_t no = key >> OFI_ID_PAGE_BITS;
+        const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
+        ofi_idpage *pg = page_find(p, no);
+        if (pg == NULL) {
+            /* A new page: stay paged only while pages are at least 1/16 full. */
+            const size_t slots = (p->n_pages + 1) * (size_t)OFI_ID_PAGE;
+            if (slots > 16 * (p->n + 1) + 8 * (size_t)OFI_ID_PAGE) {
+                if (!to_hashed(m, p))
+                    return -1;
+                return ofi_idpart_insert(m, p, key, fp, fpp, valp);
+            }
+            if ((pg = page_add(m, p, no)) == NULL)
+                return -1;
+        }
+        *fpp = &pg->fp[k];
+        *valp = pg->val ? &pg->val[k] : NULL;
+        if (pg->fp[k] != 0)
+            return 0;
+        pg->fp[k] = fp;
+        p->n++;
+        return 1;
+    }
+    if ((p->n + 1) * 10 >= p->cap * 7 && !hash_grow(m, p, p->n + 1))
+        return -1;
+    int found;
+    size_t s = hslot(p, key, &found);
+    *fpp = &p->fps[s];
+    *valp = p->vals ? &p->vals[s] : NULL;
+    if (found)
+        return 0;
+    p->keys[s] = key;
+    p->fps[s] = fp;
+    p->n++;
+    return 1;
+}
+
+int ofi_idpart_get(const ofi_idmap *m, const ofi_idpart *p, int64_t key, uint32_t *valp)
+{
+    (void)m;
+    if (!p->hashed) {
+        const ofi_idpage *pg = page_find(p, key >> OFI_ID_PAGE_BITS);
+        const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
+        if (pg == NULL || pg->fp[k] == 0)
+            return 0;
+        if (valp && pg->val)
+            *valp = pg->val[k];
+        return 1;
+    }
+    if (p->cap == 0)
+        return 0;
+    int found;
+    size_t s = hslot(p, key, &found);
+    if (found && valp && p->vals)
+        *valp = p->vals[s];
+    return found;
+}
+
+int ofi_idmap_get(const ofi_idmap *m, int64_t key, uint32_t *valp)
+{
+    const int part = ofi_idmap_part_of(m, ofi_id_hash(key));
+    return ofi_idpart_get(m, &m->parts[part], key, valp);
 }
 
 size_t ofi_idmap_size(const ofi_idmap *m)
@@ -132,10 +303,14 @@ size_t ofi_idmap_size(const ofi_idmap *m)
     return n;
 }
 
-size_t ofi_idmap_find(const ofi_idmap *m, int64_t key, int *part)
+size_t ofi_idmap_bytes(const ofi_idmap *m)
 {
-    uint64_t h = ofi_id_hash(key);
-    int p = ofi_idmap_part_of(m, h);
-    *part = p;
-    return ofi_idpart_find(&m->parts[p], key, h);
+    size_t b = 0;
+    for (int i = 0; i < ofi_idmap_n_parts(m); i++) {
+        const ofi_idpart *p = &m->parts[i];
+        b += p->n_pages * (sizeof(ofi_idpage) + (m->with_val ? OFI_ID_PAGE * 4 : 0));
+        b += p->dir_cap * (sizeof(int64_t) + sizeof(void *));
+        b += p->cap * (8 + 4 + (m->with_val ? 4 : 0));
+    }
+    return b;
 }

@@ -52,12 +52,11 @@ static void join_rows(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
                 if ((r->skip && r->skip[i]) || r->case_id[i] == OFI_NULL_I64 ||
                     ofi_idmap_part_of(ix, r->case_h[i]) != p)
                     continue;
-                size_t s = ofi_idpart_find(part, r->case_id[i], r->case_h[i]);
-                if (s == SIZE_MAX) {
+                uint32_t row;
+                if (!ofi_idpart_get(ix, part, r->case_id[i], &row)) {
                     orphans++;
                     continue;
                 }
-                const uint32_t row = part->vals[s];
                 if (kind == 0) {
                     L->touch[row]++;
                     const int32_t d = r->date[i];

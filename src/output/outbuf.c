@@ -128,7 +128,7 @@ int ofi_format_f6(double v, char *out)
     }
     const double a = fabs(v);
     if (!(a < 9.2e12)) /* the fast path needs the scaled integer below 2^63 */
-        return snprintf(out, 32, "%.6f", v);
+        return snprintf(out, 330, "%.6f", v); /* DBL_MAX needs 316 bytes */
     int e2;
     const double fr = frexp(a, &e2);           /* a = fr * 2^e2, fr in [0.5, 1) */
     const uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: 53-bit mantissa */
@@ -195,4 +195,49 @@ void ofi_put_month(ofi_outbuf *b, int32_t month_key)
     if (!ofi_outbuf_room(b, 7))
         return;
     b->len += (size_t)ofi_format_month(month_key, b->p + b->len);
+}
+
+char *ofi_raw_i64(char *p, int64_t v)
+{
+    char tmp[24], *e = tmp + sizeof tmp;
+    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    char *s = utoa_end(a, e);
+    if (v < 0)
+        *--s = '-';
+    memcpy(p, s, (size_t)(e - s));
+    return p + (e - s);
+}
+
+char *ofi_raw_money(char *p, int64_t cents)
+{
+    uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    char tmp[32], *e = tmp + sizeof tmp, *s = e;
+    *--s = (char)('0' + a % 10);
+    *--s = (char)('0' + a / 10 % 10);
+    *--s = '.';
+    s = utoa_end(a / 100, s);
+    if (cents < 0)
+        *--s = '-';
+    memcpy(p, s, (size_t)(e - s));
+    return p + (e - s);
+}
+
+char *ofi_raw_text(char *p, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            break;
+    if (i == n) {
+        memcpy(p, s, n);
+        return p + n;
+    }
+    *p++ = '"';
+    for (i = 0; i < n; i++) {
+        *p++ = s[i];
+        if (s[i] == '"')
+            *p++ = '"';
+    }
+    *p++ = '"';
+    return p;
 }

@@ -85,43 +85,84 @@ static void put_stored_text(ofi_outbuf *b, const ofi_table *t, int col, uint32_t
         ofi_put_text(b, s, len);
 }
 
-static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i)
+/* Longest text of a dictionary, for sizing a row before writing it. */
+static size_t dict_max_len(const ofi_dict *d)
 {
+    size_t m = 0;
+    for (uint32_t c = 1; c < ofi_dict_size(d); c++) {
+        size_t len;
+        ofi_dict_str(d, c, &len);
+        if (len > m)
+            m = len;
+    }
+    return m;
+}
+
+/* Upper bound of one case row's length: numbers, 4 texts quoted at worst, separators. */
+static size_t case_row_max(const ofi_db *db)
+{
+    const ofi_table *cs = &db->t[OFI_T_CASES];
+    size_t t = dict_max_len(&cs->dict[OFI_CAS_CHANNEL]) + dict_max_len(&cs->dict[OFI_CAS_STATUS]) +
+               dict_max_len(&cs->dict[OFI_CAS_PRIORITY]) +
+               dict_max_len(&db->t[OFI_T_ISSUES].dict[OFI_ISS_SEVERITY]);
+    return 2 * t + 8 + 30 * 24 + 10 * 340;
+}
+
+static char *raw_stored_text(char *p, const ofi_table *t, int col, uint32_t row)
+{
+    size_t len;
+    const char *s = row == UINT32_MAX ? NULL : ofi_table_text(t, col, row, &len);
+    return s ? ofi_raw_text(p, s, len) : p;
+}
+
+static char *raw_opt_i64(char *p, int64_t v)
+{
+    return v != OFI_NULL_I64 ? ofi_raw_i64(p, v) : p;
+}
+
+/* One row of ofi_case_scores. Writes through a raw pointer into room reserved for the
+ * longest possible row: no per-field capacity checks on the hottest output loop. */
+static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_max)
+{
+    if (!ofi_outbuf_room(b, row_max))
+        return;
     const ofi_table *cs = &s->db->t[OFI_T_CASES];
     const ofi_case_links *L = &s->db->links;
     double comp[9];
     const double ofi = ofi_score_components(s->f, s->v, i, comp);
-    ofi_put_i64(b, cs->col[OFI_CAS_ID].i64[i]);
-    ofi_putc(b, ',');
+    char *p = b->p + b->len;
+    p = ofi_raw_i64(p, cs->col[OFI_CAS_ID].i64[i]);
+    *p++ = ',';
     if (L->case_date[i] != OFI_NO_DATE)
-        ofi_put_date(b, L->case_date[i]);
+        p += ofi_format_date(L->case_date[i], p);
     for (int c = OFI_CAS_CUSTOMER; c <= OFI_CAS_ISSUE; c++) {
-        ofi_putc(b, ',');
-        put_opt_i64(b, cs->col[c].i64[i]);
+        *p++ = ',';
+        p = raw_opt_i64(p, cs->col[c].i64[i]);
     }
     for (int c = OFI_CAS_CHANNEL; c <= OFI_CAS_PRIORITY; c++) {
-        ofi_putc(b, ',');
-        put_stored_text(b, cs, c, i);
+        *p++ = ',';
+        p = raw_stored_text(p, cs, c, i);
     }
-    ofi_putc(b, ',');
-    put_stored_text(b, &s->db->t[OFI_T_ISSUES], OFI_ISS_SEVERITY, L->issue_row[i]);
+    *p++ = ',';
+    p = raw_stored_text(p, &s->db->t[OFI_T_ISSUES], OFI_ISS_SEVERITY, L->issue_row[i]);
     for (int c = OFI_CAS_ESCALATED; c <= OFI_CAS_HAS_REFUND; c++) {
-        ofi_putc(b, ',');
-        put_opt_i64(b, cs->col[c].i64[i]);
+        *p++ = ',';
+        p = raw_opt_i64(p, cs->col[c].i64[i]);
     }
-    ofi_putc(b, ',');
-    ofi_put_money(b, L->refund_cents[i]);
-    ofi_putc(b, ',');
-    ofi_put_u64(b, L->refund_n[i]);
-    ofi_putc(b, ',');
-    ofi_put_u64(b, L->touch[i]);
+    *p++ = ',';
+    p = ofi_raw_money(p, L->refund_cents[i]);
+    *p++ = ',';
+    p = ofi_raw_i64(p, L->refund_n[i]);
+    *p++ = ',';
+    p = ofi_raw_i64(p, L->touch[i]);
     for (int k = 0; k < 9; k++) {
-        ofi_putc(b, ',');
-        ofi_put_f6(b, comp[k]);
+        *p++ = ',';
+        p += ofi_format_f6(comp[k], p);
     }
-    ofi_putc(b, ',');
-    ofi_put_f6(b, ofi);
-    ofi_putc(b, '\n');
+    *p++ = ',';
+    p += ofi_format_f6(ofi, p);
+    *p++ = '\n';
+    b->len = (size_t)(p - b->p);
 }
 
 #define CASE_BLOCK 32768
@@ -135,6 +176,7 @@ static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
     ofi_status st = OFI_OK;
     if (bufs == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    const size_t row_max = case_row_max(s->db);
     OFI_CHECK(ofi_outset_open(ctx, set, "ofi/ofi_case_scores.csv", &out));
     OFI_CHECK(ofi_outstream_write(ctx, set, &out, case_header, sizeof case_header - 1));
     for (size_t base = 0; base < n; base += (size_t)nt * CASE_BLOCK) {
@@ -145,7 +187,7 @@ static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
             size_t lo = base + (size_t)t * CASE_BLOCK;
             size_t hi = lo + CASE_BLOCK < n ? lo + CASE_BLOCK : n;
             for (size_t k = lo; k < hi; k++)
-                put_case(b, s, s->order[k]);
+                put_case(b, s, s->order[k], row_max);
         }
         for (int t = 0; t < nt; t++) {
             if (ofi_outbuf_failed(&bufs[t])) {
@@ -171,10 +213,11 @@ static ofi_status write_top(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
     ofi_puts(&b, "rank,");
     ofi_put(&b, case_header, sizeof case_header - 1);
     size_t n = s->top_n < s->f->n ? s->top_n : s->f->n;
+    const size_t row_max = case_row_max(s->db);
     for (size_t k = 0; k < n; k++) {
         ofi_put_u64(&b, k + 1);
         ofi_putc(&b, ',');
-        put_case(&b, s, s->order[k]);
+        put_case(&b, s, s->order[k], row_max);
     }
     ofi_status st = ofi_outset_put(ctx, set, "ofi/top_50_cases.csv", &b);
     ofi_outbuf_free(&b);

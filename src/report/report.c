@@ -45,7 +45,7 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
     const ofi_db *db = in->db;
     const ofi_phase_times *t = &in->res->t;
     ofi_outbuf r = {0}, c = {0};
-    char a[64], b2[64], m[32];
+    char a[400], b2[400], m[32];
 
     putf(&r, "Operational Friction Index - run report\n");
     putf(&r, "========================================\n\n");
@@ -81,7 +81,7 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
     putf(&r, "cases %llu, customers %llu, total refunds EUR %s\n", (unsigned long long)s->cases,
          (unsigned long long)s->customers, m);
     if (s->cases) {
-        char p50[40], p90[40], p99[40], mx[40];
+        char p50[400], p90[400], p99[400], mx[400];
         f6(a, s->avg_ofi);
         f6(p50, s->p50);
         f6(p90, s->p90);

@@ -14,7 +14,7 @@
  * Every step's result is independent of the thread count: only batches' boundaries move.
  *
  * A full-row duplicate has the same primary key as an earlier row, so it is found in the
- * dedup step: each key's slot keeps the fingerprint (XXH3 of the parsed values) of its
+ * dedup step: each id keeps a 32-bit fingerprint (of XXH3 over the parsed values) of its
  * first row, and a small side set keeps fingerprints of later rows with the same key.
  *
  * Batches belong to the loader and are reused chunk after chunk; thread-local buffers
@@ -64,7 +64,7 @@ typedef struct batch {
     uint64_t *h;                 /* hash of the primary key */
     uint64_t *h_fk;              /* hash of column 1 (the case id of events and refunds) */
     uint64_t *rec_off;           /* offset of the record in the chunk */
-    uint64_t *slot;              /* index slot of a kept row */
+    uint32_t **valp;             /* where a kept row's row number goes in the index */
     uint8_t *dup;                /* 0 kept, 1 duplicate id */
     ofi_dict dict[OFI_MAX_COLS]; /* thread-local dictionaries of stored text columns */
     uint32_t *remap[OFI_MAX_COLS];
@@ -121,7 +121,7 @@ static int batch_reserve(batch *b, const ofi_tablespec *spec, size_t need)
     GROW(h);
     GROW(h_fk);
     GROW(rec_off);
-    GROW(slot);
+    GROW(valp);
     GROW(dup);
 #undef GROW
     for (int c = 0; c < spec->n_cols; c++) {
@@ -156,7 +156,7 @@ static void batch_free(batch *b)
     free(b->h);
     free(b->h_fk);
     free(b->rec_off);
-    free(b->slot);
+    free(b->valp);
     free(b->dup);
     for (int c = 0; c < OFI_MAX_COLS; c++) {
         free(b->col[c].p);
@@ -487,51 +487,46 @@ typedef struct loader {
 static ofi_status dedup(loader *L, ofi_table *t)
 {
     const int nb = L->n_threads, np = ofi_idmap_n_parts(&t->index);
-    size_t *add = calloc((size_t)np, sizeof *add);
     uint64_t *pk = calloc((size_t)np, sizeof *pk), *full = calloc((size_t)np, sizeof *full);
     int *oom = calloc((size_t)np, sizeof *oom);
     ofi_status st = OFI_OK;
-    if (!add || !pk || !full || !oom) {
+    if (!pk || !full || !oom) {
         st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory", t->spec->name);
         goto cleanup;
     }
-    /* Room for every row as if all were new keys: reserve() never fails an insert. */
-    for (int k = 0; k < nb; k++)
-        for (size_t i = 0; i < L->b[k].n; i++)
-            add[ofi_idmap_part_of(&t->index, L->b[k].h[i])]++;
-    if (ofi_idmap_reserve(&t->index, add) != OFI_OK) {
-        st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory for the id index", t->spec->name);
-        goto cleanup;
-    }
-    const int with_fp = (t->index.flags & OFI_IDMAP_FP) != 0;
 #pragma omp parallel for num_threads(L->n_threads) schedule(dynamic, 1)
     for (int p = 0; p < np; p++) {
         ofi_idpart *part = &t->index.parts[p];
         pairset *side = &L->side[p];
-        for (int k = 0; k < nb; k++) {
+        for (int k = 0; k < nb && !oom[p]; k++) {
             batch *b = &L->b[k];
             for (size_t i = 0; i < b->n; i++) {
                 if (ofi_idmap_part_of(&t->index, b->h[i]) != p)
                     continue;
-                int found;
                 const int64_t key = b->col[0].i64[i];
-                size_t s = ofi_idpart_upsert(part, key, b->h[i], &found);
-                if (!found) {
-                    if (with_fp)
-                        part->fps[s] = b->fp[i];
-                    b->slot[i] = s;
+                const uint32_t fp = ofi_fp32(b->fp[i]);
+                uint32_t *fpp, *valp;
+                int r = ofi_idpart_insert(&t->index, part, key, fp, &fpp, &valp);
+                if (r < 0) {
+                    oom[p] = 1;
+                    break;
+                }
+                if (r > 0) {
+                    b->valp[i] = valp;
                     b->dup[i] = 0;
                     continue;
                 }
                 b->dup[i] = 1;
                 pk[p]++;
-                if (with_fp && part->fps[s] == b->fp[i]) {
+                /* A full-row duplicate equals the first row of its id, or an earlier
+                 * duplicate of it (kept in the side set). */
+                if (*fpp == fp) {
                     full[p]++;
                 } else {
-                    int r = pairset_add(side, key, b->fp[i]);
-                    if (r < 0)
+                    int added = pairset_add(side, key, b->fp[i]);
+                    if (added < 0)
                         oom[p] = 1;
-                    else if (r == 0)
+                    else if (added == 0)
                         full[p]++;
                 }
             }
@@ -539,12 +534,11 @@ static ofi_status dedup(loader *L, ofi_table *t)
     }
     for (int p = 0; p < np; p++) {
         if (oom[p])
-            st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory in dedup", t->spec->name);
+            st = ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory for the id index", t->spec->name);
         t->n_pk_dups += pk[p];
         t->n_full_dups += full[p];
     }
 cleanup:
-    free(add);
     free(pk);
     free(full);
     free(oom);
@@ -682,7 +676,6 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
             ofi_dict_free(&b->dict[c]); /* the next chunk starts a fresh local dictionary */
         }
     }
-    const int with_val = (t->index.flags & OFI_IDMAP_VAL) != 0;
 #pragma omp parallel for num_threads(L->n_threads) schedule(static, 1)
     for (int k = 0; k < nb; k++) {
         batch *b = &L->b[k];
@@ -707,10 +700,8 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
                     break;
                 }
             }
-            if (with_val) {
-                int p = ofi_idmap_part_of(&t->index, b->h[i]);
-                t->index.parts[p].vals[b->slot[i]] = (uint32_t)o;
-            }
+            if (b->valp[i])
+                *b->valp[i] = (uint32_t)o;
             o++;
         }
     }

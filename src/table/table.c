@@ -16,8 +16,7 @@ ofi_status ofi_db_init(ofi_db *db, int n_parts)
         t->id = (ofi_table_id)i;
         t->spec = &ofi_schema[i];
         t->stored = i != OFI_T_TIMELINE && i != OFI_T_REFUNDS;
-        int flags = OFI_IDMAP_FP | (t->stored ? OFI_IDMAP_VAL : 0);
-        if (ofi_idmap_init(&t->index, n_parts, flags) != OFI_OK) {
+        if (ofi_idmap_init(&t->index, n_parts, t->stored) != OFI_OK) {
             ofi_db_free(db);
             return OFI_E_NOMEM;
         }
@@ -52,17 +51,6 @@ void ofi_db_free(ofi_db *db)
 
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key)
 {
-    int p;
-    size_t s = ofi_idmap_find(&t->index, key, &p);
-    return s == SIZE_MAX ? UINT32_MAX : t->index.parts[p].vals[s];
-}
-
-const char *ofi_table_text(const ofi_table *t, int col, size_t row, size_t *len)
-{
-    uint32_t code = t->col[col].code[row];
-    if (code == 0) {
-        *len = 0;
-        return NULL;
-    }
-    return ofi_dict_str(&t->dict[col], code, len);
+    uint32_t row;
+    return ofi_idmap_get(&t->index, key, &row) ? row : UINT32_MAX;
 }
