@@ -32,7 +32,7 @@ typedef struct ofi_run_result {
     ofi_phase_times t;
     ofi_summary sum;
     uint64_t rejected, orphans, duplicates, violations;
-    size_t peak_rss_kb; /* filled by the caller if it wants it in the report; 0 = unknown */
+    size_t peak_rss_kb; /* the process's peak resident memory at the end of the run */
 } ofi_run_result;
 
 /* Run the pipeline. @return OFI_OK; OFI_E_DQ under strict when rows were rejected or

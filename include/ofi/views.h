@@ -46,9 +46,10 @@ typedef struct ofi_scored {
     const double *ofi;
     const uint32_t *order;
     size_t top_n;
+    double write_seconds; /* out: time spent formatting and writing ofi_case_scores.csv */
 } ofi_scored;
 
 /* Write the twelve ofi/ files. @return OFI_OK, OFI_E_OUTPUT or OFI_E_NOMEM. */
-ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s, ofi_summary *sum);
+ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_summary *sum);
 
 #endif

@@ -216,9 +216,10 @@ static int cmd_run(int argc, char **argv)
     if (!lg.quiet)
         fprintf(stderr,
                 "ofi: scored %llu cases in %.2f s (read %.2f, join %.2f, score %.2f, sort %.2f, "
-                "aggregate+write %.2f); outputs in %s/\n",
+                "aggregate %.2f, write %.2f; peak %zu MiB); outputs in %s/\n",
                 (unsigned long long)res.sum.cases, res.t.total, res.t.read, res.t.join,
-                res.t.score, res.t.sort, res.t.aggregate, o.out_dir);
+                res.t.score, res.t.sort, res.t.aggregate, res.t.write, res.peak_rss_kb / 1024,
+                o.out_dir);
     return 0;
 }
 

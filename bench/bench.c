@@ -1,0 +1,106 @@
+/* bench.c - one measured run of the engine on a dataset, plus the memory-bandwidth floor.
+ *
+ * Prints one CSV line (see HEADER) for: the phases of ofi_run (read, join, score, sort,
+ * aggregate, write), rows per second, peak RSS and bytes per case; and the time of a plain
+ * copy loop over as many bytes as the score and aggregate phases touch (the per-case
+ * features, the scores and the order: 70 bytes per case), with the same thread count -
+ * the memory-bandwidth bound the score phase is compared with.
+ *
+ * One process per measurement, so that peak RSS is this run's own. The driver is
+ * bench/run.sh, which repeats runs, takes medians and writes bench/results/.
+ */
+#include "ofi/ofi.h"
+#include "ofi/run.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER                                                                                     \
+    "cases,threads,read_s,join_s,score_s,sort_s,aggregate_s,write_s,total_s,cases_per_s,"        \
+    "peak_rss_mib,bytes_per_case,copy_floor_s\n"
+
+/* Seconds to copy n bytes from one buffer to another with nt threads (median of 5). */
+static double copy_floor(size_t n, int nt)
+{
+    char *a = malloc(n), *b = malloc(n);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    memset(a, 1, n);
+    memset(b, 2, n);
+    double t[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = ofi_now();
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int k = 0; k < nt; k++) {
+            size_t lo = n / (size_t)nt * (size_t)k, hi = k == nt - 1 ? n : n / (size_t)nt * (size_t)(k + 1);
+            memcpy(b + lo, a + lo, hi - lo);
+        }
+        t[r] = ofi_now() - t0;
+    }
+    for (int i = 0; i < 5; i++)
+        for (int j = i + 1; j < 5; j++)
+            if (t[j] < t[i]) {
+                double x = t[i];
+                t[i] = t[j];
+                t[j] = x;
+            }
+    volatile char sink = b[n / 2];
+    (void)sink;
+    free(a);
+    free(b);
+    return t[2];
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = NULL, *out = "/tmp/ofi-bench-out";
+    int threads = 1, header = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
+            data = argv[++i];
+        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--header") == 0)
+            header = 1;
+        else {
+            fprintf(stderr, "usage: ofi-bench --data DIR [--out DIR] [--threads N] [--header]\n");
+            return 1;
+        }
+    }
+    if (header) {
+        fputs(HEADER, stdout);
+        return 0;
+    }
+    if (data == NULL || threads < 1) {
+        fprintf(stderr, "ofi-bench: --data DIR is required\n");
+        return 1;
+    }
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ctx.n_threads = threads;
+    ofi_run_opts o = {0};
+    o.csv_dir = data;
+    o.out_dir = out;
+    o.top_n = 50;
+    ofi_run_result res;
+    ofi_status st = ofi_run(&ctx, &o, &res);
+    if (st != OFI_OK) {
+        fprintf(stderr, "ofi-bench: %s\n", ctx.err);
+        return (int)st;
+    }
+    const double n = (double)res.sum.cases;
+    const double floor = copy_floor((size_t)res.sum.cases * 70, threads);
+    printf("%llu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.1f,%.1f,%.4f\n",
+           (unsigned long long)res.sum.cases, threads, res.t.read, res.t.join, res.t.score,
+           res.t.sort, res.t.aggregate, res.t.write, res.t.total, n / res.t.total,
+           (double)res.peak_rss_kb / 1024.0, n ? (double)res.peak_rss_kb * 1024.0 / n : 0.0,
+           floor);
+    return 0;
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bench/run.sh - the engine's benchmark: phases, throughput and memory per dataset size
+# and thread count, medians over repeated runs, with the memory-bandwidth floor measured
+# in the same process.
+#
+#   bench/run.sh [--cases 1M,10M] [--threads 1,2] [--reps 3] [--seed 42]
+#
+# Datasets are generated once by `ofi gen` and cached under bench/cache/ (git-ignored).
+# Raw lines go to bench/results/raw/ (git-ignored); the summary to
+# bench/results/latest.md (commit it with the machine it names).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cases_list="1M,10M"
+threads_list="1,2"
+reps=3
+seed=42
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) cases_list="$2"; shift 2 ;;
+    --threads) threads_list="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    *) echo "usage: bench/run.sh [--cases 1M,10M] [--threads 1,2] [--reps N] [--seed S]" >&2; exit 1 ;;
+  esac
+done
+
+build="$root/build"
+if [ ! -x "$build/bench/ofi-bench" ] || [ ! -x "$build/ofi" ]; then
+  "$root/scripts/build.sh" "$build" >&2
+fi
+cache="$root/bench/cache"
+raw_dir="$root/bench/results/raw"
+mkdir -p "$cache" "$raw_dir"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+raw="$raw_dir/run-$stamp.csv"
+"$build/bench/ofi-bench" --header > "$raw"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+IFS=, read -r -a cases_arr <<< "$cases_list"
+IFS=, read -r -a threads_arr <<< "$threads_list"
+for c in "${cases_arr[@]}"; do
+  data="$cache/gen-$c-seed$seed"
+  if [ ! -f "$data/.complete" ]; then
+    rm -rf "$data"
+    echo "bench: generating $c cases (seed $seed) into $data" >&2
+    "$build/ofi" gen --cases "$c" --seed "$seed" --out "$data"
+    touch "$data/.complete"
+  fi
+  for t in "${threads_arr[@]}"; do
+    for r in $(seq 1 "$reps"); do
+      echo "bench: $c cases, $t threads, run $r/$reps" >&2
+      "$build/bench/ofi-bench" --data "$data" --threads "$t" --out "$out/o" >> "$raw"
+    done
+  done
+done
+
+python3 "$root/bench/summarize.py" "$raw" > "$root/bench/results/latest.md"
+cat "$root/bench/results/latest.md"
