@@ -37,9 +37,19 @@ typedef struct ofi_gstat {
 } ofi_gstat;
 
 /* Group cases by key[i] in 0..n_groups-1 (UINT32_MAX leaves a case out) and measure each
- * group. @return OFI_OK or OFI_E_NOMEM. */
+ * group (a group without cases has count 0). Exact OFI sums take a fixed-point path:
+ * when every score is a multiple of one power of two and sums fit in 126 bits (always, for
+ * real scores), each value becomes an exact 128-bit integer and groups are summed without
+ * sorting, each thread owning a range of groups; otherwise ofi_group_plain runs.
+ * @return OFI_OK or OFI_E_NOMEM. */
 ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out);
+
+/* The general path: counting sort by group, then Shewchuk sums per group. Same results
+ * as ofi_group, for any values; tests check one against the other. */
+ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                           const double *ofi, const uint32_t *key, uint32_t n_groups,
+                           ofi_gstat *out);
 
 /* Map 64-bit keys (UINT64_MAX = none) to dense group numbers in order of first
  * appearance. *n_groups receives the count; firsts, when not NULL, gets a malloc'd

@@ -13,6 +13,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,7 @@ double ofi_quantile(const double *a, size_t n, double q)
 
 /* ---- groups ---------------------------------------------------------------------------- */
 
-ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
+ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
 {
     const size_t n = f->n;
@@ -188,6 +189,119 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
     }
     free(start);
     free(perm);
+    return OFI_OK;
+}
+
+/* The fixed-point scale of the fast path: every value times 2^scale is an integer and
+ * any sum of n of them fits in 126 bits. @return 0 when no such scale exists (subnormals,
+ * or magnitudes too far apart); the plain path handles those. */
+static int fixed_scale(ofi_ctx *ctx, const double *v, size_t n, int *scale)
+{
+    int emin = 2047, emax = 0, sub = 0;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
+    reduction(min : emin) reduction(max : emax) reduction(| : sub)
+    for (long i = 0; i < (long)n; i++) {
+        uint64_t u;
+        memcpy(&u, &v[i], sizeof u);
+        const int e = (int)((u >> 52) & 0x7FF);
+        if ((u << 1) == 0)
+            continue; /* +-0 */
+        if (e == 0 || e == 0x7FF)
+            sub = 1;
+        if (e < emin)
+            emin = e;
+        if (e > emax)
+            emax = e;
+    }
+    if (sub)
+        return 0;
+    if (emin > emax) { /* all zeros */
+        *scale = 0;
+        return 1;
+    }
+    int bits_n = 1;
+    while (bits_n < 64 && ((size_t)1 << bits_n) <= n)
+        bits_n++;
+    const int sc = 1075 - emin > 0 ? 1075 - emin : 0; /* v * 2^sc is an integer */
+    const int top = (emax - 1023) + sc + 1;           /* bits of the largest |v| * 2^sc */
+    if (top + bits_n > 126)
+        return 0;
+    *scale = sc;
+    return 1;
+}
+
+/* v * 2^scale as an exact 128-bit integer. @pre fixed_scale accepted v. */
+static inline __int128 to_fixed(double v, int scale)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    const int e = (int)((u >> 52) & 0x7FF);
+    if ((u << 1) == 0)
+        return 0;
+    const uint64_t m = (u & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    const int shift = e - 1075 + scale;
+    __int128 x = shift >= 0 ? (__int128)m << shift : (__int128)(m >> -shift);
+    return (u >> 63) ? -x : x;
+}
+
+/* The exact sum x * 2^-scale, correctly rounded: __int128 to double rounds to nearest
+ * (ties to even), and the power-of-two scaling is exact. */
+static double from_fixed(__int128 x, int scale)
+{
+    return ldexp((double)x, -scale);
+}
+
+ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
+                     const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
+{
+    const size_t n = f->n;
+    int scale;
+    if (!fixed_scale(ctx, ofi, n, &scale))
+        return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
+    /* Fast path. Sums of exact fixed-point integers do not depend on order, so no sort
+     * is needed: each thread owns a contiguous range of groups, scans every case (a
+     * sequential read of key[]) and accumulates the cases of its own groups. */
+    __int128 *sum = malloc((n_groups ? n_groups : 1) * sizeof *sum);
+    if (sum == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    const ofi_case_links *L = &db->links;
+    const int64_t *rmin = db->t[OFI_T_CASES].col[OFI_CAS_RESOLUTION_MIN].i64;
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const uint32_t lo = (uint32_t)((uint64_t)n_groups * (uint64_t)t / (uint64_t)nt);
+        const uint32_t hi = (uint32_t)((uint64_t)n_groups * (uint64_t)(t + 1) / (uint64_t)nt);
+        for (uint32_t g = lo; g < hi; g++) {
+            memset(&out[g], 0, sizeof out[g]);
+            out[g].first = UINT32_MAX;
+            sum[g] = 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t g = key[i];
+            if (g < lo || g >= hi)
+                continue; /* also skips UINT32_MAX */
+            ofi_gstat *s = &out[g];
+            const unsigned fl = f->flags[i];
+            if (s->count == 0) {
+                s->first = (uint32_t)i;
+                s->max_ofi = ofi[i];
+            } else if (ofi[i] > s->max_ofi) {
+                s->max_ofi = ofi[i];
+            }
+            s->count++;
+            s->escalated += fl & 1u;
+            s->reopened += (fl >> 1) & 1u;
+            s->delayed += (fl >> 3) & 1u;
+            s->refunded += L->refund_n[i] > 0;
+            s->refund_rows += L->refund_n[i];
+            s->refund_cents += L->refund_cents[i];
+            s->resolution += rmin[i] != OFI_NULL_I64 && rmin[i] > 0 ? rmin[i] : 0;
+            sum[g] += to_fixed(ofi[i], scale);
+        }
+        for (uint32_t g = lo; g < hi; g++)
+            out[g].total_ofi = from_fixed(sum[g], scale);
+    }
+    free(sum);
     return OFI_OK;
 }
 

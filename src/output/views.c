@@ -244,26 +244,78 @@ static void grouping_free(grouping *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Group the cases by keys[i] (UINT64_MAX = left out). Frees keys. */
+/* Group the cases by keys[i] (UINT64_MAX = left out), and drop empty groups. Keys in a
+ * narrow range (ids, dates, dictionary codes: nearly always) map to groups by offset, with
+ * no hashing; wide ranges go through ofi_densify. Frees keys. */
 static ofi_status group_by(ofi_ctx *ctx, const ofi_scored *s, uint64_t *keys, grouping *g)
 {
     const size_t n = s->f->n;
-    memset(g, 0, sizeof *g);
-    g->group = malloc((n ? n : 1) * sizeof *g->group);
+    uint64_t lo = UINT64_MAX, hi = 0;
     ofi_status st = OFI_OK;
+    uint32_t *remap = NULL;
+    ofi_gstat *raw = NULL;
+    memset(g, 0, sizeof *g);
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
+    reduction(min : lo) reduction(max : hi)
+    for (long i = 0; i < (long)n; i++) {
+        if (keys[i] == UINT64_MAX)
+            continue;
+        if (keys[i] < lo)
+            lo = keys[i];
+        if (keys[i] > hi)
+            hi = keys[i];
+    }
+    g->group = malloc((n ? n : 1) * sizeof *g->group);
     if (g->group == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
-    OFI_CHECK(ofi_densify(ctx, n, keys, g->group, &g->n, &g->keys));
-    g->st = malloc((g->n ? g->n : 1) * sizeof *g->st);
-    if (g->st == NULL) {
+    uint32_t n_raw = 0;
+    const uint64_t span = lo <= hi ? hi - lo + 1 : 0;
+    const int direct = span <= 4 * (uint64_t)n + 4096 && span < UINT32_MAX;
+    if (direct) {
+        n_raw = (uint32_t)span;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+        for (long i = 0; i < (long)n; i++)
+            g->group[i] = keys[i] == UINT64_MAX ? UINT32_MAX : (uint32_t)(keys[i] - lo);
+    } else {
+        OFI_CHECK(ofi_densify(ctx, n, keys, g->group, &n_raw, &g->keys));
+    }
+    raw = malloc((n_raw ? n_raw : 1) * sizeof *raw);
+    remap = malloc((n_raw ? n_raw : 1) * sizeof *remap);
+    if (raw == NULL || remap == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
-    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, g->group, g->n, g->st));
+    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, g->group, n_raw, raw));
+    /* Keep the groups that have cases. */
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < n_raw; k++)
+        remap[k] = raw[k].count ? m++ : UINT32_MAX;
+    g->n = m;
+    g->st = malloc((m ? m : 1) * sizeof *g->st);
+    uint64_t *gk = malloc((m ? m : 1) * sizeof *gk);
+    if (g->st == NULL || gk == NULL) {
+        free(gk);
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        goto cleanup;
+    }
+    for (uint32_t k = 0; k < n_raw; k++) {
+        if (remap[k] == UINT32_MAX)
+            continue;
+        g->st[remap[k]] = raw[k];
+        gk[remap[k]] = direct ? lo + k : g->keys[k];
+    }
+    free(g->keys);
+    g->keys = gk;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    for (long i = 0; i < (long)n; i++)
+        if (g->group[i] != UINT32_MAX)
+            g->group[i] = remap[g->group[i]];
 cleanup:
     free(keys);
+    free(raw);
+    free(remap);
     if (st != OFI_OK)
         grouping_free(g);
     return st;
@@ -552,27 +604,29 @@ cleanup:
     return st;
 }
 
-/* severity_trend keys: month (24 bits) | severity code (20 bits) | priority code (20 bits),
- * codes canonical (0 for NULL, missing and "(unknown)"). Dictionaries above 2^20 distinct
- * values fall back to a slower but exact path: see sev_key(). */
+/* severity_trend keys: a mixed-radix number (month index, severity code, priority code),
+ * codes canonical (0 for NULL, missing and "(unknown)"), so keys stay in a narrow range
+ * and group without hashing. */
+static uint64_t sev_radix, prio_radix; /* dictionary sizes; set before grouping */
+
 static int cmp_sev(const void *a, const void *b)
 {
     const grouping *g = gsc->g;
     const ofi_db *db = gsc->s->db;
     const uint64_t x = g->keys[*(const uint32_t *)a], y = g->keys[*(const uint32_t *)b];
-    const uint64_t mx = x >> 40, my = y >> 40;
+    const uint64_t mx = x / (sev_radix * prio_radix), my = y / (sev_radix * prio_radix);
     if (mx != my)
         return (mx > my) - (mx < my);
     const ofi_dict *sd = &db->t[OFI_T_ISSUES].dict[OFI_ISS_SEVERITY];
     const ofi_dict *pd = &db->t[OFI_T_CASES].dict[OFI_CAS_PRIORITY];
     size_t l1, l2;
-    const char *s1 = code_text(sd, (uint32_t)(x >> 20) & 0xFFFFF, &l1);
-    const char *s2 = code_text(sd, (uint32_t)(y >> 20) & 0xFFFFF, &l2);
+    const char *s1 = code_text(sd, (uint32_t)(x / prio_radix % sev_radix), &l1);
+    const char *s2 = code_text(sd, (uint32_t)(y / prio_radix % sev_radix), &l2);
     int c = bytecmp(s1, l1, s2, l2);
     if (c)
         return c;
-    s1 = code_text(pd, (uint32_t)x & 0xFFFFF, &l1);
-    s2 = code_text(pd, (uint32_t)y & 0xFFFFF, &l2);
+    s1 = code_text(pd, (uint32_t)(x % prio_radix), &l1);
+    s2 = code_text(pd, (uint32_t)(y % prio_radix), &l2);
     return bytecmp(s1, l1, s2, l2);
 }
 
@@ -584,10 +638,8 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored
     const int32_t *cd = db->links.case_date;
     const uint32_t sev_unknown = unknown_code(&is->dict[OFI_ISS_SEVERITY]);
     const uint32_t prio_unknown = unknown_code(&cs->dict[OFI_CAS_PRIORITY]);
-    if (ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]) > 0xFFFFF ||
-        ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]) > 0xFFFFF)
-        return ofi_fail(ctx, OFI_E_SOURCE,
-                        "severity_trend: more than 1048575 distinct severities or priorities");
+    sev_radix = ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]);
+    prio_radix = ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]);
     uint64_t *keys = alloc_keys(ctx, n);
     if (keys == NULL)
         return OFI_E_NOMEM;
@@ -607,7 +659,7 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored
             sev = 0;
         if (pr == prio_unknown)
             pr = 0;
-        keys[i] = (uint64_t)(ofi_month_key(cd[i]) - min_month) << 40 | (uint64_t)sev << 20 | pr;
+        keys[i] = ((uint64_t)(ofi_month_key(cd[i]) - min_month) * sev_radix + sev) * prio_radix + pr;
     }
     grouping g;
     OFI_TRY(group_by(ctx, s, keys, &g));
@@ -627,12 +679,12 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored
         const uint64_t key = g.keys[ord[k]];
         size_t len;
         const char *txt;
-        ofi_put_month(&b, (int32_t)(key >> 40) + min_month);
+        ofi_put_month(&b, (int32_t)(key / (sev_radix * prio_radix)) + min_month);
         ofi_putc(&b, ',');
-        txt = code_text(&is->dict[OFI_ISS_SEVERITY], (uint32_t)(key >> 20) & 0xFFFFF, &len);
+        txt = code_text(&is->dict[OFI_ISS_SEVERITY], (uint32_t)(key / prio_radix % sev_radix), &len);
         ofi_put_text(&b, txt, len);
         ofi_putc(&b, ',');
-        txt = code_text(&cs->dict[OFI_CAS_PRIORITY], (uint32_t)key & 0xFFFFF, &len);
+        txt = code_text(&cs->dict[OFI_CAS_PRIORITY], (uint32_t)(key % prio_radix), &len);
         ofi_put_text(&b, txt, len);
         ofi_putc(&b, ',');
         ofi_put_u64(&b, x->count);
@@ -740,20 +792,6 @@ cleanup:
     return st;
 }
 
-/* A (team group, agent id) pair, for counting distinct agents per team exactly. */
-typedef struct team_agent {
-    uint32_t g;
-    int64_t a;
-} team_agent;
-
-static int cmp_team_agent(const void *x, const void *y)
-{
-    const team_agent *p = x, *q = y;
-    if (p->g != q->g)
-        return (p->g > q->g) - (p->g < q->g);
-    return (p->a > q->a) - (p->a < q->a);
-}
-
 static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
 {
     const ofi_db *db = s->db;
@@ -776,20 +814,27 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
     ofi_outbuf b = {0};
     uint32_t *ord = alloc_order(ctx, g.n);
     uint64_t *agents = calloc(g.n ? g.n : 1, sizeof *agents);
-    team_agent *v = malloc((n ? n : 1) * sizeof *v);
-    if (ord == NULL || agents == NULL || v == NULL) {
+    if (ord == NULL || agents == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
         goto cleanup;
     }
-    /* agent_count: distinct non-NULL agent ids among the team's cases (orphans included). */
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (aid[i] != OFI_NULL_I64)
-            v[m++] = (team_agent){g.group[i], aid[i]};
-    qsort(v, m, sizeof *v, cmp_team_agent);
-    for (size_t i = 0; i < m; i++)
-        if (i == 0 || v[i].g != v[i - 1].g || v[i].a != v[i - 1].a)
-            agents[v[i].g]++;
+    /* agent_count: distinct non-NULL agent ids among the team's cases (orphans included).
+     * An agent id has one team, so group cases by agent id and count each agent once,
+     * in the team of its first case. */
+    {
+        uint64_t *akeys = alloc_keys(ctx, n);
+        if (akeys == NULL) {
+            st = OFI_E_NOMEM;
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++)
+            akeys[i] = aid[i] == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)aid[i];
+        grouping ga;
+        OFI_CHECK(group_by(ctx, s, akeys, &ga));
+        for (uint32_t k = 0; k < ga.n; k++)
+            agents[g.group[ga.st[k].first]]++;
+        grouping_free(&ga);
+    }
     gsort_ctx c = {&g, s, 1};
     gsc = &c;
     text_dict = d;
@@ -821,7 +866,6 @@ cleanup:
     ofi_outbuf_free(&b);
     free(ord);
     free(agents);
-    free(v);
     return st;
 }
 
