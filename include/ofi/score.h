@@ -18,19 +18,38 @@
 /* Priority classes of a priority text. */
 enum { OFI_PRIO_LOW, OFI_PRIO_MEDIUM, OFI_PRIO_HIGH, OFI_PRIO_UNKNOWN };
 
-/* Flat per-case inputs of the score. Owned by the struct; see ofi_features_free. */
+/* Per-case inputs of the score: a view over the cases' columns and join results, plus
+ * two bytes per case (priority class and flags) and small per-parent arrays (the issue's
+ * friction weight and severity multiplier, the customer's segment multiplier, with one
+ * extra entry for a missing parent). Nothing per case is copied beyond those two bytes.
+ * Owned arrays are freed by ofi_features_free; the rest is borrowed from the db, which
+ * must outlive the features. */
 typedef struct ofi_features {
     size_t n;
-    uint8_t *prio;      /* OFI_PRIO_*; unknown scores as low */
-    uint8_t *flags;     /* bit 0 escalated, 1 reopened, 2 has_refund, 3 is_delayed */
-    double *delay;      /* max(delay_minutes, 0), NULL as 0 */
-    double *resolution; /* max(resolution_minutes, 0), NULL as 0 */
-    double *refund_eur; /* refund cents / 100 */
-    double *touch;      /* touch count */
-    double *issue;      /* friction_weight of the case's issue, 0 when NULL or missing */
-    double *sev_mult;   /* severity_multiplier, 1 when NULL or missing */
-    double *seg_mult;   /* segment_multiplier, 1 when NULL or missing */
+    uint8_t *prio;  /* OFI_PRIO_*; unknown scores as low */
+    uint8_t *flags; /* bit 0 escalated, 1 reopened, 2 has_refund, 3 is_delayed */
+    const ofi_table *cases;
+    const int32_t *delay_min, *resolution_min; /* narrow columns with sentinels */
+    const int64_t *refund_cents;
+    const uint32_t *touch;
+    const uint32_t *issue_row, *customer_row;
+    double *issue_fw;  /* friction_weight per issue row, 0 when NULL; [n_issues] = 0 */
+    double *issue_sev; /* severity_multiplier per issue row, 1 when NULL; [n_issues] = 1 */
+    double *cust_seg;  /* segment_multiplier per customer row, 1 when NULL; [n_customers] = 1 */
+    uint32_t n_issues, n_customers;
 } ofi_features;
+
+/* max(minutes, 0) of case i from a narrow minutes column, NULL as 0. */
+static inline int64_t ofi_feature_minutes(const ofi_features *f, const int32_t *col, int colno,
+                                          size_t i)
+{
+    int64_t v = col[i];
+    if (v == OFI_I32_NULL)
+        return 0;
+    if (v == OFI_I32_WIDE)
+        v = ofi_table_wide(f->cases, colno, i);
+    return v > 0 ? v : 0;
+}
 
 /* The class of a priority text (trimmed, case-insensitive; "med" is medium). */
 int ofi_priority_class(const char *s, size_t len);

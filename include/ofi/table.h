@@ -1,10 +1,12 @@
 /* table.h - loaded tables as struct-of-arrays columns, and the database of one run.
  *
  * A stored table keeps its kept rows (first row of each primary key, source order) as one
- * array per column: ids, INT and flags as int64 (OFI_NULL_I64 for NULL), decimals as
- * double (NaN for NULL), money as int64 cents (OFI_NULL_I64), dates as int32 day numbers
- * (OFI_NO_DATE), text as uint32 dictionary codes (0 for NULL). case_timeline and refunds
- * are not stored: their rows stream through the join into per-case counters.
+ * array per column: ids as int64 (OFI_NULL_I64 for NULL), INT columns as int32 and flags
+ * as int8 (NULL and "wide" sentinels; the rare value that does not fit lives in the
+ * column's sorted side list, see ofi_table_int), decimals as double (NaN for NULL), money
+ * as int64 cents (OFI_NULL_I64), dates as int32 day numbers (OFI_NO_DATE), text as uint32
+ * dictionary codes (0 for NULL). case_timeline and refunds are not stored: their rows
+ * stream through the join into per-case counters.
  *
  * Data-quality counters (records, rejects, duplicates, missing values) are filled while
  * loading, never by re-reading.
@@ -23,12 +25,26 @@
 #include <stdint.h>
 
 typedef union ofi_colvals {
+    int8_t *i8;
     int64_t *i64;
     double *f64;
     int32_t *i32;
     uint32_t *code;
     void *p;
 } ofi_colvals;
+
+/* Narrow integer columns: sentinels for NULL and for a value kept in the side list. */
+#define OFI_I8_NULL INT8_MIN
+#define OFI_I8_WIDE (INT8_MIN + 1)
+#define OFI_I32_NULL INT32_MIN
+#define OFI_I32_WIDE (INT32_MIN + 1)
+
+/* Values of a narrow column that do not fit it, by row (ascending). */
+typedef struct ofi_wide {
+    uint64_t *row;
+    int64_t *val;
+    size_t n, cap;
+} ofi_wide;
 
 typedef struct ofi_table {
     ofi_table_id id;
@@ -38,6 +54,7 @@ typedef struct ofi_table {
     size_t n_rows, cap_rows;        /* kept rows (stored tables) */
     ofi_colvals col[OFI_MAX_COLS];  /* stored tables only */
     ofi_dict dict[OFI_MAX_COLS];    /* text columns of stored tables */
+    ofi_wide wide[OFI_MAX_COLS];    /* side lists of narrow integer columns */
     ofi_idmap index;                /* primary key -> row (stored) or key set */
     /* data quality */
     int loaded;
@@ -84,6 +101,16 @@ static inline int ofi_is_null_f64(double v)
 {
     return isnan(v);
 }
+
+/* Bytes a stored value of a column type takes. */
+size_t ofi_col_width(ofi_ctype type);
+
+/* The value of an integer column (ID, INT or FLAG) at a row, whatever its width:
+ * OFI_NULL_I64 for NULL. */
+int64_t ofi_table_int(const ofi_table *t, int col, size_t row);
+
+/* The value behind an OFI_I8_WIDE / OFI_I32_WIDE sentinel. */
+int64_t ofi_table_wide(const ofi_table *t, int col, size_t row);
 
 /* Find a stored table's row by primary key. @return the row, or UINT32_MAX. */
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);

@@ -159,7 +159,6 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         free(fill);
     }
     const ofi_case_links *L = &db->links;
-    const int64_t *rmin = db->t[OFI_T_CASES].col[OFI_CAS_RESOLUTION_MIN].i64;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 256)
     for (long lg = 0; lg < (long)n_groups; lg++) {
         const uint32_t g = (uint32_t)lg;
@@ -179,7 +178,7 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
             s.refunded += L->refund_n[i] > 0;
             s.refund_rows += L->refund_n[i];
             s.refund_cents += L->refund_cents[i];
-            s.resolution += rmin[i] != OFI_NULL_I64 && rmin[i] > 0 ? rmin[i] : 0;
+            s.resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
             ofi_xsum_add(&acc, ofi[i]);
             if (s.count == 1 || ofi[i] > s.max_ofi)
                 s.max_ofi = ofi[i];
@@ -265,7 +264,6 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
     if (sum == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
     const ofi_case_links *L = &db->links;
-    const int64_t *rmin = db->t[OFI_T_CASES].col[OFI_CAS_RESOLUTION_MIN].i64;
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int t = 0; t < nt; t++) {
@@ -295,7 +293,7 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
             s->refunded += L->refund_n[i] > 0;
             s->refund_rows += L->refund_n[i];
             s->refund_cents += L->refund_cents[i];
-            s->resolution += rmin[i] != OFI_NULL_I64 && rmin[i] > 0 ? rmin[i] : 0;
+            s->resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
             sum[g] += to_fixed(ofi[i], scale);
         }
         for (uint32_t g = lo; g < hi; g++)

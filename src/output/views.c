@@ -147,7 +147,7 @@ static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_
     p = raw_stored_text(p, &s->db->t[OFI_T_ISSUES], OFI_ISS_SEVERITY, L->issue_row[i]);
     for (int c = OFI_CAS_ESCALATED; c <= OFI_CAS_HAS_REFUND; c++) {
         *p++ = ',';
-        p = raw_opt_i64(p, cs->col[c].i64[i]);
+        p = raw_opt_i64(p, ofi_table_int(cs, c, i));
     }
     *p++ = ',';
     p = ofi_raw_money(p, L->refund_cents[i]);

@@ -40,24 +40,23 @@ void ofi_features_free(ofi_features *f)
         return;
     free(f->prio);
     free(f->flags);
-    free(f->delay);
-    free(f->resolution);
-    free(f->refund_eur);
-    free(f->touch);
-    free(f->issue);
-    free(f->sev_mult);
-    free(f->seg_mult);
+    free(f->issue_fw);
+    free(f->issue_sev);
+    free(f->cust_seg);
     memset(f, 0, sizeof *f);
 }
 
-static double minutes(int64_t v)
+static int bad_flag(int64_t v)
 {
-    return v == OFI_NULL_I64 || v < 0 ? 0.0 : (double)v;
+    return v != OFI_NULL_I64 && v != 0 && v != 1;
 }
 
-static int flag(int64_t v)
+static int flag(const ofi_table *t, int col, size_t i)
 {
-    return v != OFI_NULL_I64 && v != 0;
+    const int8_t v = t->col[col].i8[i];
+    if (v == OFI_I8_WIDE)
+        return ofi_table_wide(t, col, i) != 0;
+    return v != OFI_I8_NULL && v != 0;
 }
 
 ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
@@ -69,21 +68,25 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
     const size_t n = cs->n_rows, m = n ? n : 1;
     memset(f, 0, sizeof *f);
     f->n = n;
+    f->cases = cs;
+    f->delay_min = cs->col[OFI_CAS_DELAY_MIN].i32;
+    f->resolution_min = cs->col[OFI_CAS_RESOLUTION_MIN].i32;
+    f->refund_cents = L->refund_cents;
+    f->touch = L->touch;
+    f->issue_row = L->issue_row;
+    f->customer_row = L->customer_row;
+    f->n_issues = (uint32_t)is->n_rows;
+    f->n_customers = (uint32_t)cu->n_rows;
     f->prio = malloc(m);
     f->flags = malloc(m);
-    f->delay = malloc(m * sizeof(double));
-    f->resolution = malloc(m * sizeof(double));
-    f->refund_eur = malloc(m * sizeof(double));
-    f->touch = malloc(m * sizeof(double));
-    f->issue = malloc(m * sizeof(double));
-    f->sev_mult = malloc(m * sizeof(double));
-    f->seg_mult = malloc(m * sizeof(double));
+    f->issue_fw = malloc((is->n_rows + 1) * sizeof(double));
+    f->issue_sev = malloc((is->n_rows + 1) * sizeof(double));
+    f->cust_seg = malloc((cu->n_rows + 1) * sizeof(double));
     /* Priority class per dictionary code, computed once. */
     const ofi_dict *pd = &cs->dict[OFI_CAS_PRIORITY];
     const uint32_t n_codes = ofi_dict_size(pd);
     uint8_t *pclass = malloc(n_codes);
-    if (!f->prio || !f->flags || !f->delay || !f->resolution || !f->refund_eur || !f->touch ||
-        !f->issue || !f->sev_mult || !f->seg_mult || !pclass) {
+    if (!f->prio || !f->flags || !f->issue_fw || !f->issue_sev || !f->cust_seg || !pclass) {
         free(pclass);
         ofi_features_free(f);
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for case features");
@@ -94,27 +97,25 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
         const char *s = ofi_dict_str(pd, c, &len);
         pclass[c] = (uint8_t)ofi_priority_class(s, len);
     }
-    const uint32_t *prio = cs->col[OFI_CAS_PRIORITY].code;
-    const int64_t *esc = cs->col[OFI_CAS_ESCALATED].i64, *reo = cs->col[OFI_CAS_REOPENED].i64,
-                  *ref = cs->col[OFI_CAS_HAS_REFUND].i64, *del = cs->col[OFI_CAS_DELAYED].i64,
-                  *dmin = cs->col[OFI_CAS_DELAY_MIN].i64,
-                  *rmin = cs->col[OFI_CAS_RESOLUTION_MIN].i64;
     const double *fw = is->col[OFI_ISS_FRICTION].f64, *sm = is->col[OFI_ISS_SEVMUL].f64,
                  *gm = cu->col[OFI_CUS_SEGMUL].f64;
+    for (size_t r = 0; r < is->n_rows; r++) {
+        f->issue_fw[r] = isnan(fw[r]) ? 0.0 : fw[r];
+        f->issue_sev[r] = isnan(sm[r]) ? 1.0 : sm[r];
+    }
+    f->issue_fw[is->n_rows] = 0.0;
+    f->issue_sev[is->n_rows] = 1.0;
+    for (size_t r = 0; r < cu->n_rows; r++)
+        f->cust_seg[r] = isnan(gm[r]) ? 1.0 : gm[r];
+    f->cust_seg[cu->n_rows] = 1.0;
+    const uint32_t *prio = cs->col[OFI_CAS_PRIORITY].code;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
     for (long li = 0; li < (long)n; li++) {
         const size_t i = (size_t)li;
         f->prio[i] = pclass[prio[i]];
-        f->flags[i] = (uint8_t)(flag(esc[i]) | flag(reo[i]) << 1 | flag(ref[i]) << 2 |
-                                flag(del[i]) << 3);
-        f->delay[i] = minutes(dmin[i]);
-        f->resolution[i] = minutes(rmin[i]);
-        f->refund_eur[i] = (double)L->refund_cents[i] / 100.0;
-        f->touch[i] = (double)L->touch[i];
-        const uint32_t ir = L->issue_row[i], cr = L->customer_row[i];
-        f->issue[i] = ir != UINT32_MAX && !isnan(fw[ir]) ? fw[ir] : 0.0;
-        f->sev_mult[i] = ir != UINT32_MAX && !isnan(sm[ir]) ? sm[ir] : 1.0;
-        f->seg_mult[i] = cr != UINT32_MAX && !isnan(gm[cr]) ? gm[cr] : 1.0;
+        f->flags[i] = (uint8_t)(flag(cs, OFI_CAS_ESCALATED, i) | flag(cs, OFI_CAS_REOPENED, i) << 1 |
+                                flag(cs, OFI_CAS_HAS_REFUND, i) << 2 |
+                                flag(cs, OFI_CAS_DELAYED, i) << 3);
     }
     free(pclass);
     return OFI_OK;
@@ -133,16 +134,22 @@ static inline double score_one(const ofi_features *f, const ofi_variant *v, size
     const double e = term((double)(fl & 1u), &v->w[OFI_W_ESCALATION]);
     const double r = term((double)((fl >> 1) & 1u), &v->w[OFI_W_REOPEN]);
     const double rf = term((double)((fl >> 2) & 1u), &v->w[OFI_W_REFUND_FLAG]);
-    const double d = term(f->delay[i], &v->w[OFI_W_DELAY]);
-    const double res = term(f->resolution[i], &v->w[OFI_W_RESOLUTION]);
-    const double ref = term(f->refund_eur[i], &v->w[OFI_W_REFUND]);
-    const double t = term(f->touch[i], &v->w[OFI_W_TOUCH]);
-    const double is = term(f->issue[i], &v->w[OFI_W_ISSUE]);
+    const uint32_t ir = f->issue_row[i] == UINT32_MAX ? f->n_issues : f->issue_row[i];
+    const double dmin = (double)ofi_feature_minutes(f, f->delay_min, OFI_CAS_DELAY_MIN, i);
+    const double rmin =
+        (double)ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+    const double d = term(dmin, &v->w[OFI_W_DELAY]);
+    const double res = term(rmin, &v->w[OFI_W_RESOLUTION]);
+    const double ref = term((double)f->refund_cents[i] / 100.0, &v->w[OFI_W_REFUND]);
+    const double t = term((double)f->touch[i], &v->w[OFI_W_TOUCH]);
+    const double is = term(f->issue_fw[ir], &v->w[OFI_W_ISSUE]);
     double s = ((((((((p + e) + r) + rf) + d) + res) + ref) + t) + is);
     if (v->severity_multiplier)
-        s = s * f->sev_mult[i];
-    if (v->segment_multiplier)
-        s = s * f->seg_mult[i];
+        s = s * f->issue_sev[ir];
+    if (v->segment_multiplier) {
+        const uint32_t cr = f->customer_row[i] == UINT32_MAX ? f->n_customers : f->customer_row[i];
+        s = s * f->cust_seg[cr];
+    }
     if (c) {
         c[0] = p, c[1] = e, c[2] = r, c[3] = rf, c[4] = d, c[5] = res, c[6] = ref, c[7] = t,
         c[8] = is;
@@ -167,14 +174,8 @@ void ofi_domain_violations(ofi_ctx *ctx, const ofi_db *db, uint64_t out[8])
 {
     const ofi_table *cs = &db->t[OFI_T_CASES];
     const long n = (long)cs->n_rows;
-    static const int flag_cols[5] = {OFI_CAS_ESCALATED, OFI_CAS_REOPENED, OFI_CAS_DELAYED,
-                                     OFI_CAS_CANCELLED, OFI_CAS_HAS_REFUND};
     const ofi_dict *pd = &cs->dict[OFI_CAS_PRIORITY];
     uint64_t unknown = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, nd = 0, nr = 0;
-    const int64_t *fc[5];
-    for (int k = 0; k < 5; k++)
-        fc[k] = cs->col[flag_cols[k]].i64;
-    const int64_t *dmin = cs->col[OFI_CAS_DELAY_MIN].i64, *rmin = cs->col[OFI_CAS_RESOLUTION_MIN].i64;
     const uint32_t *prio = cs->col[OFI_CAS_PRIORITY].code;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
     reduction(+ : unknown, f0, f1, f2, f3, f4, nd, nr)
@@ -186,15 +187,17 @@ void ofi_domain_violations(ofi_ctx *ctx, const ofi_db *db, uint64_t out[8])
             const char *s = ofi_dict_str(pd, prio[i], &len);
             unknown += ofi_priority_class(s, len) == OFI_PRIO_UNKNOWN;
         }
-#define BAD_FLAG(v) ((v) != OFI_NULL_I64 && (v) != 0 && (v) != 1)
-        f0 += BAD_FLAG(fc[0][i]);
-        f1 += BAD_FLAG(fc[1][i]);
-        f2 += BAD_FLAG(fc[2][i]);
-        f3 += BAD_FLAG(fc[3][i]);
-        f4 += BAD_FLAG(fc[4][i]);
+#define BAD_FLAG(col) bad_flag(ofi_table_int(cs, (col), (size_t)i))
+        f0 += BAD_FLAG(OFI_CAS_ESCALATED);
+        f1 += BAD_FLAG(OFI_CAS_REOPENED);
+        f2 += BAD_FLAG(OFI_CAS_DELAYED);
+        f3 += BAD_FLAG(OFI_CAS_CANCELLED);
+        f4 += BAD_FLAG(OFI_CAS_HAS_REFUND);
 #undef BAD_FLAG
-        nd += dmin[i] != OFI_NULL_I64 && dmin[i] < 0;
-        nr += rmin[i] != OFI_NULL_I64 && rmin[i] < 0;
+        const int64_t dm = ofi_table_int(cs, OFI_CAS_DELAY_MIN, (size_t)i);
+        const int64_t rm = ofi_table_int(cs, OFI_CAS_RESOLUTION_MIN, (size_t)i);
+        nd += dm != OFI_NULL_I64 && dm < 0;
+        nr += rm != OFI_NULL_I64 && rm < 0;
     }
     out[0] = unknown, out[1] = f0, out[2] = f1, out[3] = f2, out[4] = f3, out[5] = f4;
     out[6] = nd, out[7] = nr;

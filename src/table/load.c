@@ -627,7 +627,7 @@ static ofi_status table_reserve(ofi_table *t, size_t need)
     while (cap < need)
         cap *= 2;
     for (int c = 0; c < t->spec->n_cols; c++) {
-        void *p = realloc(t->col[c].p, cap * elem_size(t->spec->cols[c].type));
+        void *p = realloc(t->col[c].p, cap * ofi_col_width(t->spec->cols[c].type));
         if (p == NULL)
             return OFI_E_NOMEM;
         t->col[c].p = p;
@@ -676,7 +676,8 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
             ofi_dict_free(&b->dict[c]); /* the next chunk starts a fresh local dictionary */
         }
     }
-#pragma omp parallel for num_threads(L->n_threads) schedule(static, 1)
+    int any_wide = 0;
+#pragma omp parallel for num_threads(L->n_threads) schedule(static, 1) reduction(| : any_wide)
     for (int k = 0; k < nb; k++) {
         batch *b = &L->b[k];
         size_t o = base[k];
@@ -688,6 +689,20 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
                 case OFI_COL_TEXT:
                     t->col[c].code[o] = b->remap[c][b->col[c].code[i]];
                     break;
+                case OFI_COL_FLAG: {
+                    const int64_t v = b->col[c].i64[i];
+                    const int fits = v > OFI_I8_WIDE && v <= INT8_MAX;
+                    t->col[c].i8[o] = v == OFI_NULL_I64 ? OFI_I8_NULL : fits ? (int8_t)v : OFI_I8_WIDE;
+                    any_wide |= v != OFI_NULL_I64 && !fits;
+                    break;
+                }
+                case OFI_COL_INT: {
+                    const int64_t v = b->col[c].i64[i];
+                    const int fits = v > OFI_I32_WIDE && v <= INT32_MAX;
+                    t->col[c].i32[o] = v == OFI_NULL_I64 ? OFI_I32_NULL : fits ? (int32_t)v : OFI_I32_WIDE;
+                    any_wide |= v != OFI_NULL_I64 && !fits;
+                    break;
+                }
                 case OFI_COL_DATE:
                 case OFI_COL_DATETIME:
                     t->col[c].i32[o] = b->col[c].i32[i];
@@ -702,6 +717,42 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
             }
             if (b->valp[i])
                 *b->valp[i] = (uint32_t)o;
+            o++;
+        }
+    }
+    /* Values too wide for their narrow column go to its side list, in row order (rare:
+     * a sequential pass only when some exist). */
+    for (int k = 0; any_wide && k < nb; k++) {
+        batch *b = &L->b[k];
+        size_t o = base[k];
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->dup[i])
+                continue;
+            for (int c = 0; c < spec->n_cols; c++) {
+                const ofi_ctype ty = spec->cols[c].type;
+                if (ty != OFI_COL_FLAG && ty != OFI_COL_INT)
+                    continue;
+                const int64_t v = b->col[c].i64[i];
+                const int wide = ty == OFI_COL_FLAG ? t->col[c].i8[o] == OFI_I8_WIDE
+                                                    : t->col[c].i32[o] == OFI_I32_WIDE;
+                if (!wide)
+                    continue;
+                ofi_wide *w = &t->wide[c];
+                if (w->n == w->cap) {
+                    size_t cap = w->cap ? w->cap * 2 : 64;
+                    uint64_t *r = realloc(w->row, cap * sizeof *r);
+                    if (r == NULL)
+                        return ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+                    w->row = r;
+                    int64_t *vv = realloc(w->val, cap * sizeof *vv);
+                    if (vv == NULL)
+                        return ofi_fail(L->ctx, OFI_E_NOMEM, "out of memory");
+                    w->val = vv;
+                    w->cap = cap;
+                }
+                w->row[w->n] = o;
+                w->val[w->n++] = v;
+            }
             o++;
         }
     }

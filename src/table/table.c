@@ -33,6 +33,8 @@ void ofi_db_free(ofi_db *db)
         for (int c = 0; c < OFI_MAX_COLS; c++) {
             free(t->col[c].p);
             ofi_dict_free(&t->dict[c]);
+            free(t->wide[c].row);
+            free(t->wide[c].val);
         }
         ofi_idmap_free(&t->index);
     }
@@ -53,4 +55,49 @@ uint32_t ofi_table_lookup(const ofi_table *t, int64_t key)
 {
     uint32_t row;
     return ofi_idmap_get(&t->index, key, &row) ? row : UINT32_MAX;
+}
+
+size_t ofi_col_width(ofi_ctype type)
+{
+    switch (type) {
+    case OFI_COL_FLAG:
+        return 1;
+    case OFI_COL_INT:
+    case OFI_COL_DATE:
+    case OFI_COL_DATETIME:
+    case OFI_COL_TEXT:
+        return 4;
+    default:
+        return 8;
+    }
+}
+
+int64_t ofi_table_wide(const ofi_table *t, int col, size_t row)
+{
+    const ofi_wide *w = &t->wide[col];
+    size_t lo = 0, hi = w->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->row[mid] < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < w->n && w->row[lo] == row ? w->val[lo] : OFI_NULL_I64;
+}
+
+int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
+{
+    switch (t->spec->cols[col].type) {
+    case OFI_COL_FLAG: {
+        const int8_t v = t->col[col].i8[row];
+        return v == OFI_I8_NULL ? OFI_NULL_I64 : v == OFI_I8_WIDE ? ofi_table_wide(t, col, row) : v;
+    }
+    case OFI_COL_INT: {
+        const int32_t v = t->col[col].i32[row];
+        return v == OFI_I32_NULL ? OFI_NULL_I64 : v == OFI_I32_WIDE ? ofi_table_wide(t, col, row) : v;
+    }
+    default:
+        return t->col[col].i64[row];
+    }
 }
