@@ -12,6 +12,7 @@
 #include "ofi/ofi.h"
 #include "ofi/run.h"
 
+#include <malloc.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,10 @@ static double copy_floor(size_t n, int nt)
 
 int main(int argc, char **argv)
 {
+    /* The same heap settings as the ofi command (src/cli/main.c), so the bench measures
+     * what users run. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     const char *data = NULL, *out = "/tmp/ofi-bench-out";
     int threads = 1, header = 0;
     for (int i = 1; i < argc; i++) {

@@ -92,6 +92,12 @@ ofi_status ofi_db_init(ofi_db *db, int n_parts);
 
 void ofi_db_free(ofi_db *db);
 
+/* Release what only loading and joining needed: the id indexes of every table, the
+ * cases' first-event dates and date_id column (case_date holds the result). Called once
+ * the db is fully loaded, so that scoring and aggregation peak lower. Lookups by id
+ * (ofi_table_lookup) are unavailable afterwards. */
+void ofi_db_release_load_state(ofi_db *db);
+
 /* Typed NULL tests for stored values. */
 static inline int ofi_is_null_i64(int64_t v)
 {

@@ -20,9 +20,11 @@
 
 /* ---- sort ------------------------------------------------------------------------------ */
 
+/* A sort record: 16 bytes, a 64-bit key and the row it came from. */
 typedef struct sortrec {
-    uint64_t k1, k2; /* compared as (k1, k2) ascending */
+    uint64_t k;
     uint32_t idx;
+    uint32_t pad;
 } sortrec;
 
 /* Map a double to an unsigned key with the same order (-0.0 as 0.0). */
@@ -40,8 +42,9 @@ static uint64_t dkey(double v)
 
 /* One stable counting-sort pass on a 16-bit digit, parallel by contiguous blocks: thread
  * t's elements of digit d go after those of all threads < t, so stability holds and the
- * result is the same for any thread count. Skipped when every element shares the digit. */
-static int radix_pass(int nt, size_t n, const sortrec *src, sortrec *dst, int which, int shift,
+ * result is the same for any thread count. Skipped when every element shares the digit
+ * (the high digits of ids and of similar scores often do). */
+static int radix_pass(int nt, size_t n, const sortrec *src, sortrec *dst, int shift,
                       size_t *hist /* nt * RADIX */)
 {
     memset(hist, 0, (size_t)nt * RADIX * sizeof *hist);
@@ -50,9 +53,8 @@ static int radix_pass(int nt, size_t n, const sortrec *src, sortrec *dst, int wh
         size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
         size_t *h = hist + (size_t)t * RADIX;
         for (size_t i = lo; i < hi; i++)
-            h[((which ? src[i].k2 : src[i].k1) >> shift) & (RADIX - 1)]++;
+            h[(src[i].k >> shift) & (RADIX - 1)]++;
     }
-    /* All in one bucket: nothing to do. */
     for (unsigned d = 0; d < RADIX; d++) {
         size_t tot = 0;
         for (int t = 0; t < nt; t++)
@@ -74,9 +76,21 @@ static int radix_pass(int nt, size_t n, const sortrec *src, sortrec *dst, int wh
         size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
         size_t *h = hist + (size_t)t * RADIX;
         for (size_t i = lo; i < hi; i++)
-            dst[h[((which ? src[i].k2 : src[i].k1) >> shift) & (RADIX - 1)]++] = src[i];
+            dst[h[(src[i].k >> shift) & (RADIX - 1)]++] = src[i];
     }
     return 1;
+}
+
+/* Stable LSD radix sort of a[0..n) by k; returns the buffer holding the result. */
+static sortrec *radix_sort(int nt, size_t n, sortrec *a, sortrec *b, size_t *hist)
+{
+    for (int shift = 0; shift < 64; shift += RADIX_BITS)
+        if (radix_pass(nt, n, a, b, shift, hist)) {
+            sortrec *t = a;
+            a = b;
+            b = t;
+        }
+    return a;
 }
 
 ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
@@ -91,22 +105,31 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
         free(hist);
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for sorting %zu rows", n);
     }
+    /* Ties on the value go by id ascending. Rows usually come in id order already; then a
+     * stable sort on the value alone is enough. Otherwise sort by id first (stable LSD
+     * sorting by the secondary key, then by the primary). */
+    int ascending = 1;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(& : ascending)
+    for (long i = 1; i < (long)n; i++)
+        ascending &= id[i - 1] < id[i];
+    sortrec *r = a;
+    if (ascending) {
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (long i = 0; i < (long)n; i++) {
-        a[i].k1 = ~dkey(value[i]); /* descending */
-        a[i].k2 = (uint64_t)id[i] ^ ((uint64_t)1 << 63);
-        a[i].idx = (uint32_t)i;
+        for (long i = 0; i < (long)n; i++)
+            a[i] = (sortrec){~dkey(value[i]), (uint32_t)i, 0};
+    } else {
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (long i = 0; i < (long)n; i++)
+            a[i] = (sortrec){(uint64_t)id[i] ^ ((uint64_t)1 << 63), (uint32_t)i, 0};
+        r = radix_sort(nt, n, a, b, hist);
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (long i = 0; i < (long)n; i++)
+            r[i].k = ~dkey(value[r[i].idx]);
     }
-    /* Least significant first: the id, then the value. */
-    for (int which = 1; which >= 0; which--)
-        for (int shift = 0; shift < 64; shift += RADIX_BITS)
-            if (radix_pass(nt, n, a, b, which, shift, hist)) {
-                sortrec *t = a;
-                a = b;
-                b = t;
-            }
-    for (size_t i = 0; i < n; i++)
-        order[i] = a[i].idx;
+    r = radix_sort(nt, n, r, r == a ? b : a, hist);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long i = 0; i < (long)n; i++)
+        order[i] = r[i].idx;
     free(a);
     free(b);
     free(hist);

@@ -78,6 +78,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     OFI_CHECK(ofi_rejects_close(&rej));
     res->t.read = lt.read;
     res->t.join = lt.join;
+    ofi_db_release_load_state(&db);
 
     double t0 = ofi_now();
     const size_t n = db.t[OFI_T_CASES].n_rows;

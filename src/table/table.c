@@ -101,3 +101,14 @@ int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
         return t->col[col].i64[row];
     }
 }
+
+void ofi_db_release_load_state(ofi_db *db)
+{
+    for (int i = 0; i < OFI_N_TABLES; i++)
+        ofi_idmap_free(&db->t[i].index);
+    free(db->links.first_event);
+    db->links.first_event = NULL;
+    ofi_table *cs = &db->t[OFI_T_CASES];
+    free(cs->col[OFI_CAS_DATE_ID].p);
+    cs->col[OFI_CAS_DATE_ID].p = NULL;
+}
