@@ -45,7 +45,7 @@ typedef struct ofi_ctx {
     char err[1024];     /* message of the last failure, "" when none */
 } ofi_ctx;
 
-/* Initialise ctx with 1 thread, 64 MiB chunks, no log callback and an empty error. */
+/* Initialise ctx with 1 thread, 16 MiB chunks, no log callback and an empty error. */
 void ofi_ctx_init(ofi_ctx *ctx);
 
 /* Record a failure: formats the message into ctx->err (truncated to fit) and returns st.

@@ -79,7 +79,7 @@ static const char run_help[] =
     "                   available in this version\n"
     "  --out DIR        output root (default: outputs)\n"
     "  --threads N      worker threads (default: all cores); outputs do not depend on it\n"
-    "  --chunk-rows N   records per parse chunk, approximately (default 1000000);\n"
+    "  --chunk-rows N   records per parse chunk, approximately (default 262144);\n"
     "                   bounds reader memory; outputs do not depend on it\n"
     "  --weights FILE   INI weights file of [variant NAME] sections\n"
     "  --variant NAME   variant to score (default: the file's first)\n"

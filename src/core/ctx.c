@@ -13,7 +13,7 @@ void ofi_ctx_init(ofi_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->n_threads = 1;
-    ctx->chunk_bytes = (size_t)64 << 20;
+    ctx->chunk_bytes = (size_t)16 << 20;
 }
 
 ofi_status ofi_fail(ofi_ctx *ctx, ofi_status st, const char *fmt, ...)
