@@ -5,10 +5,9 @@
  * boundaries, so that threads can split and parse their ranges independently. The buffer
  * grows only when a single record is larger than it.
  *
- * Record boundaries are found by quote parity: a '\n' ends a record when an even number of
- * '"' precede it in the chunk. This is sound because a '"' may only appear as a field's
- * opening quote, a closing quote or a doubled quote inside quotes; a quote anywhere else
- * is "broken quoting", a read error (SPEC section 7).
+ * Record boundaries are found by jumping from quote to quote: a quote at a field's start
+ * opens a quoted field, "" inside it is a quote, another quote closes it; a '\n' outside
+ * quoted fields ends a record. Quotes elsewhere are text (as Excel and Python read them).
  *
  * Ownership: ofi_csv_close frees what ofi_csv_open allocated (accepts a zeroed reader).
  * Thread safety: ofi_csv_split and ofi_csv_unescape are pure; the reader itself is not.
@@ -30,13 +29,20 @@ typedef struct ofi_field {
     uint8_t escaped; /* the content contains doubled quotes */
 } ofi_field;
 
-enum { OFI_CSV_OK = 0, OFI_CSV_BADQUOTE = 1, OFI_CSV_BADUTF8 = 2 };
+enum { OFI_CSV_OK = 0, OFI_CSV_BADQUOTE = 1, OFI_CSV_BADUTF8 = 2, OFI_CSV_BADEOL = 3 };
+
+/* A short description of a split error, for messages. */
+const char *ofi_csv_strerror(int st);
 
 /* Split the record starting at p (p < end). Fills up to max_f fields and sets *nf to the
  * real count (which may exceed max_f), *next to the first byte after the record and its
  * line end, and *n_lines to the number of line ends consumed (at most one per record
  * unless quoted fields hold newlines).
- * @return OFI_CSV_OK, OFI_CSV_BADQUOTE or OFI_CSV_BADUTF8 (the field at *nf - 1). */
+ * A '"' opens a quoted field only as the field's first byte; elsewhere it is text. After
+ * a closing quote only ',' or a line end may follow (else OFI_CSV_BADQUOTE). A CR outside
+ * quotes must be followed by LF (else OFI_CSV_BADEOL).
+ * @return OFI_CSV_OK, OFI_CSV_BADQUOTE, OFI_CSV_BADUTF8 or OFI_CSV_BADEOL (in the field at
+ * *nf - 1). */
 int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *nf,
                   const char **next, uint64_t *n_lines);
 

@@ -53,8 +53,8 @@ void ofi_variant_default(ofi_variant *v, const char *name);
 
 /* Parse an INI weights file. Errors name the file, line and key:
  * "w.ini:3: key delay: bad number \"x\"".
- * @return OFI_OK; OFI_E_USAGE for a bad file; OFI_E_SOURCE when it cannot be read;
- * OFI_E_NOMEM. */
+ * @return OFI_OK; OFI_E_USAGE for a bad file or one that cannot be read (a weights file
+ * is configuration: exit 1); OFI_E_NOMEM. */
 ofi_status ofi_weights_load(ofi_ctx *ctx, const char *path, ofi_weights *out);
 
 /* Same from text in memory; path is only used in messages. */

@@ -5,14 +5,18 @@
  * values added, never on their order or on how partial sums were merged, which is what
  * makes every total identical across thread counts and chunk sizes.
  *
- * A sum of finite doubles needs at most ~40 partials; the fixed array has room for more.
- * Values must be finite (the loaders reject nan and inf); an overflowing total is not
- * supported (it would need magnitudes near 1e308).
+ * Partials are non-overlapping, so finite doubles (exponents -1074..1023) never need more
+ * than 2098 of them; the fixed array has room for all (16 KiB: keep accumulators on the
+ * stack or in small numbers). Real data needs a handful. Values must be finite (the
+ * loaders reject nan and inf); an overflowing total is not supported (it needs
+ * magnitudes near 1e308).
  */
 #ifndef OFI_XSUM_H
 #define OFI_XSUM_H
 
-#define OFI_XSUM_MAX 64
+#include <stddef.h>
+
+#define OFI_XSUM_MAX 2100
 
 typedef struct ofi_xsum {
     int n;

@@ -24,7 +24,7 @@ void ofi_xsum_add(ofi_xsum *s, double x)
             s->p[i++] = lo;
         x = hi;
     }
-    if (x != 0.0 && i < OFI_XSUM_MAX) /* i < 41 always holds for finite doubles */
+    if (x != 0.0 && i < OFI_XSUM_MAX) /* i < 2098 always holds for finite doubles */
         s->p[i++] = x;
     s->n = i;
 }

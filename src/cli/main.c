@@ -282,10 +282,8 @@ int main(int argc, char **argv)
      * later phases reuse warm pages. */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    if (argc < 2) {
-        fputs(main_help, stderr);
-        return 1;
-    }
+    if (argc < 2)
+        return usage_error("no command given%s", "");
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "run") == 0)

@@ -128,6 +128,8 @@ ofi_status ofi_weights_parse(ofi_ctx *ctx, const char *path, const char *text, s
     char line[1024];
     size_t pos = 0;
     int lineno = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* a UTF-8 BOM, as Windows editors write */
     while (pos < len) {
         size_t e = pos;
         while (e < len && text[e] != '\n')

@@ -55,9 +55,10 @@ static int utf8_valid(const unsigned char *s, size_t n)
 
 /* ---- splitting ------------------------------------------------------------------------- */
 
-/* Byte classes for the unquoted-field scanner: 0 plain, 1 ',', 2 '\n', 3 '"', 4 '\r';
- * bytes >= 0x80 are class 5 (non-ASCII, validated as UTF-8 at the field's end). */
-static const unsigned char cls[128] = {[','] = 1, ['\n'] = 2, ['"'] = 3, ['\r'] = 4};
+/* Byte classes for the unquoted-field scanner: 0 plain (a '"' inside an unquoted field is
+ * plain text, as in Excel and Python's csv), 1 ',', 2 '\n', 4 '\r'; bytes >= 0x80 are
+ * class 5 (non-ASCII, validated as UTF-8 at the field's end). */
+static const unsigned char cls[128] = {[','] = 1, ['\n'] = 2, ['\r'] = 4};
 
 static inline unsigned byte_class(unsigned char c)
 {
@@ -142,14 +143,12 @@ int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *
                         ended = 1;
                         break;
                     }
-                    p++; /* a lone CR is data */
-                } else if (c == 5) {
-                    high = 1;
-                    p++;
-                } else {
-                    st = OFI_CSV_BADQUOTE; /* a quote inside an unquoted field */
+                    st = OFI_CSV_BADEOL; /* a lone CR: neither LF nor CRLF */
                     fld.len = (uint32_t)(p - s);
                     break;
+                } else {
+                    high = 1;
+                    p++;
                 }
             }
             if (high && st == OFI_CSV_OK && !utf8_valid((const unsigned char *)s, fld.len))
@@ -171,6 +170,20 @@ int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *
     *next = p;
     *n_lines = lines;
     return st;
+}
+
+const char *ofi_csv_strerror(int st)
+{
+    switch (st) {
+    case OFI_CSV_BADQUOTE:
+        return "broken quoting";
+    case OFI_CSV_BADUTF8:
+        return "invalid UTF-8";
+    case OFI_CSV_BADEOL:
+        return "lone CR line end (only LF and CRLF are supported)";
+    default:
+        return "ok";
+    }
 }
 
 size_t ofi_csv_unescape(const ofi_field *f, char *out)
@@ -277,6 +290,7 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot open: %s", path, strerror(errno));
     OFI_TRY(fill(ctx, r));
     size_t start = 0;
+    uint64_t blank_lines = 0;
     if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
         start = 3;
     /* The header: one record, possibly with quoted names. Grow until it fits. */
@@ -295,6 +309,11 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
             return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: empty file, no header row", path);
         }
         int st = ofi_csv_split(b, e, f, OFI_CSV_MAX_HEADER, &nf, &next, &lines);
+        if (st == OFI_CSV_OK && ofi_csv_is_blank(f, nf) && next < e) {
+            start = (size_t)(next - r->buf); /* blank lines before the header */
+            blank_lines += lines;
+            continue;
+        }
         if (next == e && !r->eof) {
             /* The header may go on past the buffer: read more and split again. */
             if (r->len == r->cap)
@@ -302,12 +321,11 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
             OFI_TRY(fill(ctx, r));
             continue;
         }
-        if (st == OFI_CSV_BADUTF8)
-            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: invalid UTF-8", path);
+        const unsigned long long hl = (unsigned long long)blank_lines + 1;
         if (st != OFI_CSV_OK)
-            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: broken quoting", path);
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: header: %s", path, hl, ofi_csv_strerror(st));
         if (nf > OFI_CSV_MAX_HEADER)
-            return ofi_fail(ctx, OFI_E_SOURCE, "%s:1: header: more than %d columns", path,
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: header: more than %d columns", path, hl,
                             OFI_CSV_MAX_HEADER);
         for (int i = 0; i < nf; i++) {
             char *name = malloc((size_t)f[i].len + 1);
@@ -321,7 +339,7 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
             r->header_names[i] = name;
         }
         r->n_header = nf;
-        r->line_of_first_record = 1 + (lines ? lines : 1);
+        r->line_of_first_record = 1 + blank_lines + (lines ? lines : 1);
         /* Drop the header from the buffer. */
         size_t used = (size_t)(next - r->buf);
         memmove(r->buf, r->buf + used, r->len - used);
@@ -331,15 +349,32 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
 }
 
 /* Scan buf[0, len) for record boundaries. Returns the end of the last whole record (0 when
- * none) and puts into splits[1..n_split-1] the first boundary at or after each target. */
+ * none) and puts into splits[1..n_split-1] the first boundary at or after each target.
+ *
+ * Only quotes change the state, so the scan jumps from quote to quote with memchr. A
+ * quote opens a quoted field only at a field's start (after ',' or a line end, or at the
+ * chunk start, which is a record start); elsewhere outside quotes it is text. Inside
+ * quotes, "" is a quote and any other quote closes the field. Between quotes, outside a
+ * quoted field, every '\n' ends a record. */
 static size_t scan_boundaries(const char *buf, size_t len, int n_split, size_t *splits)
 {
     size_t last = 0, pos = 0;
-    int par = 0, k = 1;
+    int quoted = 0, k = 1;
     while (pos < len) {
         const char *q = memchr(buf + pos, '"', len - pos);
-        size_t qpos = q ? (size_t)(q - buf) : len;
-        if (par == 0 && qpos > pos) {
+        const size_t qpos = q ? (size_t)(q - buf) : len;
+        if (quoted) {
+            if (q == NULL)
+                break; /* unterminated: no boundary after the opening quote */
+            if (qpos + 1 < len && buf[qpos + 1] == '"') {
+                pos = qpos + 2; /* an escaped quote */
+                continue;
+            }
+            quoted = 0;
+            pos = qpos + 1;
+            continue;
+        }
+        if (qpos > pos) {
             while (k < n_split) {
                 size_t target = len / (size_t)n_split * (size_t)k;
                 size_t from = target > pos ? target : pos;
@@ -354,8 +389,10 @@ static size_t scan_boundaries(const char *buf, size_t len, int n_split, size_t *
             if (nl)
                 last = (size_t)(nl - buf) + 1;
         }
-        if (q)
-            par ^= 1;
+        if (q == NULL)
+            break;
+        if (qpos == 0 || buf[qpos - 1] == ',' || buf[qpos - 1] == '\n')
+            quoted = 1;
         pos = qpos + 1;
     }
     for (; k < n_split; k++)
@@ -400,7 +437,7 @@ void ofi_csv_close(ofi_csv_reader *r)
 {
     if (r == NULL)
         return;
-    if (r->fd >= 0)
+    if (r->path != NULL && r->fd >= 0) /* a zeroed reader has fd 0 but no path */
         close(r->fd);
     free(r->buf);
     free(r->path);

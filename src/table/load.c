@@ -75,7 +75,7 @@ typedef struct batch {
     char *scratch;
     size_t cap_scratch;
     int oom;
-    int err;             /* OFI_CSV_BADQUOTE / OFI_CSV_BADUTF8 of the first bad record */
+    int err;             /* OFI_CSV_* error of the first unreadable record, 0 when none */
     uint64_t err_line;   /* lines before it, within the range */
 } batch;
 
@@ -835,8 +835,7 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
             }
             if (b->err) {
                 st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: %s", path,
-                              (unsigned long long)(line + b->err_line),
-                              b->err == OFI_CSV_BADUTF8 ? "invalid UTF-8" : "broken quoting");
+                              (unsigned long long)(line + b->err_line), ofi_csv_strerror(b->err));
                 goto cleanup;
             }
             for (size_t i = 0; i < b->n; i++)

@@ -210,6 +210,8 @@ int ofi_parse_money(const char *s, size_t n, int64_t *cents)
             return OFI_PV_RANGE;
         v *= 10;
     }
+    if (round_up && v == UINT64_MAX)
+        return OFI_PV_RANGE;
     v += (uint64_t)round_up;
     if (v > (uint64_t)INT64_MAX)
         return OFI_PV_RANGE;

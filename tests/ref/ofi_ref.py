@@ -27,8 +27,8 @@ Reading CSV
       or a line end right after a closing quote (`"ab"c`, `"ab" ,`). A quote inside an
       unquoted field is kept literally (`ab"c` reads as ab"c), as is a space before an
       opening quote (` "a"` reads as  "a" with its quotes).
-  R3. Line ends: LF, CRLF, and also a lone CR (Python's csv treats it as a line end).
-      Inside quotes every line end is kept as written.
+  R3. Line ends: LF and CRLF. A lone CR outside quotes is a read error (exit 2, "lone CR
+      line end"), as SPEC allows only LF and CRLF; inside quotes every byte is kept.
   R4. A blank line is a line with no characters at all before its line end; it is skipped
       everywhere (also before the header) and is not counted as a record. A line of only
       spaces is NOT blank: it is a one-field record (normally a field-count rejection).
@@ -383,6 +383,32 @@ def csv_record(fields):
 # ---------------------------------------------------------------------------------------
 
 
+def check_line_ends(text, label):
+    """R3: a CR outside quotes must be followed by LF. Quotes open a quoted field only at
+    a field's start; inside one, "" is a quote and another quote closes it."""
+    quoted, at_start, line = False, True, 1
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quoted:
+            if c == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+            elif c == "\n":
+                line += 1
+        elif c == '"' and at_start:
+            quoted = True
+        elif c == "\r" and not (i + 1 < n and text[i + 1] == "\n"):
+            raise SourceError("%s:%d: lone CR line end (only LF and CRLF are supported)"
+                              % (label, line))
+        elif c == "\n":
+            line += 1
+        at_start = c in ",\n" and not quoted
+        i += 1
+
+
 def read_records(path, label):
     """Return (header, records): the first non-blank record and the later ones."""
     try:
@@ -400,6 +426,7 @@ def read_records(path, label):
         line = data[:e.start].count(b"\n") + 1
         raise SourceError("%s:%d: invalid UTF-8" % (label, line))
 
+    check_line_ends(text, label)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, records = None, []
     while True:

@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# cli.sh - the command line contract (STYLE.md "The command line", SPEC sections 4 and 6):
+# usage errors, help, exit codes, atomic outputs, output format and the run manifest.
+#
+# usage: tests/e2e/cli.sh BIN
+#
+# Checks:
+#   usage      bad options exit 1 with "ofi: error: ..." and "try 'ofi --help'" on
+#              stderr, nothing on stdout, no output directory created
+#   help       ofi --help / help / run --help / gen --help exit 0 on stdout, stderr empty;
+#              ofi version
+#   quiet      a successful run prints nothing on stdout; --quiet nothing on stderr
+#   source     a missing source directory exits 2
+#   unwritable --out under a regular file, or a regular file, exits 4
+#   atomic     a failed run (missing table: exit 2; bad weights: exit 1; an output that
+#              cannot be written: exit 4, with different data) leaves the previous
+#              outputs byte-identical and no *.tmp file behind
+#   format     every output ends with "\n", holds no "\r" and no BOM
+#   crlf       the same tables with a BOM and CRLF line ends give byte-identical outputs
+#   manifest   reports/run_manifest.json is JSON and lists every other output with its
+#              size (as stat says) and its xxh64 (python3's xxhash module when present,
+#              else a pure-Python XXH64 checked against the reference test vectors)
+# Prints one line per check and "cli: N passed, M failed"; exits 1 on failure.
+# Needs bash, coreutils, diff, python3 (standard library).
+
+if [ -z "$1" ] || [ ! -x "$1" ]; then
+    echo "usage: $0 BIN" >&2
+    exit 2
+fi
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+export LC_ALL=C
+PYTHON=${PYTHON:-python3}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-cli.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 2
+
+passed=0
+failed=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; shift; printf '%s\n' "$@" | sed 's/^/  /'; failed=$((failed + 1)); }
+
+# ofi ARGS...: run the binary, leaving $rc, and stdout/stderr in files so and se.
+ofi() {
+    "$BIN" "$@" > so 2> se
+    rc=$?
+}
+shown() { printf '%s' "$(head -c 400 "$1" | tr '\n' '|')"; }
+
+# A small dirty dataset and a different one (the atomicity checks must see a change).
+"$BIN" gen --cases 400 --seed 11 --dirty 0.05 --out data --quiet || { echo "cli: gen failed"; exit 1; }
+"$BIN" gen --cases 300 --seed 12 --dirty 0.05 --out data2 --quiet || { echo "cli: gen failed"; exit 1; }
+
+# --- usage errors -------------------------------------------------------------------------
+usage_cases=(
+    "run --source csv:data --out uo --bogus"
+    "run --source csv:data --out uo --threads x"
+    "run --source csv:data --out uo --threads 0"
+    "run --source csv:data --out uo --threads 2000"
+    "run --source bogus --out uo"
+    "run --source csv: --out uo"
+    "run --source csv:data --out uo --chunk-rows 0"
+    "run --source csv:data --out uo --top x"
+    "run --source csv:data --out uo --top -1"
+    "bogus"
+    "gen --cases x --out uo"
+    "gen --out uo"
+    "gen --cases 10 --dirty 2 --out uo"
+    "gen --cases 10 --out uo --frobnicate"
+)
+for u in "${usage_cases[@]}"; do
+    read -r -a argv <<< "$u"
+    rm -rf uo
+    ofi "${argv[@]}"
+    problems=()
+    [ $rc -eq 1 ] || problems+=("exit $rc, expected 1")
+    grep -q "^ofi: error: " se || problems+=("stderr lacks 'ofi: error: ': $(shown se)")
+    grep -qF "try 'ofi --help'" se || problems+=("stderr lacks \"try 'ofi --help'\": $(shown se)")
+    [ -s so ] && problems+=("stdout not empty: $(shown so)")
+    [ -e uo ] && problems+=("created the output directory")
+    if [ ${#problems[@]} -eq 0 ]; then pass "usage: ofi $u"; else fail "usage: ofi $u" "${problems[@]}"; fi
+done
+
+# --- help and version ---------------------------------------------------------------------
+help_cases=("--help:usage: ofi " "help:usage: ofi " "run --help:usage: ofi run" "gen --help:usage: ofi gen")
+for h in "${help_cases[@]}"; do
+    read -r -a argv <<< "${h%%:*}"
+    want=${h#*:}
+    ofi "${argv[@]}"
+    problems=()
+    [ $rc -eq 0 ] || problems+=("exit $rc, expected 0")
+    [ "$(head -c ${#want} so)" = "$want" ] || problems+=("stdout does not start with '$want': $(shown so)")
+    [ "${argv[0]}" = gen ] || grep -q "exit codes" so || problems+=("help does not document the exit codes")
+    [ -s se ] && problems+=("stderr not empty: $(shown se)")
+    if [ ${#problems[@]} -eq 0 ]; then pass "help: ofi ${h%%:*}"; else fail "help: ofi ${h%%:*}" "${problems[@]}"; fi
+done
+ofi version
+if [ $rc -eq 0 ] && grep -qE '^ofi [0-9]+\.[0-9]+\.[0-9]+' so; then
+    pass "version: $(head -1 so)"
+else
+    fail "version" "exit $rc, stdout $(shown so)"
+fi
+
+# --- stdout/stderr of a successful run ----------------------------------------------------
+ofi run --source csv:data --out q1
+if [ $rc -eq 0 ] && [ ! -s so ] && grep -q "^ofi: " se; then
+    pass "quiet: a run prints nothing on stdout, its summary on stderr"
+else
+    fail "quiet: a run prints nothing on stdout, its summary on stderr" "exit $rc, stdout $(shown so), stderr $(shown se)"
+fi
+ofi run --source csv:data --out q2 --quiet
+if [ $rc -eq 0 ] && [ ! -s so ] && [ ! -s se ]; then
+    pass "quiet: --quiet prints nothing"
+else
+    fail "quiet: --quiet prints nothing" "exit $rc, stdout $(shown so), stderr $(shown se)"
+fi
+
+# --- unreadable source --------------------------------------------------------------------
+ofi run --source csv:no_such_dir --out sx --quiet
+if [ $rc -eq 2 ] && grep -q "^ofi: error: .*no_such_dir" se && [ -z "$(find sx -type f 2> /dev/null)" ]; then
+    pass "source: a missing source directory exits 2 and writes nothing"
+else
+    fail "source: a missing source directory exits 2 and writes nothing" "exit $rc, stderr $(shown se)"
+fi
+
+# --- unwritable --out ---------------------------------------------------------------------
+: > regular_file
+for o in regular_file/out regular_file; do
+    ofi run --source csv:data --out "$o" --quiet
+    if [ $rc -eq 4 ] && grep -q "^ofi: error: .*regular_file" se && [ -f regular_file ] && [ ! -s regular_file ]; then
+        pass "unwritable: --out $o exits 4"
+    else
+        fail "unwritable: --out $o exits 4" "exit $rc, stderr $(shown se)"
+    fi
+done
+
+# --- a failed run replaces nothing --------------------------------------------------------
+# snapshot_check NAME WANT_RC: after the failed run in $rc, out/ must equal snap/.
+snapshot_check() {
+    local name=$1 want=$2 problems=()
+    [ $rc -eq "$want" ] || problems+=("exit $rc, expected $want; stderr $(shown se)")
+    if ! diff -r snap out > diff.txt 2>&1; then
+        problems+=("previous outputs changed:" "$(head -10 diff.txt)")
+    fi
+    local tmps
+    tmps=$(find out -name '*.tmp' -o -name '*.tmp.*')
+    [ -n "$tmps" ] && problems+=("temporary files left: $(echo "$tmps" | tr '\n' ' ')")
+    if [ ${#problems[@]} -eq 0 ]; then pass "atomic: $name"; else fail "atomic: $name" "${problems[@]}"; fi
+}
+fresh_outputs() {
+    rm -rf out snap
+    "$BIN" run --source csv:data --out out --quiet || { fail "atomic: first run" "exit $?"; return 1; }
+}
+
+if fresh_outputs; then
+    mkdir -p nofile && cp data/*.csv nofile/ && cp data2/cases.csv nofile/ && rm nofile/refunds.csv
+    cp -a out snap
+    ofi run --source csv:nofile --out out --quiet
+    snapshot_check "missing refunds.csv (exit 2) leaves the previous outputs untouched" 2
+    grep -q "refunds.csv" se || fail "atomic: the missing-file message names refunds.csv" "stderr $(shown se)"
+
+    printf '[variant a]\nescalation = 3\nbogus_key = 1\n' > bad.ini
+    ofi run --source csv:data2 --out out --quiet --weights bad.ini
+    snapshot_check "bad weights file (exit 1) leaves the previous outputs untouched" 1
+fi
+# Outputs written before the failing one must not replace the previous files: block the
+# last directory written (reports/, then fk/) with a regular file, and run on other data.
+for blocked in reports fk; do
+    if fresh_outputs; then
+        rm -rf "out/$blocked" && : > "out/$blocked"
+        cp -a out snap
+        ofi run --source csv:data2 --out out --quiet
+        snapshot_check "unwritable out/$blocked/ (exit 4) replaces no other output" 4
+    fi
+done
+
+# --- output format ------------------------------------------------------------------------
+rm -rf out
+"$BIN" run --source csv:data --out out --quiet
+problems=()
+nfiles=0
+while IFS= read -r f; do
+    nfiles=$((nfiles + 1))
+    if [ ! -s "$f" ]; then problems+=("$f is empty"); continue; fi
+    [ "$(tail -c 1 "$f" | od -An -tx1 | tr -d ' ')" = 0a ] || problems+=("$f does not end with \\n")
+    grep -q $'\r' "$f" && problems+=("$f holds \\r")
+    [ "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = efbbbf ] && problems+=("$f starts with a BOM")
+done < <(find out -type f | sort)
+[ "$nfiles" -ge 21 ] || problems+=("only $nfiles output files")
+if [ ${#problems[@]} -eq 0 ]; then
+    pass "format: $nfiles outputs end with \\n, hold no \\r and no BOM"
+else
+    fail "format" "${problems[@]}"
+fi
+
+# --- BOM + CRLF input gives the same outputs ----------------------------------------------
+rm -rf clean clean_crlf o_lf o_crlf
+"$BIN" gen --cases 300 --seed 13 --out clean --quiet
+mkdir clean_crlf
+"$PYTHON" - clean clean_crlf << 'EOF'
+import os, sys
+src, dst = sys.argv[1], sys.argv[2]
+for name in os.listdir(src):
+    data = open(os.path.join(src, name), 'rb').read()
+    assert b'\r' not in data
+    open(os.path.join(dst, name), 'wb').write(b'\xef\xbb\xbf' + data.replace(b'\n', b'\r\n'))
+EOF
+"$BIN" run --source csv:clean --out o_lf --quiet
+rc1=$?
+"$BIN" run --source csv:clean_crlf --out o_crlf --quiet
+rc2=$?
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && diff -r o_lf/ofi o_crlf/ofi > diff.txt && diff -r o_lf/dq o_crlf/dq >> diff.txt &&
+    diff -r o_lf/fk o_crlf/fk >> diff.txt; then
+    pass "crlf: BOM + CRLF input gives byte-identical ofi/ dq/ fk/"
+else
+    fail "crlf: BOM + CRLF input gives byte-identical ofi/ dq/ fk/" "exit $rc1 / $rc2" "$(head -10 diff.txt)"
+fi
+
+# --- the run manifest ---------------------------------------------------------------------
+version=$("$BIN" version | awk '{print $2}')
+"$PYTHON" - out "$version" > manifest.txt 2>&1 << 'EOF'
+import json, os, sys
+
+out, version = sys.argv[1], sys.argv[2]
+
+M = (1 << 64) - 1
+P1, P2, P3 = 11400714785074694791, 14029467366897019727, 1609587929392839161
+P4, P5 = 9650029242287828579, 2870177450012600261
+
+def rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & M
+
+def rnd(acc, lane):
+    return (rotl((acc + lane * P2) & M, 31) * P1) & M
+
+def xxh64_py(data, seed=0):
+    """XXH64, written from the xxHash specification (doc/xxhash_spec.md)."""
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed & M, (seed - P1) & M]
+        while i + 32 <= n:
+            for k in range(4):
+                v[k] = rnd(v[k], int.from_bytes(data[i + 8 * k:i + 8 * k + 8], 'little'))
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for k in range(4):
+            h = ((h ^ rnd(0, v[k])) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while i + 8 <= n:
+        h ^= rnd(0, int.from_bytes(data[i:i + 8], 'little'))
+        h = (rotl(h, 27) * P1 + P4) & M
+        i += 8
+    if i + 4 <= n:
+        h ^= (int.from_bytes(data[i:i + 4], 'little') * P1) & M
+        h = (rotl(h, 23) * P2 + P3) & M
+        i += 4
+    while i < n:
+        h ^= (data[i] * P5) & M
+        h = (rotl(h, 11) * P1) & M
+        i += 1
+    h ^= h >> 33
+    h = (h * P2) & M
+    h ^= h >> 29
+    h = (h * P3) & M
+    h ^= h >> 32
+    return h
+
+def sanity_buffer(n):
+    # xxHash's tests/sanity_test.c buffer: a byte stream from a multiplicative generator
+    buf, byte_gen = bytearray(), 2654435761
+    for _ in range(n):
+        buf.append((byte_gen >> 56) & 0xFF)
+        byte_gen = (byte_gen * 11400714785074694797) & M
+    return bytes(buf)
+
+try:
+    import xxhash
+    def xxh64(data):
+        return xxhash.xxh64_intdigest(data)
+    how = "python3 xxhash module"
+except ImportError:
+    # Self-test against published XXH64 vectors (xxHash tests/sanity_test_vectors.h).
+    buf = sanity_buffer(222)
+    vectors = [(b"", 0, 0xEF46DB3751D8E999), (buf[:1], 0, 0xE934A84ADB052768),
+               (buf[:14], 0, 0x8282DCC4994E35C8), (buf[:222], 0, 0xB641AE8CB691C174)]
+    for data, seed, want in vectors:
+        got = xxh64_py(data, seed)
+        if got != want:
+            print(f"the pure-Python XXH64 fails its self-test on {len(data)} bytes: "
+                  f"{got:016x} != {want:016x}; hashes not checked")
+            sys.exit(3)
+    xxh64 = xxh64_py
+    how = "pure-Python XXH64 (self-tested)"
+
+problems = []
+path = os.path.join(out, "reports", "run_manifest.json")
+try:
+    man = json.load(open(path, encoding="utf-8"))
+except Exception as e:
+    print(f"{path}: not valid JSON: {e}")
+    sys.exit(1)
+for key in ("version", "started", "ended", "source", "weights", "row_counts", "outputs"):
+    if key not in man:
+        problems.append(f"no key {key!r}")
+if man.get("version") != version:
+    problems.append(f"version {man.get('version')!r}, `ofi version` says {version!r}")
+on_disk = set()
+for root, _, files in os.walk(out):
+    for f in files:
+        rel = os.path.relpath(os.path.join(root, f), out)
+        if rel != os.path.join("reports", "run_manifest.json"):
+            on_disk.add(rel)
+listed = {}
+for o in man.get("outputs", []):
+    listed[o.get("path")] = o
+if set(listed) != on_disk:
+    problems.append(f"not listed: {sorted(on_disk - set(listed))}; listed but absent: "
+                    f"{sorted(set(listed) - on_disk)}")
+checked = 0
+for rel in sorted(on_disk & set(listed)):
+    o = listed[rel]
+    data = open(os.path.join(out, rel), "rb").read()
+    size = os.stat(os.path.join(out, rel)).st_size
+    if o.get("bytes") != size or len(data) != size:
+        problems.append(f"{rel}: manifest bytes {o.get('bytes')}, stat {size}")
+    want = f"{xxh64(data):016x}"
+    if str(o.get("xxh64", "")).lower() != want:
+        problems.append(f"{rel}: manifest xxh64 {o.get('xxh64')}, computed {want}")
+    checked += 1
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+print(f"{checked} outputs listed with their size and xxh64 ({how})")
+EOF
+mrc=$?
+if [ $mrc -eq 0 ]; then
+    pass "manifest: $(tail -1 manifest.txt)"
+elif [ $mrc -eq 3 ]; then
+    pass "manifest: sizes checked; xxh64 skipped: $(tail -1 manifest.txt)"
+else
+    fail "manifest" "$(head -20 manifest.txt)"
+fi
+# The sizes once more with stat, independently of Python.
+problems=()
+while IFS=' ' read -r p b; do
+    s=$(stat -c %s "out/$p" 2> /dev/null)
+    [ "$s" = "$b" ] || problems+=("$p: manifest $b bytes, stat ${s:-missing}")
+done < <(grep -o '"path": *"[^"]*", *"bytes": *[0-9]*' out/reports/run_manifest.json |
+    sed 's/"path": *"\([^"]*\)", *"bytes": *\([0-9]*\)/\1 \2/')
+if [ ${#problems[@]} -eq 0 ]; then pass "manifest: sizes agree with stat"; else fail "manifest: sizes agree with stat" "${problems[@]}"; fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
