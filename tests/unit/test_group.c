@@ -1,0 +1,149 @@
+/* test_group.c - ofi_group's fixed-point fast path against ofi_group_plain (sort +
+ * Shewchuk), on a generated and scored dataset, with 1, 2 and 5 threads and several
+ * keyings; and a dataset whose scores force the plain path.
+ */
+#include "unit.h"
+
+#include "ofi/aggregate.h"
+#include "ofi/gen.h"
+#include "ofi/load.h"
+#include "ofi/score.h"
+#include "ofi/table.h"
+#include "ofi/weights.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ofi_status no_reject(void *user, ofi_table_id t, uint64_t row, const char *reason,
+                            const char *raw, size_t raw_len)
+{
+    (void)user, (void)t, (void)row, (void)reason, (void)raw, (void)raw_len;
+    return OFI_OK;
+}
+
+typedef struct fixture {
+    char dir[64];
+    ofi_db db;
+    ofi_features f;
+    double *ofi;
+} fixture;
+
+static void setup_fixture(fixture *x, uint64_t cases, double dirty)
+{
+    strcpy(x->dir, "/tmp/ofi-test-group.XXXXXX");
+    cr_assert(mkdtemp(x->dir) != NULL);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ctx.n_threads = 2;
+    ofi_gen_opts g = {cases, 7, x->dir, dirty};
+    cr_assert_eq(ofi_gen_write(&ctx, &g), OFI_OK, "%s", ctx.err);
+    cr_assert_eq(ofi_db_init(&x->db, 2), OFI_OK);
+    cr_assert_eq(ofi_load_csv_dir(&ctx, x->dir, &x->db, no_reject, NULL, NULL), OFI_OK, "%s",
+                 ctx.err);
+    cr_assert_eq(ofi_features_build(&ctx, &x->db, &x->f), OFI_OK);
+    x->ofi = malloc(x->f.n * sizeof *x->ofi);
+    cr_assert(x->ofi != NULL);
+    ofi_variant v;
+    ofi_variant_default(&v, "default");
+    v.severity_multiplier = 1;
+    v.segment_multiplier = 1;
+    ofi_score_all(&ctx, &x->f, &v, x->ofi);
+}
+
+static void teardown_fixture(fixture *x)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", x->dir);
+    cr_assert_eq(system(cmd), 0);
+    free(x->ofi);
+    ofi_features_free(&x->f);
+    ofi_db_free(&x->db);
+}
+
+static void expect_same(const ofi_gstat *a, const ofi_gstat *b, uint32_t n)
+{
+    for (uint32_t g = 0; g < n; g++) {
+        cr_assert_eq(a[g].count, b[g].count, "group %u", g);
+        cr_assert_eq(a[g].escalated, b[g].escalated, "group %u", g);
+        cr_assert_eq(a[g].reopened, b[g].reopened, "group %u", g);
+        cr_assert_eq(a[g].delayed, b[g].delayed, "group %u", g);
+        cr_assert_eq(a[g].refunded, b[g].refunded, "group %u", g);
+        cr_assert_eq(a[g].refund_rows, b[g].refund_rows, "group %u", g);
+        cr_assert_eq(a[g].refund_cents, b[g].refund_cents, "group %u", g);
+        cr_assert_eq(a[g].resolution, b[g].resolution, "group %u", g);
+        if (a[g].count == 0)
+            continue;
+        cr_assert_eq(a[g].first, b[g].first, "group %u", g);
+        cr_assert(memcmp(&a[g].total_ofi, &b[g].total_ofi, sizeof(double)) == 0,
+                  "group %u: total %a vs %a", g, a[g].total_ofi, b[g].total_ofi);
+        cr_assert(memcmp(&a[g].max_ofi, &b[g].max_ofi, sizeof(double)) == 0, "group %u", g);
+    }
+}
+
+/* Compare both paths for one keying with several thread counts. */
+static void check_keying(fixture *x, const uint32_t *key, uint32_t n_groups)
+{
+    ofi_gstat *plain = calloc(n_groups, sizeof *plain), *fast = calloc(n_groups, sizeof *fast);
+    cr_assert(plain && fast);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    cr_assert_eq(ofi_group_plain(&ctx, &x->db, &x->f, x->ofi, key, n_groups, plain), OFI_OK);
+    const int threads[] = {1, 2, 5};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        ctx.n_threads = threads[t];
+        memset(fast, 0xAB, n_groups * sizeof *fast);
+        cr_assert_eq(ofi_group(&ctx, &x->db, &x->f, x->ofi, key, n_groups, fast), OFI_OK);
+        expect_same(plain, fast, n_groups);
+    }
+    free(plain);
+    free(fast);
+}
+
+Test(group, fast_path_equals_plain_path)
+{
+    fixture x;
+    setup_fixture(&x, 30000, 0.02);
+    const size_t n = x.f.n;
+    uint32_t *key = malloc(n * sizeof *key);
+    cr_assert(key != NULL);
+    /* One group, every case. */
+    for (size_t i = 0; i < n; i++)
+        key[i] = 0;
+    check_keying(&x, key, 1);
+    /* Many small groups with some cases left out, and empty groups. */
+    unit_rng r = unit_seed("group.fast_path_equals_plain_path");
+    for (size_t i = 0; i < n; i++)
+        key[i] = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 9000);
+    check_keying(&x, key, 10000);
+    /* Few big groups. */
+    for (size_t i = 0; i < n; i++)
+        key[i] = (uint32_t)(i % 7);
+    check_keying(&x, key, 7);
+    free(key);
+    teardown_fixture(&x);
+}
+
+Test(group, values_beyond_the_fixed_point_range_take_the_plain_path)
+{
+    fixture x;
+    setup_fixture(&x, 2000, 0.0);
+    const size_t n = x.f.n;
+    /* A subnormal and a huge value: no common fixed-point scale exists. */
+    x.ofi[0] = 4.9e-324;
+    x.ofi[1] = 1e300;
+    x.ofi[2] = -1e300;
+    uint32_t *key = malloc(n * sizeof *key);
+    cr_assert(key != NULL);
+    for (size_t i = 0; i < n; i++)
+        key[i] = (uint32_t)(i % 3);
+    check_keying(&x, key, 3);
+    /* The exact sums survive the cancellation of +-1e300 in group 1 and 2. */
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_gstat st[3];
+    cr_assert_eq(ofi_group(&ctx, &x.db, &x.f, x.ofi, key, 3, st), OFI_OK);
+    cr_assert(st[1].total_ofi > 9e299);
+    free(key);
+    teardown_fixture(&x);
+}
