@@ -111,12 +111,26 @@ static inline int ofi_is_null_f64(double v)
 /* Bytes a stored value of a column type takes. */
 size_t ofi_col_width(ofi_ctype type);
 
-/* The value of an integer column (ID, INT or FLAG) at a row, whatever its width:
- * OFI_NULL_I64 for NULL. */
-int64_t ofi_table_int(const ofi_table *t, int col, size_t row);
-
 /* The value behind an OFI_I8_WIDE / OFI_I32_WIDE sentinel. */
 int64_t ofi_table_wide(const ofi_table *t, int col, size_t row);
+
+/* The value of an integer column (ID, INT or FLAG) at a row, whatever its width:
+ * OFI_NULL_I64 for NULL. Inline: it sits in per-case loops. */
+static inline int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
+{
+    switch (t->spec->cols[col].type) {
+    case OFI_COL_FLAG: {
+        const int8_t v = t->col[col].i8[row];
+        return v == OFI_I8_NULL ? OFI_NULL_I64 : v == OFI_I8_WIDE ? ofi_table_wide(t, col, row) : v;
+    }
+    case OFI_COL_INT: {
+        const int32_t v = t->col[col].i32[row];
+        return v == OFI_I32_NULL ? OFI_NULL_I64 : v == OFI_I32_WIDE ? ofi_table_wide(t, col, row) : v;
+    }
+    default:
+        return t->col[col].i64[row];
+    }
+}
 
 /* Find a stored table's row by primary key. @return the row, or UINT32_MAX. */
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);

@@ -273,6 +273,88 @@ static double from_fixed(__int128 x, int scale)
     return ldexp((double)x, -scale);
 }
 
+/* Add case i to a group's measures (fixed-point sum in *sum). */
+static inline void add_case(ofi_gstat *s, __int128 *sum, const ofi_features *f,
+                            const ofi_case_links *L, const double *ofi, size_t i, int scale)
+{
+    const unsigned fl = f->flags[i];
+    if (s->count == 0) {
+        s->first = (uint32_t)i;
+        s->max_ofi = ofi[i];
+    } else if (ofi[i] > s->max_ofi) {
+        s->max_ofi = ofi[i];
+    }
+    s->count++;
+    s->escalated += fl & 1u;
+    s->reopened += (fl >> 1) & 1u;
+    s->delayed += (fl >> 3) & 1u;
+    s->refunded += L->refund_n[i] > 0;
+    s->refund_rows += L->refund_n[i];
+    s->refund_cents += L->refund_cents[i];
+    s->resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+    *sum += to_fixed(ofi[i], scale);
+}
+
+/* Few groups: threads take contiguous ranges of cases into private measures, merged in
+ * thread order (counts and fixed-point sums add exactly; first is the smallest case). */
+#define FEW_GROUPS 4096
+
+static ofi_status group_few(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                            const double *ofi, const uint32_t *key, uint32_t n_groups,
+                            ofi_gstat *out, int scale)
+{
+    const size_t n = f->n;
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    const size_t ng = n_groups ? n_groups : 1;
+    ofi_gstat *part = calloc((size_t)nt * ng, sizeof *part);
+    __int128 *psum = calloc((size_t)nt * ng, sizeof *psum);
+    if (part == NULL || psum == NULL) {
+        free(part);
+        free(psum);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
+    const ofi_case_links *L = &db->links;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
+        ofi_gstat *s = part + (size_t)t * ng;
+        __int128 *sum = psum + (size_t)t * ng;
+        for (size_t i = lo; i < hi; i++)
+            if (key[i] < n_groups)
+                add_case(&s[key[i]], &sum[key[i]], f, L, ofi, i, scale);
+    }
+    for (uint32_t g = 0; g < n_groups; g++) {
+        ofi_gstat m = {0};
+        __int128 total = 0;
+        m.first = UINT32_MAX;
+        for (int t = 0; t < nt; t++) {
+            const ofi_gstat *s = &part[(size_t)t * ng + g];
+            if (s->count == 0)
+                continue;
+            if (m.count == 0) {
+                m.first = s->first;
+                m.max_ofi = s->max_ofi;
+            } else if (s->max_ofi > m.max_ofi) {
+                m.max_ofi = s->max_ofi;
+            }
+            m.count += s->count;
+            m.escalated += s->escalated;
+            m.reopened += s->reopened;
+            m.delayed += s->delayed;
+            m.refunded += s->refunded;
+            m.refund_rows += s->refund_rows;
+            m.refund_cents += s->refund_cents;
+            m.resolution += s->resolution;
+            total += psum[(size_t)t * ng + g];
+        }
+        m.total_ofi = from_fixed(total, scale);
+        out[g] = m;
+    }
+    free(part);
+    free(psum);
+    return OFI_OK;
+}
+
 ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
 {
@@ -280,9 +362,11 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
     int scale;
     if (!fixed_scale(ctx, ofi, n, &scale))
         return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
-    /* Fast path. Sums of exact fixed-point integers do not depend on order, so no sort
-     * is needed: each thread owns a contiguous range of groups, scans every case (a
-     * sequential read of key[]) and accumulates the cases of its own groups. */
+    if (n_groups <= FEW_GROUPS)
+        return group_few(ctx, db, f, ofi, key, n_groups, out, scale);
+    /* Many groups (customers): each thread owns a contiguous range of groups, scans every
+     * case (a sequential read of key[]) and accumulates the cases of its own groups; no
+     * private copies of millions of groups. */
     __int128 *sum = malloc((n_groups ? n_groups : 1) * sizeof *sum);
     if (sum == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
@@ -299,25 +383,8 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
         }
         for (size_t i = 0; i < n; i++) {
             const uint32_t g = key[i];
-            if (g < lo || g >= hi)
-                continue; /* also skips UINT32_MAX */
-            ofi_gstat *s = &out[g];
-            const unsigned fl = f->flags[i];
-            if (s->count == 0) {
-                s->first = (uint32_t)i;
-                s->max_ofi = ofi[i];
-            } else if (ofi[i] > s->max_ofi) {
-                s->max_ofi = ofi[i];
-            }
-            s->count++;
-            s->escalated += fl & 1u;
-            s->reopened += (fl >> 1) & 1u;
-            s->delayed += (fl >> 3) & 1u;
-            s->refunded += L->refund_n[i] > 0;
-            s->refund_rows += L->refund_n[i];
-            s->refund_cents += L->refund_cents[i];
-            s->resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
-            sum[g] += to_fixed(ofi[i], scale);
+            if (g >= lo && g < hi) /* also skips UINT32_MAX */
+                add_case(&out[g], &sum[g], f, L, ofi, i, scale);
         }
         for (uint32_t g = lo; g < hi; g++)
             out[g].total_ofi = from_fixed(sum[g], scale);

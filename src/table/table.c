@@ -86,22 +86,6 @@ int64_t ofi_table_wide(const ofi_table *t, int col, size_t row)
     return lo < w->n && w->row[lo] == row ? w->val[lo] : OFI_NULL_I64;
 }
 
-int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
-{
-    switch (t->spec->cols[col].type) {
-    case OFI_COL_FLAG: {
-        const int8_t v = t->col[col].i8[row];
-        return v == OFI_I8_NULL ? OFI_NULL_I64 : v == OFI_I8_WIDE ? ofi_table_wide(t, col, row) : v;
-    }
-    case OFI_COL_INT: {
-        const int32_t v = t->col[col].i32[row];
-        return v == OFI_I32_NULL ? OFI_NULL_I64 : v == OFI_I32_WIDE ? ofi_table_wide(t, col, row) : v;
-    }
-    default:
-        return t->col[col].i64[row];
-    }
-}
-
 void ofi_db_release_load_state(ofi_db *db)
 {
     for (int i = 0; i < OFI_N_TABLES; i++)
