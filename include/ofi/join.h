@@ -23,9 +23,10 @@ typedef struct ofi_child_rows {
     const int64_t *cents;    /* refunds: amount in cents or OFI_NULL_I64 */
 } ofi_child_rows;
 
-/* Allocate db->links for the loaded cases (touch 0, no dates, no refunds).
- * @return OFI_OK or OFI_E_NOMEM. */
-ofi_status ofi_join_prepare(ofi_ctx *ctx, ofi_db *db);
+/* Allocate the per-case counters a child table fills, just before it streams in:
+ * touches and first-event dates for OFI_T_TIMELINE, refund cents and counts for
+ * OFI_T_REFUNDS (zero, no dates). @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_join_prepare(ofi_ctx *ctx, ofi_db *db, ofi_table_id child);
 
 /* Stream chunks of rows (nb views, in source order) into the cases: touch counts and
  * first event dates (timeline), or refund cents and counts (refunds). Orphans are added
@@ -34,7 +35,8 @@ void ofi_join_timeline(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int
 void ofi_join_refunds(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int nb);
 
 /* Resolve each case's customer, agent, product and issue rows, count the cases' foreign
- * key orphans, and compute case_date. @pre all tables loaded. */
-void ofi_join_cases(ofi_ctx *ctx, ofi_db *db);
+ * key orphans, and compute case_date (allocating those arrays).
+ * @pre all tables loaded. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db);
 
 #endif

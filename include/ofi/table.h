@@ -26,6 +26,7 @@
 
 typedef union ofi_colvals {
     int8_t *i8;
+    uint8_t *u8;
     int64_t *i64;
     double *f64;
     int32_t *i32;
@@ -55,6 +56,9 @@ typedef struct ofi_table {
     ofi_colvals col[OFI_MAX_COLS];  /* stored tables only */
     ofi_dict dict[OFI_MAX_COLS];    /* text columns of stored tables */
     ofi_wide wide[OFI_MAX_COLS];    /* side lists of narrow integer columns */
+    uint8_t code8[OFI_MAX_COLS];    /* text column stored as uint8 codes (small dictionary) */
+    uint8_t by_row[OFI_MAX_COLS];   /* cases: foreign key held as the parent's row (links),
+                                       orphan ids in the side list; see ofi_case_fk */
     ofi_idmap index;                /* primary key -> row (stored) or key set */
     /* data quality */
     int loaded;
@@ -92,11 +96,6 @@ ofi_status ofi_db_init(ofi_db *db, int n_parts);
 
 void ofi_db_free(ofi_db *db);
 
-/* Release what only loading and joining needed: the id indexes of every table, the
- * cases' first-event dates and date_id column (case_date holds the result). Called once
- * the db is fully loaded, so that scoring and aggregation peak lower. Lookups by id
- * (ofi_table_lookup) are unavailable afterwards. */
-void ofi_db_release_load_state(ofi_db *db);
 
 /* Typed NULL tests for stored values. */
 static inline int ofi_is_null_i64(int64_t v)
@@ -135,15 +134,50 @@ static inline int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
 /* Find a stored table's row by primary key. @return the row, or UINT32_MAX. */
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);
 
+/* The dictionary code of a text column at a row, whatever its width (0 for NULL). */
+static inline uint32_t ofi_table_code(const ofi_table *t, int col, size_t row)
+{
+    return t->code8[col] ? t->col[col].u8[row] : t->col[col].code[row];
+}
+
 /* The text of a stored text column at row r: NULL yields (NULL, 0). */
 static inline const char *ofi_table_text(const ofi_table *t, int col, size_t row, size_t *len)
 {
-    const uint32_t code = t->col[col].code[row];
+    const uint32_t code = ofi_table_code(t, col, row);
     if (code == 0) {
         *len = 0;
         return NULL;
     }
     return ofi_dict_str(&t->dict[col], code, len);
+}
+
+/* Shrink the db once it is fully loaded and joined, so that scoring and aggregation peak
+ * lower: free the id indexes of every table (ofi_table_lookup is unavailable afterwards),
+ * the cases' first-event dates and date_id column (case_date holds the result); hold the
+ * cases' customer, agent, product and issue ids as their parents' rows (already in links)
+ * with orphan ids in side lists (read them with ofi_case_fk); store small-dictionary text
+ * columns of cases as one byte per row. @return OFI_OK or OFI_E_NOMEM (db unchanged for
+ * the step that failed, still consistent). */
+ofi_status ofi_db_compact(ofi_db *db);
+
+/* A foreign-key id of case row i (col one of OFI_CAS_CUSTOMER, _AGENT, _PRODUCT, _ISSUE),
+ * before or after ofi_db_compact: OFI_NULL_I64 for NULL. */
+static inline int64_t ofi_case_fk(const ofi_db *db, int col, size_t i)
+{
+    const ofi_table *cs = &db->t[OFI_T_CASES];
+    if (!cs->by_row[col])
+        return cs->col[col].i64[i];
+    const ofi_case_links *L = &db->links;
+    const uint32_t *rows = col == OFI_CAS_CUSTOMER ? L->customer_row
+                           : col == OFI_CAS_AGENT  ? L->agent_row
+                           : col == OFI_CAS_PRODUCT ? L->product_row
+                                                    : L->issue_row;
+    const ofi_table *parent = col == OFI_CAS_CUSTOMER ? &db->t[OFI_T_CUSTOMERS]
+                              : col == OFI_CAS_AGENT  ? &db->t[OFI_T_AGENTS]
+                              : col == OFI_CAS_PRODUCT ? &db->t[OFI_T_PRODUCTS]
+                                                       : &db->t[OFI_T_ISSUES];
+    const uint32_t r = rows[i];
+    return r != UINT32_MAX ? parent->col[0].i64[r] : ofi_table_wide(cs, col, i);
 }
 
 #endif

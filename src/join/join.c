@@ -12,25 +12,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-ofi_status ofi_join_prepare(ofi_ctx *ctx, ofi_db *db)
+ofi_status ofi_join_prepare(ofi_ctx *ctx, ofi_db *db, ofi_table_id child)
 {
     ofi_case_links *L = &db->links;
     const size_t n = db->t[OFI_T_CASES].n_rows;
     const size_t m = n ? n : 1;
-    L->touch = calloc(m, sizeof *L->touch);
-    L->first_event = malloc(m * sizeof *L->first_event);
-    L->refund_cents = calloc(m, sizeof *L->refund_cents);
-    L->refund_n = calloc(m, sizeof *L->refund_n);
-    L->case_date = malloc(m * sizeof *L->case_date);
-    L->customer_row = malloc(m * sizeof *L->customer_row);
-    L->agent_row = malloc(m * sizeof *L->agent_row);
-    L->product_row = malloc(m * sizeof *L->product_row);
-    L->issue_row = malloc(m * sizeof *L->issue_row);
-    if (!L->touch || !L->first_event || !L->refund_cents || !L->refund_n || !L->case_date ||
-        !L->customer_row || !L->agent_row || !L->product_row || !L->issue_row)
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu cases", n);
-    for (size_t i = 0; i < n; i++)
-        L->first_event[i] = OFI_NO_DATE;
+    if (child == OFI_T_TIMELINE) {
+        L->touch = calloc(m, sizeof *L->touch);
+        L->first_event = malloc(m * sizeof *L->first_event);
+        if (!L->touch || !L->first_event)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu cases", n);
+        for (size_t i = 0; i < n; i++)
+            L->first_event[i] = OFI_NO_DATE;
+    } else {
+        L->refund_cents = calloc(m, sizeof *L->refund_cents);
+        L->refund_n = calloc(m, sizeof *L->refund_n);
+        if (!L->refund_cents || !L->refund_n)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu cases", n);
+    }
     return OFI_OK;
 }
 
@@ -84,12 +83,20 @@ void ofi_join_refunds(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
     join_rows(ctx, db, rows, nb, 1, 6);
 }
 
-void ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
+ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
 {
     const ofi_table *cases = &db->t[OFI_T_CASES];
     const ofi_table *cal = &db->t[OFI_T_CALENDAR];
     ofi_case_links *L = &db->links;
     const long n = (long)cases->n_rows;
+    const size_t m = n ? (size_t)n : 1;
+    L->case_date = malloc(m * sizeof *L->case_date);
+    L->customer_row = malloc(m * sizeof *L->customer_row);
+    L->agent_row = malloc(m * sizeof *L->agent_row);
+    L->product_row = malloc(m * sizeof *L->product_row);
+    L->issue_row = malloc(m * sizeof *L->issue_row);
+    if (!L->case_date || !L->customer_row || !L->agent_row || !L->product_row || !L->issue_row)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %ld cases", n);
     uint32_t *rows_of[5] = {NULL, L->customer_row, L->agent_row, L->product_row, L->issue_row};
     uint64_t orphans[5] = {0};
     for (int f = 0; f < 5; f++) {
@@ -116,4 +123,5 @@ void ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
     }
     for (int f = 0; f < 5; f++)
         db->orphans[f] += orphans[f];
+    return OFI_OK;
 }

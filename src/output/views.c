@@ -140,7 +140,7 @@ static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_
         p += ofi_format_date(L->case_date[i], p);
     for (int c = OFI_CAS_CUSTOMER; c <= OFI_CAS_ISSUE; c++) {
         *p++ = ',';
-        p = raw_opt_i64(p, cs->col[c].i64[i]);
+        p = raw_opt_i64(p, ofi_case_fk(s->db, c, i));
     }
     for (int c = OFI_CAS_CHANNEL; c <= OFI_CAS_PRIORITY; c++) {
         *p++ = ',';
@@ -232,10 +232,11 @@ static void prefetch_case(const ofi_scored *s, uint32_t i)
     const ofi_case_links *L = &s->db->links;
     const ofi_features *f = s->f;
     __builtin_prefetch(&cs->col[OFI_CAS_ID].i64[i]);
-    for (int c = OFI_CAS_CUSTOMER; c <= OFI_CAS_ISSUE; c++)
-        __builtin_prefetch(&cs->col[c].i64[i]);
     for (int c = OFI_CAS_CHANNEL; c <= OFI_CAS_PRIORITY; c++)
-        __builtin_prefetch(&cs->col[c].code[i]);
+        __builtin_prefetch(cs->code8[c] ? (const void *)&cs->col[c].u8[i]
+                                        : (const void *)&cs->col[c].code[i]);
+    __builtin_prefetch(&L->agent_row[i]);
+    __builtin_prefetch(&L->product_row[i]);
     for (int c = OFI_CAS_ESCALATED; c <= OFI_CAS_HAS_REFUND; c++)
         __builtin_prefetch(cs->spec->cols[c].type == OFI_COL_FLAG ? (const void *)&cs->col[c].i8[i]
                                                                   : (const void *)&cs->col[c].i32[i]);
@@ -477,7 +478,6 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
                                   ofi_summary *sum)
 {
     const ofi_db *db = s->db;
-    const ofi_table *cs = &db->t[OFI_T_CASES];
     const size_t n = s->f->n;
     grouping g;
     double *avg = NULL, *asc = NULL;
@@ -487,10 +487,12 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
     uint64_t *keys = alloc_keys(ctx, n);
     if (keys == NULL)
         return OFI_E_NOMEM;
-    const int64_t *cid = cs->col[OFI_CAS_CUSTOMER].i64;
     PAR_FOR
     for (long i = 0; i < (long)n; i++)
-        keys[i] = cid[i] == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)cid[i];
+    {
+        const int64_t id = ofi_case_fk(db, OFI_CAS_CUSTOMER, (size_t)i);
+        keys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
+    }
     OFI_TRY(group_by(ctx, s, keys, &g));
     const uint32_t ng = g.n;
     avg = malloc((ng ? ng : 1) * sizeof *avg);
@@ -736,7 +738,7 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored
         }
         const uint32_t ir = db->links.issue_row[i];
         uint32_t sev = ir == UINT32_MAX ? 0 : is->col[OFI_ISS_SEVERITY].code[ir];
-        uint32_t pr = cs->col[OFI_CAS_PRIORITY].code[i];
+        uint32_t pr = ofi_table_code(cs, OFI_CAS_PRIORITY, (size_t)i);
         if (sev == sev_unknown)
             sev = 0;
         if (pr == prio_unknown)
@@ -879,7 +881,6 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
 {
     const ofi_db *db = s->db;
     const ofi_table *ag = &db->t[OFI_T_AGENTS];
-    const int64_t *aid = db->t[OFI_T_CASES].col[OFI_CAS_AGENT].i64;
     const size_t n = s->f->n;
     const ofi_dict *d = &ag->dict[OFI_AGT_TEAM];
     const uint32_t unk = unknown_code(d);
@@ -913,7 +914,10 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
         }
         PAR_FOR
         for (long i = 0; i < (long)n; i++)
-            akeys[i] = aid[i] == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)aid[i];
+        {
+            const int64_t id = ofi_case_fk(db, OFI_CAS_AGENT, (size_t)i);
+            akeys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
+        }
         grouping ga;
         OFI_CHECK(group_by(ctx, s, akeys, &ga));
         for (uint32_t k = 0; k < ga.n; k++)
@@ -974,14 +978,13 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s
 {
     const ofi_db *db = s->db;
     const ofi_table *is = &db->t[OFI_T_ISSUES];
-    const int64_t *iid = db->t[OFI_T_CASES].col[OFI_CAS_ISSUE].i64;
     const size_t n = s->f->n;
     uint64_t *keys = alloc_keys(ctx, n);
     if (keys == NULL)
         return OFI_E_NOMEM;
     PAR_FOR
     for (long i = 0; i < (long)n; i++)
-        keys[i] = (uint64_t)iid[i]; /* NULL (INT64_MIN) is its own group */
+        keys[i] = (uint64_t)ofi_case_fk(db, OFI_CAS_ISSUE, (size_t)i); /* NULL: own group */
     grouping g;
     OFI_TRY(group_by(ctx, s, keys, &g));
     ofi_status st = OFI_OK;

@@ -78,7 +78,10 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     OFI_CHECK(ofi_rejects_close(&rej));
     res->t.read = lt.read;
     res->t.join = lt.join;
-    ofi_db_release_load_state(&db);
+    if (ofi_db_compact(&db) != OFI_OK) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory while compacting the tables");
+        goto cleanup;
+    }
 
     double t0 = ofi_now();
     const size_t n = db.t[OFI_T_CASES].n_rows;

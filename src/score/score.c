@@ -108,11 +108,10 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
     for (size_t r = 0; r < cu->n_rows; r++)
         f->cust_seg[r] = isnan(gm[r]) ? 1.0 : gm[r];
     f->cust_seg[cu->n_rows] = 1.0;
-    const uint32_t *prio = cs->col[OFI_CAS_PRIORITY].code;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
     for (long li = 0; li < (long)n; li++) {
         const size_t i = (size_t)li;
-        f->prio[i] = pclass[prio[i]];
+        f->prio[i] = pclass[ofi_table_code(cs, OFI_CAS_PRIORITY, i)];
         f->flags[i] = (uint8_t)(flag(cs, OFI_CAS_ESCALATED, i) | flag(cs, OFI_CAS_REOPENED, i) << 1 |
                                 flag(cs, OFI_CAS_HAS_REFUND, i) << 2 |
                                 flag(cs, OFI_CAS_DELAYED, i) << 3);
@@ -176,15 +175,15 @@ void ofi_domain_violations(ofi_ctx *ctx, const ofi_db *db, uint64_t out[8])
     const long n = (long)cs->n_rows;
     const ofi_dict *pd = &cs->dict[OFI_CAS_PRIORITY];
     uint64_t unknown = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, nd = 0, nr = 0;
-    const uint32_t *prio = cs->col[OFI_CAS_PRIORITY].code;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
     reduction(+ : unknown, f0, f1, f2, f3, f4, nd, nr)
     for (long i = 0; i < n; i++) {
-        if (prio[i] == 0) {
+        const uint32_t code = ofi_table_code(cs, OFI_CAS_PRIORITY, (size_t)i);
+        if (code == 0) {
             unknown++;
         } else {
             size_t len;
-            const char *s = ofi_dict_str(pd, prio[i], &len);
+            const char *s = ofi_dict_str(pd, code, &len);
             unknown += ofi_priority_class(s, len) == OFI_PRIO_UNKNOWN;
         }
 #define BAD_FLAG(col) bad_flag(ofi_table_int(cs, (col), (size_t)i))

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define MAX_FIELDS OFI_CSV_MAX_HEADER
 
@@ -619,13 +620,16 @@ cleanup:
 
 /* ---- keeping rows ------------------------------------------------------------------------ */
 
+/* Grow a stored table to hold need rows. The first reservation comes from an estimate of
+ * the file's row count (see load_table); growth beyond it is by a quarter, not a
+ * doubling, so that columns never carry more than ~25% of slack. */
 static ofi_status table_reserve(ofi_table *t, size_t need)
 {
     if (need <= t->cap_rows)
         return OFI_OK;
     size_t cap = t->cap_rows ? t->cap_rows : 1024;
     while (cap < need)
-        cap *= 2;
+        cap += cap / 4 + 1024;
     for (int c = 0; c < t->spec->n_cols; c++) {
         void *p = realloc(t->col[c].p, cap * ofi_col_width(t->spec->cols[c].type));
         if (p == NULL)
@@ -814,6 +818,9 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
     size_t splits[1025];
     uint64_t line = r.line_of_first_record;
     uint64_t rec_base = 0;
+    struct stat sb;
+    const double file_bytes = fstat(r.fd, &sb) == 0 ? (double)sb.st_size : 0.0;
+    int estimated = 0;
     for (;;) {
         const char *data;
         size_t len;
@@ -854,6 +861,15 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
         for (int k = 0; k < nt; k++)
             for (size_t i = 0; i < L->b[k].n; i++)
                 t->n_kept += !L->b[k].dup[i];
+        if (t->stored && !estimated && rec_base > 0) {
+            /* Size the columns once from the first chunk's bytes per record. */
+            const double est = file_bytes / (double)len * (double)rec_base * 1.02 + 1024.0;
+            estimated = 1;
+            if (est < 4e9 && table_reserve(t, (size_t)est) != OFI_OK)
+                st = ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory for ~%.0f rows", path, est);
+            if (st != OFI_OK)
+                goto cleanup;
+        }
         if (t->stored)
             OFI_CHECK(keep_rows(L, t));
         double t1 = ofi_now();
@@ -896,12 +912,18 @@ ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_rejec
             st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
             goto cleanup;
         }
-        if (ti == OFI_T_TIMELINE) {
+        if (ti == OFI_T_TIMELINE || ti == OFI_T_REFUNDS) {
             double t0 = ofi_now();
-            OFI_CHECK(ofi_join_prepare(ctx, db));
+            OFI_CHECK(ofi_join_prepare(ctx, db, (ofi_table_id)ti));
             L.times->join += ofi_now() - t0;
         }
         st = load_table(&L, t, dir);
+        /* Events' and refunds' ids only served their own dedup; the cases index only the
+         * joins. Free them as soon as they are done: the load's memory peak is here. */
+        if (!t->stored)
+            ofi_idmap_free(&t->index);
+        if (ti == OFI_T_REFUNDS)
+            ofi_idmap_free(&db->t[OFI_T_CASES].index);
         for (int p = 0; p < np; p++)
             free(L.side[p].k);
         free(L.side);
@@ -912,7 +934,7 @@ ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_rejec
                 (unsigned long long)t->n_records);
     }
     double t0 = ofi_now();
-    ofi_join_cases(ctx, db);
+    OFI_CHECK(ofi_join_cases(ctx, db));
     L.times->join += ofi_now() - t0;
 cleanup:
     for (int k = 0; k < L.n_threads; k++)

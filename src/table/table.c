@@ -86,7 +86,58 @@ int64_t ofi_table_wide(const ofi_table *t, int col, size_t row)
     return lo < w->n && w->row[lo] == row ? w->val[lo] : OFI_NULL_I64;
 }
 
-void ofi_db_release_load_state(ofi_db *db)
+/* Move the ids of a foreign-key column whose parent is missing (orphans) into the side
+ * list, so the column itself can go: the parent's row gives every other id. */
+static ofi_status fk_by_row(ofi_db *db, int col, const uint32_t *rows)
+{
+    ofi_table *cs = &db->t[OFI_T_CASES];
+    ofi_wide *w = &cs->wide[col];
+    const int64_t *v = cs->col[col].i64;
+    size_t n_orphan = 0;
+    for (size_t i = 0; i < cs->n_rows; i++)
+        n_orphan += rows[i] == UINT32_MAX && v[i] != OFI_NULL_I64;
+    const size_t cap = n_orphan ? n_orphan : 1;
+    uint64_t *wr = malloc(cap * sizeof *wr);
+    int64_t *wv = malloc(cap * sizeof *wv);
+    if (wr == NULL || wv == NULL) {
+        free(wr);
+        free(wv);
+        return OFI_E_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < cs->n_rows; i++)
+        if (rows[i] == UINT32_MAX && v[i] != OFI_NULL_I64) {
+            wr[k] = i;
+            wv[k++] = v[i];
+        }
+    free(w->row);
+    free(w->val);
+    w->row = wr;
+    w->val = wv;
+    w->n = w->cap = k;
+    free(cs->col[col].p);
+    cs->col[col].p = NULL;
+    cs->by_row[col] = 1;
+    return OFI_OK;
+}
+
+/* Re-store a text column as one byte per row when its dictionary is small. */
+static ofi_status narrow_codes(ofi_table *t, int col)
+{
+    if (t->code8[col] || ofi_dict_size(&t->dict[col]) > 256)
+        return OFI_OK;
+    uint8_t *c8 = malloc(t->n_rows ? t->n_rows : 1);
+    if (c8 == NULL)
+        return OFI_E_NOMEM;
+    for (size_t i = 0; i < t->n_rows; i++)
+        c8[i] = (uint8_t)t->col[col].code[i];
+    free(t->col[col].p);
+    t->col[col].u8 = c8;
+    t->code8[col] = 1;
+    return OFI_OK;
+}
+
+ofi_status ofi_db_compact(ofi_db *db)
 {
     for (int i = 0; i < OFI_N_TABLES; i++)
         ofi_idmap_free(&db->t[i].index);
@@ -95,4 +146,13 @@ void ofi_db_release_load_state(ofi_db *db)
     ofi_table *cs = &db->t[OFI_T_CASES];
     free(cs->col[OFI_CAS_DATE_ID].p);
     cs->col[OFI_CAS_DATE_ID].p = NULL;
+    const ofi_case_links *L = &db->links;
+    OFI_TRY(fk_by_row(db, OFI_CAS_CUSTOMER, L->customer_row));
+    OFI_TRY(fk_by_row(db, OFI_CAS_AGENT, L->agent_row));
+    OFI_TRY(fk_by_row(db, OFI_CAS_PRODUCT, L->product_row));
+    OFI_TRY(fk_by_row(db, OFI_CAS_ISSUE, L->issue_row));
+    OFI_TRY(narrow_codes(cs, OFI_CAS_CHANNEL));
+    OFI_TRY(narrow_codes(cs, OFI_CAS_STATUS));
+    OFI_TRY(narrow_codes(cs, OFI_CAS_PRIORITY));
+    return OFI_OK;
 }
