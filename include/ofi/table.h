@@ -57,8 +57,10 @@ typedef struct ofi_table {
     ofi_dict dict[OFI_MAX_COLS];    /* text columns of stored tables */
     ofi_wide wide[OFI_MAX_COLS];    /* side lists of narrow integer columns */
     uint8_t code8[OFI_MAX_COLS];    /* text column stored as uint8 codes (small dictionary) */
-    uint8_t by_row[OFI_MAX_COLS];   /* cases: foreign key held as the parent's row (links),
-                                       orphan ids in the side list; see ofi_case_fk */
+    uint8_t by_row[OFI_MAX_COLS];   /* cases' foreign keys: stored as the parent's row
+                                       (uint32 in col[].code, UINT32_MAX for NULL or
+                                       orphan), orphan ids in the side list; the parents
+                                       load first. See ofi_case_fk. */
     ofi_idmap index;                /* primary key -> row (stored) or key set */
     /* data quality */
     int loaded;
@@ -70,7 +72,7 @@ typedef struct ofi_table {
 } ofi_table;
 
 /* Per-case results of the timeline and refund joins, and resolved parents. Arrays of
- * cases.n_rows entries. */
+ * cases.n_rows entries; the *_row arrays are aliases of the cases table's columns. */
 typedef struct ofi_case_links {
     uint32_t *touch;         /* kept timeline events of the case */
     int32_t *first_event;    /* date of the earliest event timestamp, or OFI_NO_DATE */
@@ -109,6 +111,9 @@ static inline int ofi_is_null_f64(double v)
 
 /* Bytes a stored value of a column type takes. */
 size_t ofi_col_width(ofi_ctype type);
+
+/* Bytes a stored value of a table's column takes (4 for a key held as a parent row). */
+size_t ofi_table_col_width(const ofi_table *t, int col);
 
 /* The value behind an OFI_I8_WIDE / OFI_I32_WIDE sentinel. */
 int64_t ofi_table_wide(const ofi_table *t, int col, size_t row);
@@ -153,15 +158,14 @@ static inline const char *ofi_table_text(const ofi_table *t, int col, size_t row
 
 /* Shrink the db once it is fully loaded and joined, so that scoring and aggregation peak
  * lower: free the id indexes of every table (ofi_table_lookup is unavailable afterwards),
- * the cases' first-event dates and date_id column (case_date holds the result); hold the
- * cases' customer, agent, product and issue ids as their parents' rows (already in links)
- * with orphan ids in side lists (read them with ofi_case_fk); store small-dictionary text
- * columns of cases as one byte per row. @return OFI_OK or OFI_E_NOMEM (db unchanged for
- * the step that failed, still consistent). */
+ * the cases' first-event dates and calendar rows (case_date holds the result); store
+ * small-dictionary text columns of cases as one byte per row. @return OFI_OK or
+ * OFI_E_NOMEM (the db stays consistent). */
 ofi_status ofi_db_compact(ofi_db *db);
 
-/* A foreign-key id of case row i (col one of OFI_CAS_CUSTOMER, _AGENT, _PRODUCT, _ISSUE),
- * before or after ofi_db_compact: OFI_NULL_I64 for NULL. */
+/* A foreign-key id of case row i (col one of OFI_CAS_CUSTOMER, _AGENT, _PRODUCT, _ISSUE):
+ * the parent's id, the orphan id from the side list, or OFI_NULL_I64 for NULL.
+ * @pre ofi_join_cases ran (links hold the rows). */
 static inline int64_t ofi_case_fk(const ofi_db *db, int col, size_t i)
 {
     const ofi_table *cs = &db->t[OFI_T_CASES];

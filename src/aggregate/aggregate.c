@@ -20,11 +20,11 @@
 
 /* ---- sort ------------------------------------------------------------------------------ */
 
-/* A sort record: 16 bytes, a 64-bit key and the row it came from. */
-typedef struct sortrec {
+/* A sort record: a 64-bit key and the row it came from, packed into 12 bytes (x86 reads
+ * unaligned keys at full speed; the sort's memory is a quarter smaller). */
+typedef struct __attribute__((packed)) sortrec {
     uint64_t k;
     uint32_t idx;
-    uint32_t pad;
 } sortrec;
 
 /* Map a double to an unsigned key with the same order (-0.0 as 0.0). */
@@ -116,11 +116,11 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
     if (ascending) {
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (long i = 0; i < (long)n; i++)
-            a[i] = (sortrec){~dkey(value[i]), (uint32_t)i, 0};
+            a[i] = (sortrec){~dkey(value[i]), (uint32_t)i};
     } else {
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (long i = 0; i < (long)n; i++)
-            a[i] = (sortrec){(uint64_t)id[i] ^ ((uint64_t)1 << 63), (uint32_t)i, 0};
+            a[i] = (sortrec){(uint64_t)id[i] ^ ((uint64_t)1 << 63), (uint32_t)i};
         r = radix_sort(nt, n, a, b, hist);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (long i = 0; i < (long)n; i++)

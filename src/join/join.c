@@ -85,43 +85,28 @@ void ofi_join_refunds(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
 
 ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
 {
-    const ofi_table *cases = &db->t[OFI_T_CASES];
+    ofi_table *cs = &db->t[OFI_T_CASES];
     const ofi_table *cal = &db->t[OFI_T_CALENDAR];
     ofi_case_links *L = &db->links;
-    const long n = (long)cases->n_rows;
-    const size_t m = n ? (size_t)n : 1;
-    L->case_date = malloc(m * sizeof *L->case_date);
-    L->customer_row = malloc(m * sizeof *L->customer_row);
-    L->agent_row = malloc(m * sizeof *L->agent_row);
-    L->product_row = malloc(m * sizeof *L->product_row);
-    L->issue_row = malloc(m * sizeof *L->issue_row);
-    if (!L->case_date || !L->customer_row || !L->agent_row || !L->product_row || !L->issue_row)
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %ld cases", n);
-    uint32_t *rows_of[5] = {NULL, L->customer_row, L->agent_row, L->product_row, L->issue_row};
-    uint64_t orphans[5] = {0};
-    for (int f = 0; f < 5; f++) {
-        const ofi_fkspec *fk = &ofi_fks[f];
-        const ofi_table *parent = &db->t[fk->parent];
-        const int64_t *key = cases->col[fk->child_col].i64;
-        uint64_t o = 0;
-        uint32_t *out = rows_of[f];
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static) reduction(+ : o)
-        for (long i = 0; i < n; i++) {
-            uint32_t r = UINT32_MAX;
-            if (key[i] != OFI_NULL_I64) {
-                r = ofi_table_lookup(parent, key[i]);
-                o += r == UINT32_MAX;
-            }
-            if (out)
-                out[i] = r;
-            else /* the calendar: the case date, else the first event's date */
-                L->case_date[i] = r != UINT32_MAX && cal->col[OFI_CAL_DATE].i32[r] != OFI_NO_DATE
-                                      ? cal->col[OFI_CAL_DATE].i32[r]
-                                      : L->first_event[i];
-        }
-        orphans[f] = o;
-    }
+    const long n = (long)cs->n_rows;
+    /* The loader stored each foreign key as its parent's row (UINT32_MAX when NULL or
+     * orphan) and each orphan id in the column's side list: the rows are the links. */
+    L->customer_row = cs->col[OFI_CAS_CUSTOMER].code;
+    L->agent_row = cs->col[OFI_CAS_AGENT].code;
+    L->product_row = cs->col[OFI_CAS_PRODUCT].code;
+    L->issue_row = cs->col[OFI_CAS_ISSUE].code;
     for (int f = 0; f < 5; f++)
-        db->orphans[f] += orphans[f];
+        db->orphans[f] += cs->wide[ofi_fks[f].child_col].n;
+    L->case_date = malloc((n ? (size_t)n : 1) * sizeof *L->case_date);
+    if (L->case_date == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %ld cases", n);
+    const uint32_t *cal_row = cs->col[OFI_CAS_DATE_ID].code;
+    const int32_t *cal_date = cal->col[OFI_CAL_DATE].i32;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    for (long i = 0; i < n; i++) {
+        /* The calendar's date, else the first event's date. */
+        const uint32_t r = cal_row[i];
+        L->case_date[i] = r != UINT32_MAX && cal_date[r] != OFI_NO_DATE ? cal_date[r] : L->first_event[i];
+    }
     return OFI_OK;
 }

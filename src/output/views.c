@@ -339,6 +339,8 @@ static ofi_status group_by(ofi_ctx *ctx, const ofi_scored *s, uint64_t *keys, gr
     } else {
         OFI_CHECK(ofi_densify(ctx, n, keys, g->group, &n_raw, &g->keys));
     }
+    free(keys); /* the group numbers say it all now: free before the next allocations */
+    keys = NULL;
     raw = malloc((n_raw ? n_raw : 1) * sizeof *raw);
     remap = malloc((n_raw ? n_raw : 1) * sizeof *remap);
     if (raw == NULL || remap == NULL) {
@@ -351,21 +353,22 @@ static ofi_status group_by(ofi_ctx *ctx, const ofi_scored *s, uint64_t *keys, gr
     for (uint32_t k = 0; k < n_raw; k++)
         remap[k] = raw[k].count ? m++ : UINT32_MAX;
     g->n = m;
-    g->st = malloc((m ? m : 1) * sizeof *g->st);
     uint64_t *gk = malloc((m ? m : 1) * sizeof *gk);
-    if (g->st == NULL || gk == NULL) {
-        free(gk);
+    if (gk == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
+    /* Compact in place: remap[k] <= k, so no live entry is overwritten before it moves. */
     for (uint32_t k = 0; k < n_raw; k++) {
         if (remap[k] == UINT32_MAX)
             continue;
-        g->st[remap[k]] = raw[k];
+        raw[remap[k]] = raw[k];
         gk[remap[k]] = direct ? lo + k : g->keys[k];
     }
     free(g->keys);
     g->keys = gk;
+    g->st = raw;
+    raw = NULL;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
     for (long i = 0; i < (long)n; i++)
         if (g->group[i] != UINT32_MAX)

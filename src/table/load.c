@@ -631,7 +631,7 @@ static ofi_status table_reserve(ofi_table *t, size_t need)
     while (cap < need)
         cap += cap / 4 + 1024;
     for (int c = 0; c < t->spec->n_cols; c++) {
-        void *p = realloc(t->col[c].p, cap * ofi_col_width(t->spec->cols[c].type));
+        void *p = realloc(t->col[c].p, cap * ofi_table_col_width(t, c));
         if (p == NULL)
             return OFI_E_NOMEM;
         t->col[c].p = p;
@@ -680,6 +680,10 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
             ofi_dict_free(&b->dict[c]); /* the next chunk starts a fresh local dictionary */
         }
     }
+    const ofi_table *parent[OFI_MAX_COLS] = {0};
+    for (int f = 0; f < OFI_N_FKS; f++)
+        if (ofi_fks[f].child == t->id && t->by_row[ofi_fks[f].child_col])
+            parent[ofi_fks[f].child_col] = &L->db->t[ofi_fks[f].parent];
     int any_wide = 0;
 #pragma omp parallel for num_threads(L->n_threads) schedule(static, 1) reduction(| : any_wide)
     for (int k = 0; k < nb; k++) {
@@ -714,9 +718,19 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
                 case OFI_COL_DEC:
                     t->col[c].f64[o] = b->col[c].f64[i];
                     break;
-                default:
-                    t->col[c].i64[o] = b->col[c].i64[i];
+                default: {
+                    const int64_t v = b->col[c].i64[i];
+                    if (!t->by_row[c]) {
+                        t->col[c].i64[o] = v;
+                        break;
+                    }
+                    /* A foreign key held as its parent's row (parents load first); an
+                     * orphan's id goes to the side list below. */
+                    const uint32_t r = v == OFI_NULL_I64 ? UINT32_MAX : ofi_table_lookup(parent[c], v);
+                    t->col[c].code[o] = r;
+                    any_wide |= r == UINT32_MAX && v != OFI_NULL_I64;
                     break;
+                }
                 }
             }
             if (b->valp[i])
@@ -734,11 +748,12 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
                 continue;
             for (int c = 0; c < spec->n_cols; c++) {
                 const ofi_ctype ty = spec->cols[c].type;
-                if (ty != OFI_COL_FLAG && ty != OFI_COL_INT)
+                if (ty != OFI_COL_FLAG && ty != OFI_COL_INT && !t->by_row[c])
                     continue;
                 const int64_t v = b->col[c].i64[i];
-                const int wide = ty == OFI_COL_FLAG ? t->col[c].i8[o] == OFI_I8_WIDE
-                                                    : t->col[c].i32[o] == OFI_I32_WIDE;
+                const int wide = t->by_row[c]     ? t->col[c].code[o] == UINT32_MAX && v != OFI_NULL_I64
+                                 : ty == OFI_COL_FLAG ? t->col[c].i8[o] == OFI_I8_WIDE
+                                                      : t->col[c].i32[o] == OFI_I32_WIDE;
                 if (!wide)
                     continue;
                 ofi_wide *w = &t->wide[c];

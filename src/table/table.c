@@ -16,6 +16,9 @@ ofi_status ofi_db_init(ofi_db *db, int n_parts)
         t->id = (ofi_table_id)i;
         t->spec = &ofi_schema[i];
         t->stored = i != OFI_T_TIMELINE && i != OFI_T_REFUNDS;
+        if (i == OFI_T_CASES) /* date, customer, agent, product, issue: parent rows */
+            for (int f = 0; f < 5; f++)
+                t->by_row[ofi_fks[f].child_col] = 1;
         if (ofi_idmap_init(&t->index, n_parts, t->stored) != OFI_OK) {
             ofi_db_free(db);
             return OFI_E_NOMEM;
@@ -38,16 +41,12 @@ void ofi_db_free(ofi_db *db)
         }
         ofi_idmap_free(&t->index);
     }
-    ofi_case_links *L = &db->links;
+    ofi_case_links *L = &db->links; /* the *_row arrays alias cases columns */
     free(L->touch);
     free(L->first_event);
     free(L->refund_cents);
     free(L->refund_n);
     free(L->case_date);
-    free(L->customer_row);
-    free(L->agent_row);
-    free(L->product_row);
-    free(L->issue_row);
     memset(db, 0, sizeof *db);
 }
 
@@ -55,6 +54,11 @@ uint32_t ofi_table_lookup(const ofi_table *t, int64_t key)
 {
     uint32_t row;
     return ofi_idmap_get(&t->index, key, &row) ? row : UINT32_MAX;
+}
+
+size_t ofi_table_col_width(const ofi_table *t, int col)
+{
+    return t->by_row[col] ? sizeof(uint32_t) : ofi_col_width(t->spec->cols[col].type);
 }
 
 size_t ofi_col_width(ofi_ctype type)
@@ -86,41 +90,6 @@ int64_t ofi_table_wide(const ofi_table *t, int col, size_t row)
     return lo < w->n && w->row[lo] == row ? w->val[lo] : OFI_NULL_I64;
 }
 
-/* Move the ids of a foreign-key column whose parent is missing (orphans) into the side
- * list, so the column itself can go: the parent's row gives every other id. */
-static ofi_status fk_by_row(ofi_db *db, int col, const uint32_t *rows)
-{
-    ofi_table *cs = &db->t[OFI_T_CASES];
-    ofi_wide *w = &cs->wide[col];
-    const int64_t *v = cs->col[col].i64;
-    size_t n_orphan = 0;
-    for (size_t i = 0; i < cs->n_rows; i++)
-        n_orphan += rows[i] == UINT32_MAX && v[i] != OFI_NULL_I64;
-    const size_t cap = n_orphan ? n_orphan : 1;
-    uint64_t *wr = malloc(cap * sizeof *wr);
-    int64_t *wv = malloc(cap * sizeof *wv);
-    if (wr == NULL || wv == NULL) {
-        free(wr);
-        free(wv);
-        return OFI_E_NOMEM;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < cs->n_rows; i++)
-        if (rows[i] == UINT32_MAX && v[i] != OFI_NULL_I64) {
-            wr[k] = i;
-            wv[k++] = v[i];
-        }
-    free(w->row);
-    free(w->val);
-    w->row = wr;
-    w->val = wv;
-    w->n = w->cap = k;
-    free(cs->col[col].p);
-    cs->col[col].p = NULL;
-    cs->by_row[col] = 1;
-    return OFI_OK;
-}
-
 /* Re-store a text column as one byte per row when its dictionary is small. */
 static ofi_status narrow_codes(ofi_table *t, int col)
 {
@@ -146,11 +115,6 @@ ofi_status ofi_db_compact(ofi_db *db)
     ofi_table *cs = &db->t[OFI_T_CASES];
     free(cs->col[OFI_CAS_DATE_ID].p);
     cs->col[OFI_CAS_DATE_ID].p = NULL;
-    const ofi_case_links *L = &db->links;
-    OFI_TRY(fk_by_row(db, OFI_CAS_CUSTOMER, L->customer_row));
-    OFI_TRY(fk_by_row(db, OFI_CAS_AGENT, L->agent_row));
-    OFI_TRY(fk_by_row(db, OFI_CAS_PRODUCT, L->product_row));
-    OFI_TRY(fk_by_row(db, OFI_CAS_ISSUE, L->issue_row));
     OFI_TRY(narrow_codes(cs, OFI_CAS_CHANNEL));
     OFI_TRY(narrow_codes(cs, OFI_CAS_STATUS));
     OFI_TRY(narrow_codes(cs, OFI_CAS_PRIORITY));
