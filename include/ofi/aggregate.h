@@ -23,6 +23,10 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
  * @pre n > 0. */
 double ofi_quantile(const double *a, size_t n, double q);
 
+/* The same quantile of v[0..n) given order, the indices of v by value descending (as
+ * ofi_sort_desc makes it): no sorted copy needed. @pre n > 0. */
+double ofi_quantile_desc(const double *v, const uint32_t *order, size_t n, double q);
+
 /* Measures of a group of cases. */
 typedef struct ofi_gstat {
     uint64_t count;
@@ -36,8 +40,8 @@ typedef struct ofi_gstat {
     uint32_t first;     /* the group's first case (smallest case index) */
 } ofi_gstat;
 
-/* Group cases by key[i] in 0..n_groups-1 (UINT32_MAX leaves a case out) and measure each
- * group (a group without cases has count 0). Exact OFI sums take a fixed-point path:
+/* Group cases by key[i] in 0..n_groups-1 (UINT32_MAX leaves a case out; key NULL puts
+ * every case in group 0) and measure each group (a group without cases has count 0). Exact OFI sums take a fixed-point path:
  * when every score is a multiple of one power of two and sums fit in 126 bits (always, for
  * real scores), each value becomes an exact 128-bit integer and groups are summed without
  * sorting, each thread owning a range of groups; otherwise ofi_group_plain runs.

@@ -138,16 +138,38 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
 
 /* ---- quantiles ------------------------------------------------------------------------- */
 
-double ofi_quantile(const double *a, size_t n, double q)
+/* numpy's linear interpolation between the i-th and (i+1)-th smallest values. */
+static double quantile_lerp(double lo, double hi, double t)
+{
+    const double d = hi - lo;
+    return t < 0.5 ? lo + d * t : hi - d * (1.0 - t);
+}
+
+/* Position of quantile q among n sorted values: index i and fraction t; i >= n - 1 means
+ * the last value. */
+static size_t quantile_pos(size_t n, double q, double *t)
 {
     const double pos = (double)(n - 1) * q;
     const double fi = __builtin_floor(pos);
-    const size_t i = (size_t)fi;
-    const double t = pos - fi;
+    *t = pos - fi;
+    return (size_t)fi;
+}
+
+double ofi_quantile(const double *a, size_t n, double q)
+{
+    double t;
+    const size_t i = quantile_pos(n, q, &t);
+    return i >= n - 1 ? a[n - 1] : quantile_lerp(a[i], a[i + 1], t);
+}
+
+double ofi_quantile_desc(const double *v, const uint32_t *order, size_t n, double q)
+{
+    double t;
+    const size_t i = quantile_pos(n, q, &t);
+    /* The k-th smallest value is v[order[n - 1 - k]]. */
     if (i >= n - 1)
-        return a[n - 1];
-    const double d = a[i + 1] - a[i];
-    return t < 0.5 ? a[i] + d * t : a[i + 1] - d * (1.0 - t);
+        return v[order[0]];
+    return quantile_lerp(v[order[n - 1 - i]], v[order[n - 2 - i]], t);
 }
 
 /* ---- groups ---------------------------------------------------------------------------- */
@@ -164,8 +186,8 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
     }
     for (size_t i = 0; i < n; i++)
-        if (key[i] != UINT32_MAX)
-            start[key[i] + 1]++;
+        if ((key ? key[i] : 0) != UINT32_MAX)
+            start[(key ? key[i] : 0) + 1]++;
     for (uint32_t g = 0; g < n_groups; g++)
         start[g + 1] += start[g];
     {
@@ -177,8 +199,8 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         }
         memcpy(fill, start, ((size_t)n_groups + 1) * sizeof *fill);
         for (size_t i = 0; i < n; i++)
-            if (key[i] != UINT32_MAX)
-                perm[fill[key[i]]++] = (uint32_t)i;
+            if ((key ? key[i] : 0) != UINT32_MAX)
+                perm[fill[key ? key[i] : 0]++] = (uint32_t)i;
         free(fill);
     }
     const ofi_case_links *L = &db->links;
@@ -320,8 +342,8 @@ static ofi_status group_few(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
         ofi_gstat *s = part + (size_t)t * ng;
         __int128 *sum = psum + (size_t)t * ng;
         for (size_t i = lo; i < hi; i++)
-            if (key[i] < n_groups)
-                add_case(&s[key[i]], &sum[key[i]], f, L, ofi, i, scale);
+            if ((key ? key[i] : 0) < n_groups)
+                add_case(&s[key ? key[i] : 0], &sum[key ? key[i] : 0], f, L, ofi, i, scale);
     }
     for (uint32_t g = 0; g < n_groups; g++) {
         ofi_gstat m = {0};
@@ -382,7 +404,7 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
             sum[g] = 0;
         }
         for (size_t i = 0; i < n; i++) {
-            const uint32_t g = key[i];
+            const uint32_t g = key ? key[i] : 0;
             if (g >= lo && g < hi) /* also skips UINT32_MAX */
                 add_case(&out[g], &sum[g], f, L, ofi, i, scale);
         }

@@ -483,7 +483,7 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
     const ofi_db *db = s->db;
     const size_t n = s->f->n;
     grouping g;
-    double *avg = NULL, *asc = NULL;
+    double *avg = NULL;
     int64_t *ids = NULL;
     uint32_t *ord = NULL;
     ofi_status st = OFI_OK;
@@ -499,10 +499,9 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
     OFI_TRY(group_by(ctx, s, keys, &g));
     const uint32_t ng = g.n;
     avg = malloc((ng ? ng : 1) * sizeof *avg);
-    asc = malloc((ng ? ng : 1) * sizeof *asc);
     ids = malloc((ng ? ng : 1) * sizeof *ids);
     ord = malloc((ng ? ng : 1) * sizeof *ord);
-    if (!avg || !asc || !ids || !ord) {
+    if (!avg || !ids || !ord) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -511,12 +510,10 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
         ids[k] = (int64_t)g.keys[k];
     }
     OFI_CHECK(ofi_sort_desc(ctx, ng, avg, ids, ord));
-    for (uint32_t k = 0; k < ng; k++)
-        asc[k] = avg[ord[ng - 1 - k]];
     double t1 = 0, t2 = 0;
     if (ng) {
-        t1 = ofi_quantile(asc, ng, 1.0 / 3.0);
-        t2 = ofi_quantile(asc, ng, 2.0 / 3.0);
+        t1 = ofi_quantile_desc(avg, ord, ng, 1.0 / 3.0);
+        t2 = ofi_quantile_desc(avg, ord, ng, 2.0 / 3.0);
     }
     sum->customers = ng;
     sum->tier_t1 = t1;
@@ -536,7 +533,6 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
 cleanup:
     grouping_free(&g);
     free(avg);
-    free(asc);
     free(ids);
     free(ord);
     return st;
@@ -1042,27 +1038,17 @@ cleanup:
 static ofi_status kpis(ofi_ctx *ctx, const ofi_scored *s, ofi_summary *sum)
 {
     const size_t n = s->f->n;
-    uint32_t *all = calloc(n ? n : 1, sizeof *all); /* every case in group 0 */
-    double *asc = malloc((n ? n : 1) * sizeof *asc);
     ofi_gstat x = {0};
-    ofi_status st = OFI_OK;
-    if (all == NULL || asc == NULL) {
-        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
-        goto cleanup;
-    }
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++)
-        asc[i] = s->ofi[s->order[n - 1 - (size_t)i]];
-    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, all, 1, &x));
+    OFI_TRY(ofi_group(ctx, s->db, s->f, s->ofi, NULL, 1, &x));
     sum->cases = n;
     sum->refund_cents = x.refund_cents;
     sum->total_ofi = x.total_ofi;
     if (n) {
         sum->avg_ofi = x.total_ofi / (double)n;
-        sum->p50 = ofi_quantile(asc, n, 0.5);
-        sum->p90 = ofi_quantile(asc, n, 0.9);
-        sum->p99 = ofi_quantile(asc, n, 0.99);
-        sum->max_ofi = asc[n - 1];
+        sum->p50 = ofi_quantile_desc(s->ofi, s->order, n, 0.5);
+        sum->p90 = ofi_quantile_desc(s->ofi, s->order, n, 0.9);
+        sum->p99 = ofi_quantile_desc(s->ofi, s->order, n, 0.99);
+        sum->max_ofi = s->ofi[s->order[0]];
         sum->escalation_rate = (double)x.escalated / (double)n;
         sum->reopen_rate = (double)x.reopened / (double)n;
         sum->delay_rate = (double)x.delayed / (double)n;
@@ -1080,10 +1066,7 @@ static ofi_status kpis(ofi_ctx *ctx, const ofi_scored *s, ofi_summary *sum)
         sum->top_case_id[i] = s->db->t[OFI_T_CASES].col[OFI_CAS_ID].i64[s->order[i]];
         sum->top_case_ofi[i] = s->ofi[s->order[i]];
     }
-cleanup:
-    free(all);
-    free(asc);
-    return st;
+    return OFI_OK;
 }
 
 static ofi_status write_kpis(ofi_ctx *ctx, ofi_outset *set, const ofi_summary *sum)

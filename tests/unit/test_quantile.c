@@ -127,3 +127,36 @@ Test(quantile, large_n)
         expect_same(a, n, QS[q]);
     free(a);
 }
+
+/* ofi_quantile_desc reads the same values through a descending order, with no copy. */
+Test(quantile, through_a_descending_order)
+{
+    unit_rng r = unit_seed("quantile.through_a_descending_order");
+    const size_t sizes[] = {1, 2, 3, 10, 1001};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const size_t n = sizes[s];
+        double *v = malloc(n * sizeof *v), *asc = malloc(n * sizeof *asc);
+        uint32_t *order = malloc(n * sizeof *order);
+        cr_assert(v && asc && order);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (double)unit_below(&r, 50) / 7.0; /* ties on purpose */
+        memcpy(asc, v, n * sizeof *v);
+        qsort(asc, n, sizeof *asc, cmp_d);
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        int64_t *ids = malloc(n * sizeof *ids);
+        cr_assert(ids);
+        for (size_t i = 0; i < n; i++)
+            ids[i] = (int64_t)i;
+        cr_assert_eq(ofi_sort_desc(&ctx, n, v, ids, order), OFI_OK);
+        for (size_t q = 0; q < N_QS; q++) {
+            double want = ofi_quantile(asc, n, QS[q]), got = ofi_quantile_desc(v, order, n, QS[q]);
+            cr_expect(memcmp(&want, &got, sizeof want) == 0, "n %zu q %g: %a vs %a", n, QS[q],
+                      want, got);
+        }
+        free(v);
+        free(asc);
+        free(order);
+        free(ids);
+    }
+}
