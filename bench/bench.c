@@ -2,9 +2,9 @@
  *
  * Prints one CSV line (see HEADER) for: the phases of ofi_run (read, join, score, sort,
  * aggregate, write), rows per second, peak RSS and bytes per case; and the time of a plain
- * copy loop over as many bytes as the score and aggregate phases touch (the per-case
- * features, the scores and the order: 70 bytes per case), with the same thread count -
- * the memory-bandwidth bound the score phase is compared with.
+ * copy loop, with the same thread count, over as many bytes as the per-case data the score
+ * and aggregate phases need (each array once; see run.c) - the memory-bandwidth bound
+ * those phases are compared with.
  *
  * One process per measurement, so that peak RSS is this run's own. The driver is
  * bench/run.sh, which repeats runs, takes medians and writes bench/results/.
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
         return (int)st;
     }
     const double n = (double)res.sum.cases;
-    const double floor = copy_floor((size_t)res.sum.cases * 70, threads);
+    const double floor = copy_floor((size_t)(res.score_bytes + res.aggregate_bytes), threads);
     printf("%llu,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.1f,%.1f,%.4f\n",
            (unsigned long long)res.sum.cases, threads, res.t.read, res.t.join, res.t.score,
            res.t.sort, res.t.aggregate, res.t.write, res.t.total, n / res.t.total,

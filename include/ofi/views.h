@@ -46,7 +46,8 @@ typedef struct ofi_scored {
     const double *ofi;
     const uint32_t *order;
     size_t top_n;
-    double write_seconds; /* out: time spent formatting and writing ofi_case_scores.csv */
+    double write_seconds;     /* out: time formatting and writing the big row files (cases,
+                                 customers, tiers) */
 } ofi_scored;
 
 /* Write the twelve ofi/ files. @return OFI_OK, OFI_E_OUTPUT or OFI_E_NOMEM. */

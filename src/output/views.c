@@ -176,9 +176,10 @@ typedef void (*row_fn)(ofi_outbuf *b, size_t k, const void *arg);
 /* Write a file of n rows formatted in parallel: each round, thread t formats one block of
  * ROW_BLOCK rows into its own buffer; the blocks are then written in order. The bytes do
  * not depend on the thread count. */
-static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, const char *rel, const char *header,
-                             size_t n, row_fn fn, const void *arg)
+static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, ofi_scored *sc, const char *rel,
+                             const char *header, size_t n, row_fn fn, const void *arg)
 {
+    const double t0 = ofi_now();
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     ofi_outbuf *bufs = calloc((size_t)nt, sizeof *bufs);
     ofi_outstream out;
@@ -212,6 +213,7 @@ cleanup:;
     for (int t = 0; t < nt; t++)
         ofi_outbuf_free(&bufs[t]);
     free(bufs);
+    sc->write_seconds += ofi_now() - t0;
     return st;
 }
 
@@ -260,11 +262,8 @@ static void case_row(ofi_outbuf *b, size_t k, const void *arg)
 
 static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
-    const double t0 = ofi_now();
     case_rows c = {s, case_row_max(s->db)};
-    ofi_status st = write_rows(ctx, set, "ofi/ofi_case_scores.csv", case_header, s->f->n, case_row, &c);
-    s->write_seconds += ofi_now() - t0;
-    return st;
+    return write_rows(ctx, set, s, "ofi/ofi_case_scores.csv", case_header, s->f->n, case_row, &c);
 }
 
 static ofi_status write_top(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
@@ -305,7 +304,7 @@ static void grouping_free(grouping *g)
 /* Group the cases by keys[i] (UINT64_MAX = left out), and drop empty groups. Keys in a
  * narrow range (ids, dates, dictionary codes: nearly always) map to groups by offset, with
  * no hashing; wide ranges go through ofi_densify. Frees keys. */
-static ofi_status group_by(ofi_ctx *ctx, const ofi_scored *s, uint64_t *keys, grouping *g)
+static ofi_status group_by(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, grouping *g)
 {
     const size_t n = s->f->n;
     uint64_t lo = UINT64_MAX, hi = 0;
@@ -477,7 +476,7 @@ static void tier_row(ofi_outbuf *b, size_t k, const void *arg)
     ofi_putc(b, '\n');
 }
 
-static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
                                   ofi_summary *sum)
 {
     const ofi_db *db = s->db;
@@ -524,11 +523,11 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, const ofi_score
         sum->tier_count[tk]++;
     }
     cust_rows cr = {db, &g, avg, ids, ord, t1, t2};
-    OFI_CHECK(write_rows(ctx, set, "ofi/high_friction_customers.csv",
+    OFI_CHECK(write_rows(ctx, set, s, "ofi/high_friction_customers.csv",
                          "customer_id,country,region,segment,case_count,avg_ofi,total_ofi,max_ofi,"
                          "total_refund_eur,escalated_cases,reopened_cases,tier\n",
                          ng, customer_row, &cr));
-    OFI_CHECK(write_rows(ctx, set, "ofi/customer_tiers.csv", "customer_id,case_count,avg_ofi,tier\n",
+    OFI_CHECK(write_rows(ctx, set, s, "ofi/customer_tiers.csv", "customer_id,case_count,avg_ofi,tier\n",
                          ng, tier_row, &cr));
 cleanup:
     grouping_free(&g);
@@ -567,7 +566,7 @@ static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
     ofi_putc(b, '\n');
 }
 
-static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
                                ofi_summary *sum)
 {
     const size_t n = s->f->n;
@@ -633,7 +632,7 @@ cleanup:
     return st;
 }
 
-static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
     const size_t n = s->f->n;
     const int32_t *cd = s->db->links.case_date;
@@ -709,7 +708,7 @@ static int cmp_sev(const void *a, const void *b)
     return bytecmp(s1, l1, s2, l2);
 }
 
-static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
     const ofi_db *db = s->db;
     const ofi_table *cs = &db->t[OFI_T_CASES], *is = &db->t[OFI_T_ISSUES];
@@ -810,7 +809,7 @@ static int cmp_text_groups(const void *a, const void *b)
     return bytecmp(s1, l1, s2, l2);
 }
 
-static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s,
+static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
                                  ofi_summary *sum)
 {
     const ofi_db *db = s->db;
@@ -876,7 +875,7 @@ cleanup:
     return st;
 }
 
-static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
+static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
     const ofi_db *db = s->db;
     const ofi_table *ag = &db->t[OFI_T_AGENTS];
@@ -973,7 +972,7 @@ static int cmp_roots(const void *a, const void *b)
     return (ix > iy) - (ix < iy);
 }
 
-static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s, ofi_summary *sum)
+static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_summary *sum)
 {
     const ofi_db *db = s->db;
     const ofi_table *is = &db->t[OFI_T_ISSUES];
@@ -1035,7 +1034,7 @@ cleanup:
 
 /* ---- KPIs ------------------------------------------------------------------------------------ */
 
-static ofi_status kpis(ofi_ctx *ctx, const ofi_scored *s, ofi_summary *sum)
+static ofi_status kpis(ofi_ctx *ctx, ofi_scored *s, ofi_summary *sum)
 {
     const size_t n = s->f->n;
     ofi_gstat x = {0};
