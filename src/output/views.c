@@ -809,6 +809,24 @@ static int cmp_text_groups(const void *a, const void *b)
     return bytecmp(s1, l1, s2, l2);
 }
 
+/* Keys of a parent's text column (product group, team) per case: the canonical code,
+ * 0 for a NULL key, a missing parent, a NULL text or the text "(unknown)". */
+static uint64_t *parent_text_keys(ofi_ctx *ctx, size_t n, const uint32_t *rows,
+                                  const ofi_table *parent, int col)
+{
+    const uint32_t unk = unknown_code(&parent->dict[col]);
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return NULL;
+    PAR_FOR
+    for (long i = 0; i < (long)n; i++) {
+        const uint32_t r = rows[i];
+        const uint32_t code = r == UINT32_MAX ? 0 : ofi_table_code(parent, col, r);
+        keys[i] = code == unk ? 0 : code;
+    }
+    return keys;
+}
+
 static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
                                  ofi_summary *sum)
 {
@@ -816,16 +834,9 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
     const ofi_table *pr = &db->t[OFI_T_PRODUCTS];
     const size_t n = s->f->n;
     const ofi_dict *d = &pr->dict[OFI_PRD_GROUP];
-    const uint32_t unk = unknown_code(d);
-    uint64_t *keys = alloc_keys(ctx, n);
+    uint64_t *keys = parent_text_keys(ctx, n, db->links.product_row, pr, OFI_PRD_GROUP);
     if (keys == NULL)
         return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++) {
-        const uint32_t r = db->links.product_row[i];
-        uint32_t code = r == UINT32_MAX ? 0 : pr->col[OFI_PRD_GROUP].code[r];
-        keys[i] = code == unk ? 0 : code;
-    }
     grouping g;
     OFI_TRY(group_by(ctx, s, keys, &g));
     ofi_status st = OFI_OK;
@@ -881,16 +892,9 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
     const ofi_table *ag = &db->t[OFI_T_AGENTS];
     const size_t n = s->f->n;
     const ofi_dict *d = &ag->dict[OFI_AGT_TEAM];
-    const uint32_t unk = unknown_code(d);
-    uint64_t *keys = alloc_keys(ctx, n);
+    uint64_t *keys = parent_text_keys(ctx, n, db->links.agent_row, ag, OFI_AGT_TEAM);
     if (keys == NULL)
         return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++) {
-        const uint32_t r = db->links.agent_row[i];
-        uint32_t code = r == UINT32_MAX ? 0 : ag->col[OFI_AGT_TEAM].code[r];
-        keys[i] = code == unk ? 0 : code;
-    }
     grouping g;
     OFI_TRY(group_by(ctx, s, keys, &g));
     ofi_status st = OFI_OK;

@@ -339,18 +339,10 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
         }
         case OFI_COL_ID:
         case OFI_COL_INT:
-        case OFI_COL_FLAG: {
+        case OFI_COL_FLAG:
+        case OFI_COL_MONEY: { /* all held as int64 while parsing; money in cents */
             int64_t v = OFI_NULL_I64;
-            st = ofi_parse_int(p, len, &v);
-            if (st != OFI_PV_OK)
-                v = OFI_NULL_I64;
-            b->col[c].i64[i] = v;
-            bits = (uint64_t)v;
-            break;
-        }
-        case OFI_COL_MONEY: {
-            int64_t v = OFI_NULL_I64;
-            st = ofi_parse_money(p, len, &v);
+            st = cs->type == OFI_COL_MONEY ? ofi_parse_money(p, len, &v) : ofi_parse_int(p, len, &v);
             if (st != OFI_PV_OK)
                 v = OFI_NULL_I64;
             b->col[c].i64[i] = v;
