@@ -120,9 +120,13 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
     return OFI_OK;
 }
 
+/* (x * points) / per. Dividing by 1.0 is exact in IEEE arithmetic, so skipping it when
+ * per is 1 changes no bit; the branch is the same for every case of a variant, so it is
+ * always predicted, and most weights are plain numbers. */
 static inline double term(double x, const ofi_weight *w)
 {
-    return (x * w->points) / w->per;
+    const double y = x * w->points;
+    return w->per == 1.0 ? y : y / w->per;
 }
 
 static inline double score_one(const ofi_features *f, const ofi_variant *v, size_t i, double *c)
