@@ -11,6 +11,7 @@
 #ifndef OFI_LOAD_H
 #define OFI_LOAD_H
 
+#include "ofi/mysql.h"
 #include "ofi/ofi.h"
 #include "ofi/table.h"
 
@@ -34,5 +35,10 @@ typedef struct ofi_load_times {
  * or broken quoting (message: file, line); OFI_E_NOMEM; or the reject callback's status. */
 ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_reject_fn reject,
                             void *reject_user, ofi_load_times *times);
+
+/* The same from an open MySQL/MariaDB connection: each table streams with
+ * SELECT <its section-1 columns> ORDER BY <primary key>. Errors name the table. */
+ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_fn reject,
+                          void *reject_user, ofi_load_times *times);
 
 #endif

@@ -14,7 +14,8 @@
 #include <stdint.h>
 
 typedef struct ofi_run_opts {
-    const char *csv_dir;      /* CSV source directory */
+    const char *csv_dir;      /* CSV source directory, or NULL to read MySQL */
+    const struct ofi_mysql_cfg *mysql; /* MySQL source settings when csv_dir is NULL */
     const char *out_dir;      /* outputs root (default "outputs") */
     const char *weights_path; /* INI weights file, or NULL for the defaults */
     const char *variant;      /* variant to score, or NULL for the file's first */

@@ -6,6 +6,7 @@
  * is a terminal, and never with --quiet.
  */
 #include "ofi/gen.h"
+#include "ofi/mysql.h"
 #include "ofi/ofi.h"
 #include "ofi/run.h"
 
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct cli_log {
@@ -52,6 +54,115 @@ static int exit_code(ofi_status st)
     return st == OFI_E_NOMEM ? 2 : (int)st;
 }
 
+/* ---- MySQL connection settings -------------------------------------------------------------
+ * Sources, each overriding the ones before: the [client] group of the standard option
+ * files (read by the connector), a .env file in the working directory, the environment,
+ * then --env FILE. Keys: MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD,
+ * MYSQL_DATABASE, MYSQL_SOCKET, MYSQL_SSL_MODE, MYSQL_SSL_CA. */
+
+enum { S_HOST, S_PORT, S_USER, S_PASSWORD, S_DATABASE, S_SOCKET, S_SSL_MODE, S_SSL_CA, S_N };
+static const char *const setting_keys[S_N] = {"MYSQL_HOST",     "MYSQL_PORT",     "MYSQL_USER",
+                                              "MYSQL_PASSWORD", "MYSQL_DATABASE", "MYSQL_SOCKET",
+                                              "MYSQL_SSL_MODE", "MYSQL_SSL_CA"};
+
+typedef struct settings {
+    char *v[S_N];
+} settings;
+
+static void settings_set(settings *s, const char *key, const char *val)
+{
+    for (int k = 0; k < S_N; k++)
+        if (strcmp(key, setting_keys[k]) == 0) {
+            free(s->v[k]);
+            s->v[k] = strdup(val);
+        }
+}
+
+static void settings_free(settings *s)
+{
+    for (int k = 0; k < S_N; k++)
+        free(s->v[k]);
+}
+
+/* Read KEY=VALUE lines (# comments, optional "export ", optional quotes). A missing file
+ * is fine unless required. @return 0, or -1 when a required file cannot be read. */
+static int read_env_file(const char *path, settings *s, int required, int quiet)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (required)
+            fprintf(stderr, "ofi: error: %s: cannot read: %s\n", path, strerror(errno));
+        return required ? -1 : 0;
+    }
+    struct stat sb;
+    if (!quiet && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077))
+        fprintf(stderr, "ofi: warning: %s is readable by other users; it may hold a password "
+                        "(chmod 600 %s)\n", path, path);
+    char line[4096];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '#' || *p == '\n' || *p == '\0')
+            continue;
+        if (strncmp(p, "export ", 7) == 0)
+            p += 7;
+        char *eq = strchr(p, '=');
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        char *key = p, *val = eq + 1;
+        size_t kl = strlen(key);
+        while (kl && (key[kl - 1] == ' ' || key[kl - 1] == '\t'))
+            key[--kl] = '\0';
+        size_t vl = strlen(val);
+        while (vl && (val[vl - 1] == '\n' || val[vl - 1] == '\r' || val[vl - 1] == ' '))
+            val[--vl] = '\0';
+        while (*val == ' ')
+            val++, vl--;
+        if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
+            val[vl - 1] = '\0';
+            val++;
+        }
+        settings_set(s, key, val);
+    }
+    fclose(f);
+    return 0;
+}
+
+/* Gather the settings into cfg (which borrows s's strings). @return 0, or an exit code. */
+static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysql_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->read_option_files = 1;
+    if (read_env_file(".env", s, 0, quiet) != 0)
+        return 1;
+    for (int k = 0; k < S_N; k++) {
+        const char *e = getenv(setting_keys[k]);
+        if (e)
+            settings_set(s, setting_keys[k], e);
+    }
+    if (env_file && read_env_file(env_file, s, 1, quiet) != 0)
+        return 1;
+    cfg->host = s->v[S_HOST];
+    cfg->user = s->v[S_USER];
+    cfg->password = s->v[S_PASSWORD];
+    cfg->database = s->v[S_DATABASE];
+    cfg->socket = s->v[S_SOCKET];
+    cfg->ssl_mode = s->v[S_SSL_MODE];
+    cfg->ssl_ca = s->v[S_SSL_CA];
+    if (s->v[S_PORT] && *s->v[S_PORT]) {
+        char *end;
+        unsigned long p = strtoul(s->v[S_PORT], &end, 10);
+        if (*end != '\0' || p == 0 || p > 65535) {
+            fprintf(stderr, "ofi: error: MYSQL_PORT: expected 1..65535, found \"%s\"\n", s->v[S_PORT]);
+            return 1;
+        }
+        cfg->port = (unsigned)p;
+    }
+    return 0;
+}
+
 static const char main_help[] =
     "usage: ofi COMMAND [OPTIONS]\n"
     "\n"
@@ -60,6 +171,7 @@ static const char main_help[] =
     "\n"
     "commands:\n"
     "  run       load the eight tables, score every case, write outputs/\n"
+    "  load      create the schema in MySQL/MariaDB and bulk-load a CSV directory\n"
     "  gen       generate a synthetic dataset (the eight tables as CSV)\n"
     "  version   print the version\n"
     "  help      this text; 'ofi COMMAND --help' for a command's options\n"
@@ -68,15 +180,20 @@ static const char main_help[] =
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
 
 static const char run_help[] =
-    "usage: ofi run [--source mysql|csv:DIR] [--out DIR] [--threads N] [--chunk-rows N]\n"
-    "               [--weights FILE] [--variant NAME] [--top N] [--strict] [--quiet]\n"
+    "usage: ofi run [--source mysql|csv:DIR] [--env FILE] [--out DIR] [--threads N]\n"
+    "               [--chunk-rows N] [--weights FILE] [--variant NAME] [--top N] [--strict]\n"
+    "               [--quiet]\n"
     "\n"
     "Load the eight tables, score every case (SPEC section 3) and write outputs/ofi,\n"
     "outputs/dq, outputs/fk and outputs/reports. Every file is written to a temporary\n"
     "name and renamed into place at the end: a failed run replaces nothing.\n"
     "\n"
-    "  --source SRC     csv:DIR reads DIR/<table>.csv; mysql (the default) is not\n"
-    "                   available in this version\n"
+    "  --source SRC     mysql (the default) reads the database of the MySQL settings;\n"
+    "                   csv:DIR reads DIR/<table>.csv\n"
+    "  --env FILE       MySQL settings (KEY=VALUE lines), over ~/.my.cnf [client], ./.env\n"
+    "                   and the environment: MYSQL_HOST, MYSQL_PORT, MYSQL_USER,\n"
+    "                   MYSQL_PASSWORD, MYSQL_DATABASE, MYSQL_SOCKET, MYSQL_SSL_MODE,\n"
+    "                   MYSQL_SSL_CA\n"
     "  --out DIR        output root (default: outputs)\n"
     "  --threads N      worker threads (default: all cores); outputs do not depend on it\n"
     "  --chunk-rows N   records per parse chunk, approximately (default 262144);\n"
@@ -90,6 +207,13 @@ static const char run_help[] =
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
+
+static const char load_help[] =
+    "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
+    "\n"
+    "Create the eight tables (scripts/schema.sql, compiled in) in the database of the MySQL\n"
+    "settings (see 'ofi run --help') and bulk-load DIR/<table>.csv into them with LOAD DATA\n"
+    "LOCAL INFILE, columns matched by header name. Tables are emptied first.\n";
 
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"
@@ -151,7 +275,7 @@ static int cmd_run(int argc, char **argv)
     ofi_run_opts o = {0};
     o.out_dir = "outputs";
     o.top_n = 50;
-    const char *source = "mysql";
+    const char *source = "mysql", *env_file = NULL;
     unsigned long long threads = 0, chunk_rows = 0, top = 50;
     cli_log lg = {0, 0};
     for (int i = 2; i < argc; i++) {
@@ -165,6 +289,8 @@ static int cmd_run(int argc, char **argv)
             if (*v == '\0')
                 return usage_error("--out needs a directory%s", "");
             o.out_dir = v;
+        } else if ((v = opt_value(argc, argv, &i, "--env"))) {
+            env_file = v;
         } else if ((v = opt_value(argc, argv, &i, "--threads"))) {
             if (!parse_count(v, 1024, &threads) || threads == 0)
                 return usage_error("--threads: expected 1..1024, got \"%s\"", v);
@@ -187,18 +313,24 @@ static int cmd_run(int argc, char **argv)
             return usage_error("run: unknown option \"%s\"", argv[i]);
         }
     }
+    settings set = {{0}};
+    ofi_mysql_cfg mcfg;
     if (strncmp(source, "csv:", 4) == 0 && source[4] != '\0') {
         o.csv_dir = source + 4;
     } else if (strcmp(source, "mysql") == 0) {
-        fprintf(stderr, "ofi: error: the mysql source is not available in this version; "
-                        "use --source csv:DIR\n");
-        return 2;
+        int rc = mysql_settings(env_file, lg.quiet, &set, &mcfg);
+        if (rc != 0) {
+            settings_free(&set);
+            return rc;
+        }
+        o.mysql = &mcfg;
     } else {
         return usage_error("--source: expected mysql or csv:DIR, got \"%s\"", source);
     }
     ofi_ctx ctx;
     setup_ctx(&ctx, &lg, (int)threads, chunk_rows);
-    /* The manifest records the command line; it holds no secret for the CSV source. */
+    /* The manifest records the command line: passwords never come through argv (only
+     * through the settings files and the environment), so it holds no secret. */
     char cmdline[2048] = "ofi";
     for (int i = 1; i < argc; i++) {
         size_t l = strlen(cmdline);
@@ -207,6 +339,7 @@ static int cmd_run(int argc, char **argv)
     o.command_line = cmdline;
     ofi_run_result res;
     ofi_status st = ofi_run(&ctx, &o, &res);
+    settings_free(&set);
     if (lg.tty && !lg.quiet)
         fprintf(stderr, "\r\033[K");
     if (st != OFI_OK) {
@@ -221,6 +354,43 @@ static int cmd_run(int argc, char **argv)
                 res.t.score, res.t.sort, res.t.aggregate, res.t.write, res.peak_rss_kb / 1024,
                 o.out_dir);
     return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+    const char *from = NULL, *env_file = NULL;
+    cli_log lg = {0, 0};
+    for (int i = 2; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(load_help, stdout);
+            return 0;
+        } else if ((v = opt_value(argc, argv, &i, "--from"))) {
+            from = v;
+        } else if ((v = opt_value(argc, argv, &i, "--env"))) {
+            env_file = v;
+        } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            lg.quiet = 1;
+        } else {
+            return usage_error("load: unknown option \"%s\"", argv[i]);
+        }
+    }
+    if (from == NULL || *from == '\0')
+        return usage_error("load: --from DIR is required%s", "");
+    settings set = {{0}};
+    ofi_mysql_cfg mcfg;
+    int rc = mysql_settings(env_file, lg.quiet, &set, &mcfg);
+    if (rc == 0) {
+        ofi_ctx ctx;
+        setup_ctx(&ctx, &lg, 1, 0);
+        ofi_status st = ofi_mysql_load_dir(&ctx, &mcfg, from);
+        if (st != OFI_OK) {
+            fprintf(stderr, "ofi: error: %s\n", ctx.err[0] ? ctx.err : "failed");
+            rc = exit_code(st);
+        }
+    }
+    settings_free(&set);
+    return rc;
 }
 
 static int cmd_gen(int argc, char **argv)
@@ -290,6 +460,8 @@ int main(int argc, char **argv)
         rc = cmd_run(argc, argv);
     else if (strcmp(cmd, "gen") == 0)
         rc = cmd_gen(argc, argv);
+    else if (strcmp(cmd, "load") == 0)
+        rc = cmd_load(argc, argv);
     else if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0)
         rc = printf("ofi %s\n", OFI_VERSION) < 0;
     else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)

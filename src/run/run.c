@@ -10,6 +10,7 @@
 #include "ofi/aggregate.h"
 #include "ofi/dq.h"
 #include "ofi/load.h"
+#include "ofi/mysql.h"
 #include "ofi/report.h"
 #include "ofi/score.h"
 #include "ofi/table.h"
@@ -39,13 +40,17 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     ofi_rejects rej = {0};
     double *ofi = NULL;
     uint32_t *order = NULL;
+    ofi_mysql *conn = NULL;
     int rej_open = 0, committed = 0;
     ofi_status st = OFI_OK;
     char started[32], ended[32], source[4200];
     memset(res, 0, sizeof *res);
     memset(&db, 0, sizeof db);
     utc_now(started, sizeof started);
-    snprintf(source, sizeof source, "csv:%s", opts->csv_dir);
+    if (opts->csv_dir)
+        snprintf(source, sizeof source, "csv:%s", opts->csv_dir);
+    else
+        ofi_mysql_describe(opts->mysql, source, sizeof source);
 
     /* Weights first: a bad file fails before any data is read. */
     if (opts->weights_path)
@@ -73,7 +78,14 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     OFI_CHECK(ofi_rejects_open(ctx, &set, &rej));
     rej_open = 1;
     ofi_load_times lt = {0, 0};
-    OFI_CHECK(ofi_load_csv_dir(ctx, opts->csv_dir, &db, ofi_rejects_write, &rej, &lt));
+    if (opts->csv_dir) {
+        OFI_CHECK(ofi_load_csv_dir(ctx, opts->csv_dir, &db, ofi_rejects_write, &rej, &lt));
+    } else {
+        OFI_CHECK(ofi_mysql_connect(ctx, opts->mysql, &conn));
+        OFI_CHECK(ofi_load_mysql(ctx, conn, &db, ofi_rejects_write, &rej, &lt));
+        ofi_mysql_close(conn);
+        conn = NULL;
+    }
     rej_open = 0;
     OFI_CHECK(ofi_rejects_close(&rej));
     res->t.read = lt.read;
@@ -147,6 +159,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
                       (unsigned long long)res->orphans, (unsigned long long)res->violations,
                       opts->out_dir ? opts->out_dir : "outputs");
 cleanup:
+    ofi_mysql_close(conn);
     if (rej_open)
         ofi_rejects_close(&rej);
     if (!committed)

@@ -26,6 +26,7 @@
 #include "ofi/csv.h"
 #include "ofi/date.h"
 #include "ofi/join.h"
+#include "ofi/mysql.h"
 #include "ofi/parse.h"
 
 #define XXH_INLINE_ALL
@@ -540,6 +541,27 @@ cleanup:
 
 /* ---- rejects ---------------------------------------------------------------------------- */
 
+/* Where a chunk's records are, to re-read a rejected duplicate's fields: a CSV chunk
+ * (records at byte offsets) or a block of rows of nf fields each (records by index). */
+typedef struct rec_source {
+    const char *base, *end;
+    const ofi_field *rows;
+    int nf;
+} rec_source;
+
+static void record_fields(const rec_source *src, uint64_t off, ofi_field *f, int *nf)
+{
+    if (src->rows != NULL) {
+        int n = src->nf < MAX_FIELDS ? src->nf : MAX_FIELDS;
+        memcpy(f, src->rows + off * (uint64_t)src->nf, (size_t)n * sizeof *f);
+        *nf = src->nf;
+        return;
+    }
+    const char *next;
+    uint64_t lines;
+    ofi_csv_split(src->base + off, src->end, f, MAX_FIELDS, nf, &next, &lines);
+}
+
 static int cmp_rej(const void *a, const void *b)
 {
     const rejrec *x = a, *y = b;
@@ -547,7 +569,7 @@ static int cmp_rej(const void *a, const void *b)
 }
 
 /* Send this chunk's unreadable and duplicate rows to the callback, in row order. */
-static ofi_status emit_rejects(loader *L, ofi_table *t, const char *base, const char *end)
+static ofi_status emit_rejects(loader *L, ofi_table *t, const rec_source *src)
 {
     rejrec *all = NULL;
     size_t n = 0, cap = 0;
@@ -573,11 +595,7 @@ static ofi_status emit_rejects(loader *L, ofi_table *t, const char *base, const 
                 continue;
             ofi_field f[MAX_FIELDS];
             int nf;
-            const char *next;
-            uint64_t lines;
-            const char *rec = base + b->rec_off[i];
-            ofi_csv_split(rec, end, f, MAX_FIELDS, &nf, &next, &lines);
-            (void)next;
+            record_fields(src, b->rec_off[i], f, &nf);
             char reason[128];
             snprintf(reason, sizeof reason, "column %s: duplicate id %lld", t->spec->cols[0].name,
                      (long long)b->col[0].i64[i]);
@@ -808,6 +826,70 @@ static ofi_status map_header(ofi_ctx *ctx, const ofi_csv_reader *r, ofi_table *t
     return OFI_OK;
 }
 
+/* After the parallel parse of a chunk: stop at the first unreadable record (CSV) or out of
+ * memory, number rows globally, add up the data-quality counts. */
+static ofi_status number_chunk(loader *L, ofi_table *t, const char *name, uint64_t *rec_base,
+                               uint64_t *line)
+{
+    for (int k = 0; k < L->n_threads; k++) {
+        batch *b = &L->b[k];
+        if (b->oom)
+            return ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory while parsing", name);
+        if (b->err)
+            return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s", name,
+                            (unsigned long long)(*line + b->err_line), ofi_csv_strerror(b->err));
+        for (size_t i = 0; i < b->n; i++)
+            b->row[i] += *rec_base;
+        for (size_t i = 0; i < b->n_rej; i++)
+            b->rej[i].row += *rec_base;
+        *rec_base += b->n_records;
+        *line += b->n_lines;
+        t->n_records += b->n_records;
+        t->n_rejected += b->n_rej;
+        for (int c = 0; c < t->spec->n_cols; c++)
+            t->missing[c] += b->missing[c];
+    }
+    return OFI_OK;
+}
+
+/* Size a stored table's columns once, from the first chunk: est rows in all. */
+static ofi_status presize(loader *L, ofi_table *t, const char *name, double est)
+{
+    if (!t->stored || est >= 4e9)
+        return OFI_OK;
+    if (table_reserve(t, (size_t)est) != OFI_OK)
+        return ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory for ~%.0f rows", name, est);
+    return OFI_OK;
+}
+
+/* The rest of a chunk's path: dedup, rejects, then keep (stored tables) or join. */
+static ofi_status finish_chunk(loader *L, ofi_table *t, const rec_source *src, double t0)
+{
+    ofi_ctx *ctx = L->ctx;
+    const int nt = L->n_threads;
+    OFI_TRY(dedup(L, t));
+    OFI_TRY(emit_rejects(L, t, src));
+    for (int k = 0; k < nt; k++)
+        for (size_t i = 0; i < L->b[k].n; i++)
+            t->n_kept += !L->b[k].dup[i];
+    if (t->stored)
+        OFI_TRY(keep_rows(L, t));
+    double t1 = ofi_now();
+    L->times->read += t1 - t0;
+    if (!t->stored) {
+        ofi_child_rows v[1024];
+        if (t->id == OFI_T_TIMELINE) {
+            child_views(L, v, OFI_TL_TIMESTAMP, -1);
+            ofi_join_timeline(ctx, L->db, v, nt);
+        } else {
+            child_views(L, v, -1, OFI_REF_AMOUNT);
+            ofi_join_refunds(ctx, L->db, v, nt);
+        }
+        L->times->join += ofi_now() - t1;
+    }
+    return OFI_OK;
+}
+
 static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
 {
     ofi_ctx *ctx = L->ctx;
@@ -820,8 +902,6 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
         goto cleanup;
     OFI_CHECK(map_header(ctx, &r, t, &m, path));
     const int nt = L->n_threads;
-    for (int k = 0; k < nt; k++)
-        L->b[k].cap = 0; /* column arrays were sized for the previous table's types */
     size_t splits[1025];
     uint64_t line = r.line_of_first_record;
     uint64_t rec_base = 0;
@@ -840,58 +920,14 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
         for (int k = 0; k < nt; k++)
             parse_range(&L->b[k], t, &m, data, splits[k], splits[k + 1]);
-        /* Number rows globally; report the first unreadable record. */
-        for (int k = 0; k < nt; k++) {
-            batch *b = &L->b[k];
-            if (b->oom) {
-                st = ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory while parsing", path);
-                goto cleanup;
-            }
-            if (b->err) {
-                st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: %s", path,
-                              (unsigned long long)(line + b->err_line), ofi_csv_strerror(b->err));
-                goto cleanup;
-            }
-            for (size_t i = 0; i < b->n; i++)
-                b->row[i] += rec_base;
-            for (size_t i = 0; i < b->n_rej; i++)
-                b->rej[i].row += rec_base;
-            rec_base += b->n_records;
-            line += b->n_lines;
-            t->n_records += b->n_records;
-            t->n_rejected += b->n_rej;
-            for (int c = 0; c < t->spec->n_cols; c++)
-                t->missing[c] += b->missing[c];
-        }
-        OFI_CHECK(dedup(L, t));
-        OFI_CHECK(emit_rejects(L, t, data, data + len));
-        for (int k = 0; k < nt; k++)
-            for (size_t i = 0; i < L->b[k].n; i++)
-                t->n_kept += !L->b[k].dup[i];
-        if (t->stored && !estimated && rec_base > 0) {
-            /* Size the columns once from the first chunk's bytes per record. */
-            const double est = file_bytes / (double)len * (double)rec_base * 1.02 + 1024.0;
+        OFI_CHECK(number_chunk(L, t, path, &rec_base, &line));
+        if (!estimated && rec_base > 0) {
+            /* The file's rows, from the first chunk's bytes per record. */
             estimated = 1;
-            if (est < 4e9 && table_reserve(t, (size_t)est) != OFI_OK)
-                st = ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory for ~%.0f rows", path, est);
-            if (st != OFI_OK)
-                goto cleanup;
+            OFI_CHECK(presize(L, t, path, file_bytes / (double)len * (double)rec_base * 1.02 + 1024.0));
         }
-        if (t->stored)
-            OFI_CHECK(keep_rows(L, t));
-        double t1 = ofi_now();
-        L->times->read += t1 - t0;
-        if (!t->stored) {
-            ofi_child_rows v[1024];
-            if (t->id == OFI_T_TIMELINE) {
-                child_views(L, v, OFI_TL_TIMESTAMP, -1);
-                ofi_join_timeline(ctx, L->db, v, nt);
-            } else {
-                child_views(L, v, -1, OFI_REF_AMOUNT);
-                ofi_join_refunds(ctx, L->db, v, nt);
-            }
-            L->times->join += ofi_now() - t1;
-        }
+        rec_source src = {data, data + len, NULL, 0};
+        OFI_CHECK(finish_chunk(L, t, &src, t0));
     }
     t->loaded = 1;
 cleanup:
@@ -899,8 +935,88 @@ cleanup:
     return st;
 }
 
+/* Parse rows [lo, hi) of a block of nf-field rows. */
+static void parse_rows(batch *b, const ofi_table *t, const colmap *m, const ofi_field *rows, int nf,
+                       size_t lo, size_t hi)
+{
+    for (size_t r = lo; r < hi && !b->oom; r++) {
+        b->n_records++;
+        parse_record(b, t, m, rows + r * (size_t)nf, nf, b->n_records, r);
+    }
+}
+
+#define MYSQL_CHUNK_ROWS 65536
+
+static ofi_status load_table_mysql(loader *L, ofi_table *t, ofi_mysql *conn)
+{
+    ofi_ctx *ctx = L->ctx;
+    ofi_mysql_stream *s = NULL;
+    int present[OFI_MAX_COLS];
+    colmap m;
+    ofi_status st = ofi_mysql_open_table(ctx, conn, t->spec, present, &s);
+    if (st != OFI_OK)
+        goto cleanup;
+    m.n_header = 0;
+    for (int c = 0; c < t->spec->n_cols; c++) {
+        t->present[c] = present[c];
+        m.src[c] = present[c] ? m.n_header++ : -1;
+    }
+    const int nt = L->n_threads;
+    uint64_t rec_base = 0, line = 0;
+    for (;;) {
+        const ofi_field *rows;
+        size_t n_rows;
+        int nf;
+        double t0 = ofi_now();
+        OFI_CHECK(ofi_mysql_next(ctx, s, MYSQL_CHUNK_ROWS, &rows, &n_rows, &nf));
+        if (n_rows == 0)
+            break;
+        for (int k = 0; k < nt; k++)
+            batch_reset(&L->b[k]);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int k = 0; k < nt; k++)
+            parse_rows(&L->b[k], t, &m, rows, nf, n_rows * (size_t)k / (size_t)nt,
+                       n_rows * (size_t)(k + 1) / (size_t)nt);
+        OFI_CHECK(number_chunk(L, t, t->spec->name, &rec_base, &line));
+        rec_source src = {NULL, NULL, rows, nf};
+        OFI_CHECK(finish_chunk(L, t, &src, t0));
+    }
+    t->loaded = 1;
+cleanup:
+    ofi_mysql_stream_close(s);
+    return st;
+}
+
+/* One table from whichever source the loader reads. */
+typedef ofi_status (*table_fn)(loader *L, ofi_table *t, void *arg);
+
+static ofi_status csv_table(loader *L, ofi_table *t, void *arg)
+{
+    return load_table(L, t, arg);
+}
+
+static ofi_status mysql_table(loader *L, ofi_table *t, void *arg)
+{
+    return load_table_mysql(L, t, arg);
+}
+
+static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void *reject_user,
+                           ofi_load_times *times, table_fn fn, void *arg);
+
 ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_reject_fn reject,
                             void *reject_user, ofi_load_times *times)
+{
+    return load_all(ctx, db, reject, reject_user, times, csv_table, (void *)dir);
+}
+
+ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_fn reject,
+                          void *reject_user, ofi_load_times *times)
+{
+    return load_all(ctx, db, reject, reject_user, times, mysql_table, conn);
+}
+
+static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void *reject_user,
+                           ofi_load_times *times, table_fn fn, void *arg)
 {
     ofi_load_times dummy = {0};
     loader L = {ctx, db, ctx->n_threads < 1 ? 1 : ctx->n_threads, NULL, NULL, reject, reject_user,
@@ -924,7 +1040,9 @@ ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_rejec
             OFI_CHECK(ofi_join_prepare(ctx, db, (ofi_table_id)ti));
             L.times->join += ofi_now() - t0;
         }
-        st = load_table(&L, t, dir);
+        for (int k = 0; k < L.n_threads; k++)
+            L.b[k].cap = 0; /* column arrays were sized for the previous table's types */
+        st = fn(&L, t, arg);
         /* Events' and refunds' ids only served their own dedup; the cases index only the
          * joins. Free them as soon as they are done: the load's memory peak is here. */
         if (!t->stored)

@@ -1,0 +1,75 @@
+/* mysql.h - the MySQL/MariaDB source: connection settings, streaming table reads, loading.
+ *
+ * Built on MariaDB Connector/C (libmysqlclient compatible). Tables stream with
+ * mysql_use_result (never buffered whole on the client) in chunks of rows whose fields
+ * point into a chunk arena, which the loader parses exactly like CSV records.
+ *
+ * Secrets: the password is only handed to the connector; no message, log or manifest of
+ * this module contains it.
+ *
+ * Ownership: streams and connections are closed by their close functions (accepting
+ * zeroed or NULL values). Thread safety: one connection per thread.
+ */
+#ifndef OFI_MYSQL_H
+#define OFI_MYSQL_H
+
+#include "ofi/csv.h"
+#include "ofi/ofi.h"
+#include "ofi/schema.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Connection settings. NULL or 0 fields keep the connector's defaults, which come from the
+ * [client] group of the standard option files when read_option_files is set. */
+typedef struct ofi_mysql_cfg {
+    const char *host;
+    unsigned port;
+    const char *user;
+    const char *password;
+    const char *database;
+    const char *socket;
+    const char *ssl_mode; /* DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY */
+    const char *ssl_ca;
+    int read_option_files; /* read [client] from ~/.my.cnf and the system option files */
+} ofi_mysql_cfg;
+
+typedef struct ofi_mysql ofi_mysql; /* an open connection */
+
+/* Connect. Errors name the server (host:port or socket) and the connector's message:
+ * OFI_E_SOURCE for a wrong password, unknown host, missing database...; OFI_E_USAGE for
+ * a bad ssl_mode. */
+ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql **out);
+
+void ofi_mysql_close(ofi_mysql *m);
+
+/* Where the settings point, without the password: "mysql://user@host:port/db". */
+void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap);
+
+/* A table being read. */
+typedef struct ofi_mysql_stream ofi_mysql_stream;
+
+/* Start streaming the columns of spec that the server's table has, in spec order,
+ * ORDER BY the primary key. present[c] is set for the columns found; a missing table or
+ * primary-key column is OFI_E_SOURCE naming it. */
+ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
+                                int present[OFI_MAX_COLS], ofi_mysql_stream **out);
+
+/* The next rows, at most max_rows: *fields holds *n_rows * *n_fields fields (row-major),
+ * SQL NULL as an empty field, valid until the next call. *n_rows is 0 at the end.
+ * @return OFI_OK, OFI_E_SOURCE (connection lost: message names the table), OFI_E_NOMEM. */
+ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
+                          const ofi_field **fields, size_t *n_rows, int *n_fields);
+
+void ofi_mysql_stream_close(ofi_mysql_stream *s);
+
+/* `ofi load`: create the schema (scripts/schema.sql, compiled in) and bulk-load
+ * dir/<table>.csv into each table with LOAD DATA LOCAL INFILE, columns mapped by header
+ * name (unknown columns skipped, empty fields NULL). Existing rows are replaced
+ * (tables are emptied first). */
+ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir);
+
+/* The schema, as compiled in from scripts/schema.sql. */
+extern const char ofi_schema_sql[];
+
+#endif

@@ -1,0 +1,398 @@
+/* mysql.c - MySQL/MariaDB source over Connector/C: connect, stream tables, bulk-load CSV.
+ *
+ * Streaming: one SELECT per table, read with mysql_use_result (rows come off the socket
+ * as they are fetched; the client never holds the whole result). Each chunk's rows are
+ * copied into a chunk arena (bytes + ofi_field entries), so the loader can parse them in
+ * parallel while the result set stays open. SQL NULL becomes an empty field, which the
+ * loader reads as NULL like an empty CSV field.
+ *
+ * Identifiers are never pasted raw: they come from the compiled-in schema and are quoted
+ * with backticks (a backtick inside doubled); string literals go through
+ * mysql_real_escape_string. The password goes to the connector only.
+ */
+#include "ofi/mysql.h"
+
+#include <mysql.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ofi_mysql {
+    MYSQL *conn;
+    char where[512]; /* "user@host:port/db", for messages */
+};
+
+struct ofi_mysql_stream {
+    ofi_mysql *m;
+    MYSQL_RES *res;
+    char table[64];
+    int nf;
+    char *arena;
+    size_t cap_arena;
+    ofi_field *fields;
+    size_t cap_fields;
+};
+
+void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap)
+{
+    if (cfg->socket && *cfg->socket && (!cfg->host || !*cfg->host))
+        snprintf(out, cap, "mysql://%s@localhost/%s?socket=%s", cfg->user ? cfg->user : "",
+                 cfg->database ? cfg->database : "", cfg->socket);
+    else
+        snprintf(out, cap, "mysql://%s@%s:%u/%s", cfg->user ? cfg->user : "",
+                 cfg->host && *cfg->host ? cfg->host : "localhost", cfg->port ? cfg->port : 3306,
+                 cfg->database ? cfg->database : "");
+}
+
+static ofi_status set_tls(ofi_ctx *ctx, MYSQL *c, const ofi_mysql_cfg *cfg)
+{
+    if (cfg->ssl_ca && *cfg->ssl_ca)
+        mysql_options(c, MYSQL_OPT_SSL_CA, cfg->ssl_ca);
+    if (cfg->ssl_mode == NULL || *cfg->ssl_mode == '\0' || strcasecmp(cfg->ssl_mode, "PREFERRED") == 0)
+        return OFI_OK;
+    my_bool yes = 1, no = 0;
+    if (strcasecmp(cfg->ssl_mode, "DISABLED") == 0) {
+        mysql_options(c, MYSQL_OPT_SSL_ENFORCE, &no);
+        mysql_options(c, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no);
+    } else if (strcasecmp(cfg->ssl_mode, "REQUIRED") == 0) {
+        mysql_options(c, MYSQL_OPT_SSL_ENFORCE, &yes);
+    } else if (strcasecmp(cfg->ssl_mode, "VERIFY_CA") == 0 ||
+               strcasecmp(cfg->ssl_mode, "VERIFY_IDENTITY") == 0) {
+        mysql_options(c, MYSQL_OPT_SSL_ENFORCE, &yes);
+        mysql_options(c, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+    } else {
+        return ofi_fail(ctx, OFI_E_USAGE,
+                        "MYSQL_SSL_MODE: expected DISABLED, PREFERRED, REQUIRED, VERIFY_CA or "
+                        "VERIFY_IDENTITY, found \"%s\"",
+                        cfg->ssl_mode);
+    }
+    return OFI_OK;
+}
+
+ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql **out)
+{
+    *out = NULL;
+    ofi_mysql *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    ofi_mysql_describe(cfg, m->where, sizeof m->where);
+    m->conn = mysql_init(NULL);
+    if (m->conn == NULL) {
+        free(m);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for a MySQL connection");
+    }
+    if (cfg->read_option_files)
+        mysql_options(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
+    unsigned int local_infile = 1;
+    mysql_options(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+    mysql_options(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    ofi_status st = set_tls(ctx, m->conn, cfg);
+    if (st != OFI_OK) {
+        ofi_mysql_close(m);
+        return st;
+    }
+    const char *host = cfg->host && *cfg->host ? cfg->host : NULL;
+    const char *sock = cfg->socket && *cfg->socket ? cfg->socket : NULL;
+    if (mysql_real_connect(m->conn, host, cfg->user, cfg->password, cfg->database, cfg->port, sock,
+                           CLIENT_LOCAL_FILES) == NULL) {
+        /* The connector's messages name user and host, never the password. */
+        st = ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
+        ofi_mysql_close(m);
+        return st;
+    }
+    *out = m;
+    return OFI_OK;
+}
+
+void ofi_mysql_close(ofi_mysql *m)
+{
+    if (m == NULL)
+        return;
+    if (m->conn)
+        mysql_close(m->conn);
+    free(m);
+}
+
+/* Append `name` quoted as an identifier. */
+static void quote_ident(char *buf, size_t cap, const char *name)
+{
+    size_t n = strlen(buf);
+    if (n + 1 < cap)
+        buf[n++] = '`';
+    for (const char *p = name; *p && n + 3 < cap; p++) {
+        buf[n++] = *p;
+        if (*p == '`')
+            buf[n++] = '`';
+    }
+    if (n + 1 < cap)
+        buf[n++] = '`';
+    buf[n] = '\0';
+}
+
+static ofi_status query(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char *what)
+{
+    if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, what, mysql_error(m->conn));
+    return OFI_OK;
+}
+
+ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
+                                int present[OFI_MAX_COLS], ofi_mysql_stream **out)
+{
+    *out = NULL;
+    /* Which section-1 columns does the server's table have? */
+    char esc[2 * 64 + 1];
+    mysql_real_escape_string(m->conn, esc, spec->name, (unsigned long)strlen(spec->name));
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "SELECT LOWER(column_name) FROM information_schema.columns "
+             "WHERE table_schema = DATABASE() AND table_name = '%s'",
+             esc);
+    OFI_TRY(query(ctx, m, sql, spec->name));
+    MYSQL_RES *cols = mysql_store_result(m->conn); /* a handful of rows */
+    if (cols == NULL)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, spec->name,
+                        mysql_error(m->conn));
+    int found = 0;
+    for (int c = 0; c < spec->n_cols; c++)
+        present[c] = 0;
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(cols)) != NULL) {
+        found = 1;
+        for (int c = 0; c < spec->n_cols; c++) {
+            const ofi_colspec *cs = &spec->cols[c];
+            if (row[0] && (strcasecmp(row[0], cs->name) == 0 ||
+                           (cs->alias && strcasecmp(row[0], cs->alias) == 0)))
+                present[c] = 1;
+        }
+    }
+    mysql_free_result(cols);
+    if (!found)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s does not exist", m->where, spec->name);
+    if (!present[0])
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: missing primary key column %s", m->where,
+                        spec->name, spec->cols[0].name);
+    /* SELECT the present columns in section-1 order, by primary key. */
+    strcpy(sql, "SELECT ");
+    int nf = 0;
+    for (int c = 0; c < spec->n_cols; c++) {
+        if (!present[c])
+            continue;
+        if (nf++)
+            strcat(sql, ", ");
+        quote_ident(sql, sizeof sql, spec->cols[c].name);
+    }
+    strcat(sql, " FROM ");
+    quote_ident(sql, sizeof sql, spec->name);
+    strcat(sql, " ORDER BY ");
+    quote_ident(sql, sizeof sql, spec->cols[0].name);
+    OFI_TRY(query(ctx, m, sql, spec->name));
+    ofi_mysql_stream *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    s->m = m;
+    s->nf = nf;
+    snprintf(s->table, sizeof s->table, "%s", spec->name);
+    s->res = mysql_use_result(m->conn);
+    if (s->res == NULL) {
+        ofi_mysql_stream_close(s);
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, spec->name,
+                        mysql_error(m->conn));
+    }
+    *out = s;
+    return OFI_OK;
+}
+
+ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
+                          const ofi_field **fields, size_t *n_rows, int *n_fields)
+{
+    size_t used = 0, n = 0;
+    *n_fields = s->nf;
+    /* Offsets first (the arena may move while it grows), pointers at the end. */
+    while (n < max_rows) {
+        MYSQL_ROW row = mysql_fetch_row(s->res);
+        if (row == NULL) {
+            if (mysql_errno(s->m->conn) != 0)
+                return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: reading rows: %s", s->m->where,
+                                s->table, mysql_error(s->m->conn));
+            break;
+        }
+        const unsigned long *len = mysql_fetch_lengths(s->res);
+        size_t row_bytes = 0;
+        for (int c = 0; c < s->nf; c++)
+            row_bytes += row[c] ? len[c] : 0;
+        if (used + row_bytes > s->cap_arena) {
+            size_t cap = s->cap_arena ? s->cap_arena * 2 : (size_t)1 << 20;
+            while (cap < used + row_bytes)
+                cap *= 2;
+            char *a = realloc(s->arena, cap);
+            if (a == NULL)
+                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
+            s->arena = a;
+            s->cap_arena = cap;
+        }
+        if ((n + 1) * (size_t)s->nf > s->cap_fields) {
+            size_t cap = s->cap_fields ? s->cap_fields * 2 : 4096;
+            while (cap < (n + 1) * (size_t)s->nf)
+                cap *= 2;
+            ofi_field *f = realloc(s->fields, cap * sizeof *f);
+            if (f == NULL)
+                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
+            s->fields = f;
+            s->cap_fields = cap;
+        }
+        for (int c = 0; c < s->nf; c++) {
+            ofi_field *f = &s->fields[n * (size_t)s->nf + (size_t)c];
+            const size_t l = row[c] ? len[c] : 0;
+            memcpy(s->arena + used, row[c] ? row[c] : "", l);
+            f->p = (const char *)(uintptr_t)used; /* an offset until the chunk is complete */
+            f->len = (uint32_t)l;
+            f->quoted = 0;
+            f->escaped = 0;
+            used += l;
+        }
+        n++;
+    }
+    for (size_t i = 0; i < n * (size_t)s->nf; i++)
+        s->fields[i].p = s->arena + (uintptr_t)s->fields[i].p;
+    *fields = s->fields;
+    *n_rows = n;
+    return OFI_OK;
+}
+
+void ofi_mysql_stream_close(ofi_mysql_stream *s)
+{
+    if (s == NULL)
+        return;
+    if (s->res)
+        mysql_free_result(s->res); /* drains what is left of the result */
+    free(s->arena);
+    free(s->fields);
+    free(s);
+}
+
+/* ---- ofi load ------------------------------------------------------------------------------ */
+
+/* Run every statement of the schema script (split at ';' ending a line). */
+static ofi_status run_script(ofi_ctx *ctx, ofi_mysql *m, const char *script)
+{
+    const char *p = script;
+    char stmt[8192];
+    while (*p) {
+        size_t n = 0;
+        int in_comment = 0;
+        for (; *p; p++) {
+            if (!in_comment && p[0] == '-' && p[1] == '-')
+                in_comment = 1;
+            if (*p == '\n')
+                in_comment = 0;
+            if (in_comment)
+                continue;
+            if (*p == ';') {
+                p++;
+                break;
+            }
+            if (n + 1 < sizeof stmt)
+                stmt[n++] = *p;
+        }
+        stmt[n] = '\0';
+        size_t k = 0;
+        while (stmt[k] == ' ' || stmt[k] == '\n' || stmt[k] == '\t' || stmt[k] == '\r')
+            k++;
+        if (stmt[k] == '\0')
+            continue;
+        OFI_TRY(query(ctx, m, stmt + k, "schema"));
+    }
+    return OFI_OK;
+}
+
+ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir)
+{
+    ofi_mysql *m = NULL;
+    OFI_TRY(ofi_mysql_connect(ctx, cfg, &m));
+    ofi_status st = run_script(ctx, m, ofi_schema_sql);
+    char *sql = malloc(65536);
+    if (sql == NULL)
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    for (int ti = 0; st == OFI_OK && ti < OFI_N_TABLES; ti++) {
+        const ofi_tablespec *spec = &ofi_schema[ti];
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.csv", dir, spec->name);
+        ofi_csv_reader r;
+        st = ofi_csv_open(ctx, path, &r);
+        if (st != OFI_OK) {
+            ofi_csv_close(&r);
+            break;
+        }
+        /* Line ends as the header has them. */
+        int crlf = 0;
+        {
+            FILE *f = fopen(path, "rb");
+            int c, prev = 0;
+            while (f && (c = fgetc(f)) != EOF && c != '\n')
+                prev = c;
+            crlf = prev == '\r';
+            if (f)
+                fclose(f);
+        }
+        char esc[8192];
+        mysql_real_escape_string(m->conn, esc, path, (unsigned long)strlen(path));
+        snprintf(sql, 65536, "TRUNCATE TABLE ");
+        quote_ident(sql, 65536, spec->name);
+        st = query(ctx, m, sql, spec->name);
+        if (st != OFI_OK) {
+            ofi_csv_close(&r);
+            break;
+        }
+        snprintf(sql, 65536,
+                 "LOAD DATA LOCAL INFILE '%s' INTO TABLE ", esc);
+        quote_ident(sql, 65536, spec->name);
+        size_t n = strlen(sql);
+        n += (size_t)snprintf(sql + n, 65536 - n,
+                              " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY "
+                              "ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '%s' "
+                              "IGNORE 1 LINES (",
+                              crlf ? "\\r\\n" : "\\n");
+        /* Each field into a variable; matched columns are set from it below. */
+        for (int k = 0; k < r.n_header; k++)
+            n += (size_t)snprintf(sql + n, 65536 - n, "%s@v%d", k ? ", " : "", k);
+        n += (size_t)snprintf(sql + n, 65536 - n, ") SET ");
+        int first = 1;
+        for (int c = 0; c < spec->n_cols; c++) {
+            const ofi_colspec *cs = &spec->cols[c];
+            int src = -1;
+            for (int k = 0; k < r.n_header && src < 0; k++)
+                if (strcasecmp(r.header_names[k], cs->name) == 0)
+                    src = k;
+            for (int k = 0; cs->alias && k < r.n_header && src < 0; k++)
+                if (strcasecmp(r.header_names[k], cs->alias) == 0)
+                    src = k;
+            if (src < 0)
+                continue;
+            if (!first)
+                n += (size_t)snprintf(sql + n, 65536 - n, ", ");
+            first = 0;
+            sql[n] = '\0';
+            quote_ident(sql, 65536, cs->name);
+            n = strlen(sql);
+            /* Empty (or blank) is NULL; a comma decimal becomes a point. */
+            if (cs->type == OFI_COL_TEXT)
+                n += (size_t)snprintf(sql + n, 65536 - n, " = IF(TRIM(@v%d) = '', NULL, @v%d)", src,
+                                      src);
+            else if (cs->type == OFI_COL_DEC || cs->type == OFI_COL_MONEY)
+                n += (size_t)snprintf(sql + n, 65536 - n,
+                                      " = NULLIF(REPLACE(TRIM(@v%d), ',', '.'), '')", src);
+            else
+                n += (size_t)snprintf(sql + n, 65536 - n, " = NULLIF(TRIM(@v%d), '')", src);
+        }
+        ofi_csv_close(&r);
+        if (first)
+            continue; /* no known column at all: nothing to load */
+        st = query(ctx, m, sql, path);
+    }
+    free(sql);
+    ofi_mysql_close(m);
+    return st;
+}

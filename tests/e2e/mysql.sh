@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# mysql.sh BIN - the MySQL source against a real MariaDB (the private server of
+# scripts/mariadb.sh, started here in a temporary datadir): `ofi load` then `ofi run
+# --source mysql` gives the very bytes of a CSV run of the same data (1 and 2 threads);
+# SQL NULLs count as missing values; the password appears in no output and no message;
+# bad settings and a missing table or key column fail with exit 2 and their own message.
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-mysql.XXXXXX") || exit 2
+export OFI_MARIADB_DIR="$tmp/db"
+passed=0 failed=0
+check() { if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi; }
+cleanup() { "$root/scripts/mariadb.sh" stop >/dev/null 2>&1; rm -rf "$tmp"; }
+trap cleanup EXIT
+same_outputs() { # same_outputs DIR1 DIR2: every ofi/ dq/ fk/ file identical
+    local a=$1 b=$2 f
+    [ "$(cd "$a" && find ofi dq fk -type f | sort)" = "$(cd "$b" && find ofi dq fk -type f | sort)" ] || return 1
+    for f in $(cd "$a" && find ofi dq fk -type f); do cmp -s "$a/$f" "$b/$f" || { echo "  differs: $f"; return 1; }; done
+}
+
+"$root/scripts/mariadb.sh" start >/dev/null 2>&1 || { echo "FAIL cannot start MariaDB"; exit 1; }
+env="$OFI_MARIADB_DIR/ofi.env"
+# shellcheck disable=SC1090
+. "$env"
+q() { mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" -p"$MYSQL_PASSWORD" -N -B "$MYSQL_DATABASE" "$@"; }
+
+"$bin" gen --cases 20000 --seed 21 --out "$tmp/data" || exit 2
+"$bin" load --from "$tmp/data" --env "$env" 2>"$tmp/load.err"; check "ofi load exits 0" $?
+[ "$(q -e 'SELECT COUNT(*) FROM cases')" = 20000 ]; check "20000 cases loaded" $?
+n_csv=$(($(wc -l < "$tmp/data/case_timeline.csv") - 1))
+[ "$(q -e 'SELECT COUNT(*) FROM case_timeline')" = "$n_csv" ]; check "every timeline row loaded" $?
+
+"$bin" run --source "csv:$tmp/data" --out "$tmp/csv" --quiet; check "CSV run exits 0" $?
+for t in 1 2; do
+    "$bin" run --source mysql --env "$env" --out "$tmp/my$t" --threads "$t" 2>"$tmp/run$t.err"
+    check "MySQL run exits 0 (threads $t)" $?
+    same_outputs "$tmp/csv" "$tmp/my$t"; check "MySQL run = CSV run, byte for byte (threads $t)" $?
+done
+grep -q "\"source\": \"mysql://$MYSQL_USER@" "$tmp/my1/reports/run_manifest.json"; check "manifest names the MySQL source" $?
+! grep -rqF "$MYSQL_PASSWORD" "$tmp/my1" "$tmp/my2" "$tmp"/run*.err "$tmp/load.err"; check "the password is in no output or message" $?
+
+# SQL NULLs are missing values.
+q -e "UPDATE cases SET channel = NULL WHERE case_id <= 10; UPDATE refunds SET refund_amount_eur = NULL WHERE refund_id <= 3"
+"$bin" run --source mysql --env "$env" --out "$tmp/nulls" --quiet; check "run with NULLs exits 0" $?
+grep -qx "cases,channel,10" "$tmp/nulls/dq/missing_values.csv"; check "10 NULL channels reported missing" $?
+grep -qx "refunds,refund_amount_eur,3" "$tmp/nulls/dq/missing_values.csv"; check "3 NULL amounts reported missing" $?
+
+# Bad settings: each its own message, exit 2, no password.
+expect_fail() { # expect_fail NAME FRAGMENT ENV...
+    local name=$1 frag=$2; shift 2
+    env -i PATH="$PATH" HOME="$tmp" "$@" "$bin" run --source mysql --out "$tmp/bad" --quiet 2>"$tmp/err"
+    local rc=$?
+    [ $rc -eq 2 ] && grep -qF "$frag" "$tmp/err" && ! grep -qF "$MYSQL_PASSWORD" "$tmp/err"
+    check "$name: exit 2 with \"$frag\" (got $rc: $(head -c 160 "$tmp/err"))" $?
+}
+base=(MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_DATABASE="$MYSQL_DATABASE")
+expect_fail "wrong password" "Access denied" "${base[@]}" MYSQL_PASSWORD=not-the-password
+expect_fail "missing database" "to database 'nosuchdb'" MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_PASSWORD="$MYSQL_PASSWORD" MYSQL_DATABASE=nosuchdb
+expect_fail "unknown host" "Unknown server host" MYSQL_HOST=no.such.host.invalid MYSQL_USER=x MYSQL_PASSWORD=y
+q -e "RENAME TABLE refunds TO refunds_gone"
+expect_fail "missing table" "table refunds does not exist" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
+q -e "RENAME TABLE refunds_gone TO refunds; ALTER TABLE agents DROP PRIMARY KEY, CHANGE agent_id agent_key BIGINT"
+expect_fail "missing key column" "table agents: missing primary key column agent_id" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
+! [ -e "$tmp/bad/ofi/ofi_case_scores.csv" ]; check "failed runs wrote no output" $?
+
+echo "mysql: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
