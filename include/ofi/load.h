@@ -36,9 +36,17 @@ typedef struct ofi_load_times {
 ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_reject_fn reject,
                             void *reject_user, ofi_load_times *times);
 
+/* Receives a MySQL table's rows as they stream, to write outputs/extracts/: once at the
+ * table's start (names of the nf columns read, rows NULL), once per chunk (rows: n_rows x
+ * nf fields, SQL NULL as empty), once at its end (names NULL, rows NULL). */
+typedef ofi_status (*ofi_extract_fn)(void *user, ofi_table_id table, const char *const *names,
+                                     int nf, const ofi_field *rows, size_t n_rows);
+
 /* The same from an open MySQL/MariaDB connection: each table streams with
- * SELECT <its section-1 columns> ORDER BY <primary key>. Errors name the table. */
+ * SELECT <its section-1 columns> ORDER BY <primary key>. Errors name the table. extract
+ * (optional) sees every row as read. */
 ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_fn reject,
-                          void *reject_user, ofi_load_times *times);
+                          void *reject_user, ofi_extract_fn extract, void *extract_user,
+                          ofi_load_times *times);
 
 #endif

@@ -22,6 +22,8 @@ typedef struct ofi_run_opts {
     size_t top_n;             /* rows of top_50_cases.csv (default 50) */
     int strict;               /* data-quality problems make the run fail with OFI_E_DQ */
     const char *command_line; /* for the manifest (must hold no secret), or NULL */
+    int no_extract;           /* MySQL source: do not write outputs/extracts/ */
+    int extract_only;         /* MySQL source: write outputs/extracts/ (and the manifest) only */
 } ofi_run_opts;
 
 /* Phase timings, seconds. */

@@ -172,6 +172,7 @@ static const char main_help[] =
     "commands:\n"
     "  run       load the eight tables, score every case, write outputs/\n"
     "  load      create the schema in MySQL/MariaDB and bulk-load a CSV directory\n"
+    "  extract   stream the tables from MySQL/MariaDB into outputs/extracts/\n"
     "  gen       generate a synthetic dataset (the eight tables as CSV)\n"
     "  version   print the version\n"
     "  help      this text; 'ofi COMMAND --help' for a command's options\n"
@@ -182,7 +183,7 @@ static const char main_help[] =
 static const char run_help[] =
     "usage: ofi run [--source mysql|csv:DIR] [--env FILE] [--out DIR] [--threads N]\n"
     "               [--chunk-rows N] [--weights FILE] [--variant NAME] [--top N] [--strict]\n"
-    "               [--quiet]\n"
+    "               [--no-extract] [--quiet]\n"
     "\n"
     "Load the eight tables, score every case (SPEC section 3) and write outputs/ofi,\n"
     "outputs/dq, outputs/fk and outputs/reports. Every file is written to a temporary\n"
@@ -201,12 +202,21 @@ static const char run_help[] =
     "  --weights FILE   INI weights file of [variant NAME] sections\n"
     "  --variant NAME   variant to score (default: the file's first)\n"
     "  --top N          rows of ofi/top_50_cases.csv (default 50)\n"
+    "  --no-extract     MySQL source: do not write outputs/extracts/<table>.csv (the\n"
+    "                   tables as read, written while they stream)\n"
     "  --strict         exit 3 when rows were rejected or duplicated, keys orphaned or\n"
     "                   domain rules violated (outputs are still written)\n"
     "  --quiet          no progress or warnings on stderr\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
+
+static const char extract_help[] =
+    "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--quiet]\n"
+    "\n"
+    "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
+    "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
+    "section 1 the table has, rows by primary key, SQL NULL as an empty field.\n";
 
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
@@ -270,9 +280,10 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     ctx->log_user = lg;
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv, int extract_only)
 {
     ofi_run_opts o = {0};
+    o.extract_only = extract_only;
     o.out_dir = "outputs";
     o.top_n = 50;
     const char *source = "mysql", *env_file = NULL;
@@ -281,7 +292,7 @@ static int cmd_run(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(run_help, stdout);
+            fputs(extract_only ? extract_help : run_help, stdout);
             return 0;
         } else if ((v = opt_value(argc, argv, &i, "--source"))) {
             source = v;
@@ -307,6 +318,8 @@ static int cmd_run(int argc, char **argv)
             o.top_n = (size_t)top;
         } else if (strcmp(argv[i], "--strict") == 0) {
             o.strict = 1;
+        } else if (strcmp(argv[i], "--no-extract") == 0) {
+            o.no_extract = 1;
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
             lg.quiet = 1;
         } else {
@@ -315,6 +328,8 @@ static int cmd_run(int argc, char **argv)
     }
     settings set = {{0}};
     ofi_mysql_cfg mcfg;
+    if (extract_only && strcmp(source, "mysql") != 0)
+        return usage_error("extract reads MySQL only, not \"%s\"", source);
     if (strncmp(source, "csv:", 4) == 0 && source[4] != '\0') {
         o.csv_dir = source + 4;
     } else if (strcmp(source, "mysql") == 0) {
@@ -346,7 +361,10 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "ofi: error: %s\n", ctx.err[0] ? ctx.err : "failed");
         return exit_code(st);
     }
-    if (!lg.quiet)
+    if (!lg.quiet && extract_only)
+        fprintf(stderr, "ofi: extracted the eight tables in %.2f s into %s/extracts/\n", res.t.total,
+                o.out_dir);
+    else if (!lg.quiet)
         fprintf(stderr,
                 "ofi: scored %llu cases in %.2f s (read %.2f, join %.2f, score %.2f, sort %.2f, "
                 "aggregate %.2f, write %.2f; peak %zu MiB); outputs in %s/\n",
@@ -457,7 +475,9 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     int rc;
     if (strcmp(cmd, "run") == 0)
-        rc = cmd_run(argc, argv);
+        rc = cmd_run(argc, argv, 0);
+    else if (strcmp(cmd, "extract") == 0)
+        rc = cmd_run(argc, argv, 1);
     else if (strcmp(cmd, "gen") == 0)
         rc = cmd_gen(argc, argv);
     else if (strcmp(cmd, "load") == 0)

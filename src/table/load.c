@@ -947,8 +947,15 @@ static void parse_rows(batch *b, const ofi_table *t, const colmap *m, const ofi_
 
 #define MYSQL_CHUNK_ROWS 65536
 
-static ofi_status load_table_mysql(loader *L, ofi_table *t, ofi_mysql *conn)
+typedef struct mysql_arg {
+    ofi_mysql *conn;
+    ofi_extract_fn extract;
+    void *extract_user;
+} mysql_arg;
+
+static ofi_status load_table_mysql(loader *L, ofi_table *t, const mysql_arg *a)
 {
+    ofi_mysql *conn = a->conn;
     ofi_ctx *ctx = L->ctx;
     ofi_mysql_stream *s = NULL;
     int present[OFI_MAX_COLS];
@@ -957,10 +964,15 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, ofi_mysql *conn)
     if (st != OFI_OK)
         goto cleanup;
     m.n_header = 0;
+    const char *names[OFI_MAX_COLS];
     for (int c = 0; c < t->spec->n_cols; c++) {
         t->present[c] = present[c];
+        if (present[c])
+            names[m.n_header] = t->spec->cols[c].name;
         m.src[c] = present[c] ? m.n_header++ : -1;
     }
+    if (a->extract)
+        OFI_CHECK(a->extract(a->extract_user, t->id, names, m.n_header, NULL, 0));
     const int nt = L->n_threads;
     uint64_t rec_base = 0, line = 0;
     for (;;) {
@@ -971,6 +983,8 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, ofi_mysql *conn)
         OFI_CHECK(ofi_mysql_next(ctx, s, MYSQL_CHUNK_ROWS, &rows, &n_rows, &nf));
         if (n_rows == 0)
             break;
+        if (a->extract)
+            OFI_CHECK(a->extract(a->extract_user, t->id, names, nf, rows, n_rows));
         for (int k = 0; k < nt; k++)
             batch_reset(&L->b[k]);
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
@@ -981,6 +995,8 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, ofi_mysql *conn)
         rec_source src = {NULL, NULL, rows, nf};
         OFI_CHECK(finish_chunk(L, t, &src, t0));
     }
+    if (a->extract)
+        OFI_CHECK(a->extract(a->extract_user, t->id, NULL, 0, NULL, 0));
     t->loaded = 1;
 cleanup:
     ofi_mysql_stream_close(s);
@@ -1010,9 +1026,11 @@ ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_rejec
 }
 
 ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_fn reject,
-                          void *reject_user, ofi_load_times *times)
+                          void *reject_user, ofi_extract_fn extract, void *extract_user,
+                          ofi_load_times *times)
 {
-    return load_all(ctx, db, reject, reject_user, times, mysql_table, conn);
+    mysql_arg a = {conn, extract, extract_user};
+    return load_all(ctx, db, reject, reject_user, times, mysql_table, &a);
 }
 
 static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void *reject_user,

@@ -2,6 +2,7 @@
 # mysql.sh BIN - the MySQL source against a real MariaDB (the private server of
 # scripts/mariadb.sh, started here in a temporary datadir): `ofi load` then `ofi run
 # --source mysql` gives the very bytes of a CSV run of the same data (1 and 2 threads);
+# extracts are written while streaming (and by `ofi extract`) and reproduce the run;
 # SQL NULLs count as missing values; the password appears in no output and no message;
 # bad settings and a missing table or key column fail with exit 2 and their own message.
 set -u
@@ -38,6 +39,16 @@ for t in 1 2; do
     same_outputs "$tmp/csv" "$tmp/my$t"; check "MySQL run = CSV run, byte for byte (threads $t)" $?
 done
 grep -q "\"source\": \"mysql://$MYSQL_USER@" "$tmp/my1/reports/run_manifest.json"; check "manifest names the MySQL source" $?
+# Extracts: written while streaming, the same from `ofi extract`, and a CSV source again.
+[ -f "$tmp/my1/extracts/case_timeline.csv" ]; check "ofi run writes extracts/" $?
+"$bin" extract --env "$env" --out "$tmp/ex" --quiet; check "ofi extract exits 0" $?
+ok=0; for t in calendar customers agents products issue_catalog cases case_timeline refunds; do
+    cmp -s "$tmp/ex/extracts/$t.csv" "$tmp/my1/extracts/$t.csv" || ok=1; done
+check "ofi extract = the extracts of ofi run" $ok
+"$bin" run --source "csv:$tmp/ex/extracts" --out "$tmp/rt" --quiet; check "a run on the extracts exits 0" $?
+same_outputs "$tmp/my1" "$tmp/rt"; check "the extracts reproduce the MySQL run's outputs" $?
+"$bin" run --source mysql --env "$env" --out "$tmp/noex" --no-extract --quiet
+[ ! -e "$tmp/noex/extracts" ]; check "--no-extract writes no extracts" $?
 ! grep -rqF "$MYSQL_PASSWORD" "$tmp/my1" "$tmp/my2" "$tmp"/run*.err "$tmp/load.err"; check "the password is in no output or message" $?
 
 # SQL NULLs are missing values.
