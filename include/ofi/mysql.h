@@ -4,6 +4,11 @@
  * mysql_use_result (never buffered whole on the client) in chunks of rows whose fields
  * point into a chunk arena, which the loader parses exactly like CSV records.
  *
+ * Faults: a connection lost mid-table (server restart, KILL, network cut) is reopened
+ * and the read resumes after the last primary key read (keyset resume), with backoff,
+ * max_retries times; then the read fails. Rows already read are kept, so the result is
+ * the same as one uninterrupted stream (of a possibly newer snapshot).
+ *
  * Secrets: the password is only handed to the connector; no message, log or manifest of
  * this module contains it.
  *
@@ -32,6 +37,11 @@ typedef struct ofi_mysql_cfg {
     const char *ssl_mode; /* DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY */
     const char *ssl_ca;
     int read_option_files; /* read [client] from ~/.my.cnf and the system option files */
+    int max_retries;       /* reconnections allowed per table after a lost connection
+                              (default when 0: 5); -1 for none */
+    /* Fault injection, for tests: after this many rows (all tables together), kill the
+     * reading connection from a second one (a real server-side KILL). 0 = never. */
+    uint64_t fault_kill_after_rows;
 } ofi_mysql_cfg;
 
 typedef struct ofi_mysql ofi_mysql; /* an open connection */
@@ -62,6 +72,14 @@ ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
                           const ofi_field **fields, size_t *n_rows, int *n_fields);
 
 void ofi_mysql_stream_close(ofi_mysql_stream *s);
+
+/* Reconnections made so far on this connection (after lost connections). */
+unsigned ofi_mysql_resumes(const ofi_mysql *m);
+
+/* Read everything that follows from one consistent snapshot (START TRANSACTION WITH
+ * CONSISTENT SNAPSHOT, READ ONLY): the eight tables as of one moment. A resumed read
+ * starts a new snapshot. @return OFI_OK or OFI_E_SOURCE. */
+ofi_status ofi_mysql_snapshot(ofi_ctx *ctx, ofi_mysql *m);
 
 /* `ofi load`: create the schema (scripts/schema.sql, compiled in) and bulk-load
  * dir/<table>.csv into each table with LOAD DATA LOCAL INFILE, columns mapped by header

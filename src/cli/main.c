@@ -144,6 +144,13 @@ static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysq
     }
     if (env_file && read_env_file(env_file, s, 1, quiet) != 0)
         return 1;
+    /* Fault injection and retry budget, for tests and flaky networks. */
+    const char *kill = getenv("OFI_FAULT_KILL_AFTER_ROWS");
+    if (kill && *kill)
+        cfg->fault_kill_after_rows = strtoull(kill, NULL, 10);
+    const char *retries = getenv("OFI_MYSQL_RETRIES");
+    if (retries && *retries)
+        cfg->max_retries = atoi(retries) == 0 ? -1 : atoi(retries);
     cfg->host = s->v[S_HOST];
     cfg->user = s->v[S_USER];
     cfg->password = s->v[S_PASSWORD];

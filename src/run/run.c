@@ -94,9 +94,12 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         OFI_CHECK(ofi_load_csv_dir(ctx, opts->csv_dir, &db, ofi_rejects_write, &rej, &lt));
     } else {
         OFI_CHECK(ofi_mysql_connect(ctx, opts->mysql, &conn));
+        OFI_CHECK(ofi_mysql_snapshot(ctx, conn));
         const int extract = !opts->no_extract || opts->extract_only;
         OFI_CHECK(ofi_load_mysql(ctx, conn, &db, opts->extract_only ? ignore_reject : ofi_rejects_write,
                                  &rej, extract ? ofi_extract_write : NULL, &ext, &lt));
+        res->resumes = ofi_mysql_resumes(conn);
+        res->consistent = res->resumes == 0;
         ofi_mysql_close(conn);
         conn = NULL;
     }

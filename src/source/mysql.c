@@ -18,16 +18,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct ofi_mysql {
     MYSQL *conn;
-    char where[512]; /* "user@host:port/db", for messages */
+    ofi_mysql_cfg cfg; /* borrowed strings: the caller's settings outlive the connection */
+    char where[512];   /* "user@host:port/db", for messages */
+    unsigned resumes;
+    uint64_t rows_read;
 };
 
 struct ofi_mysql_stream {
     ofi_mysql *m;
     MYSQL_RES *res;
     char table[64];
+    char select[4096];  /* the SELECT without ORDER BY, for resuming */
+    char pk[64];        /* the primary key column, quoted */
+    char last_pk[32];   /* the last primary key read ("" before the first row) */
     int nf;
     char *arena;
     size_t cap_arena;
@@ -71,39 +78,55 @@ static ofi_status set_tls(ofi_ctx *ctx, MYSQL *c, const ofi_mysql_cfg *cfg)
     return OFI_OK;
 }
 
+static ofi_status query(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char *what);
+
+/* Open m->conn with m->cfg. @return OFI_OK or an error naming the server. */
+static ofi_status open_conn(ofi_ctx *ctx, ofi_mysql *m)
+{
+    const ofi_mysql_cfg *cfg = &m->cfg;
+    m->conn = mysql_init(NULL);
+    if (m->conn == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for a MySQL connection");
+    if (cfg->read_option_files)
+        mysql_options(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
+    unsigned int local_infile = 1;
+    mysql_options(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+    mysql_options(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    OFI_TRY(set_tls(ctx, m->conn, cfg));
+    const char *host = cfg->host && *cfg->host ? cfg->host : NULL;
+    const char *sock = cfg->socket && *cfg->socket ? cfg->socket : NULL;
+    if (mysql_real_connect(m->conn, host, cfg->user, cfg->password, cfg->database, cfg->port, sock,
+                           CLIENT_LOCAL_FILES) == NULL)
+        /* The connector's messages name user and host, never the password. */
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
+    return OFI_OK;
+}
+
 ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql **out)
 {
     *out = NULL;
     ofi_mysql *m = calloc(1, sizeof *m);
     if (m == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    m->cfg = *cfg;
     ofi_mysql_describe(cfg, m->where, sizeof m->where);
-    m->conn = mysql_init(NULL);
-    if (m->conn == NULL) {
-        free(m);
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for a MySQL connection");
-    }
-    if (cfg->read_option_files)
-        mysql_options(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
-    unsigned int local_infile = 1;
-    mysql_options(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
-    mysql_options(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    ofi_status st = set_tls(ctx, m->conn, cfg);
+    ofi_status st = open_conn(ctx, m);
     if (st != OFI_OK) {
-        ofi_mysql_close(m);
-        return st;
-    }
-    const char *host = cfg->host && *cfg->host ? cfg->host : NULL;
-    const char *sock = cfg->socket && *cfg->socket ? cfg->socket : NULL;
-    if (mysql_real_connect(m->conn, host, cfg->user, cfg->password, cfg->database, cfg->port, sock,
-                           CLIENT_LOCAL_FILES) == NULL) {
-        /* The connector's messages name user and host, never the password. */
-        st = ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
         ofi_mysql_close(m);
         return st;
     }
     *out = m;
     return OFI_OK;
+}
+
+unsigned ofi_mysql_resumes(const ofi_mysql *m)
+{
+    return m->resumes;
+}
+
+ofi_status ofi_mysql_snapshot(ofi_ctx *ctx, ofi_mysql *m)
+{
+    return query(ctx, m, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot");
 }
 
 void ofi_mysql_close(ofi_mysql *m)
@@ -136,6 +159,86 @@ static ofi_status query(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char 
     if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, what, mysql_error(m->conn));
     return OFI_OK;
+}
+
+/* Issue the stream's SELECT, after the last key read when resuming, and start reading. The
+ * key is pasted as a number: it is checked to be one (the column is an integer key). */
+static ofi_status start_select(ofi_ctx *ctx, ofi_mysql_stream *s)
+{
+    char sql[sizeof s->select + 3 * sizeof s->pk + sizeof s->last_pk + 32];
+    const char *k = s->last_pk;
+    if (*k) {
+        for (const char *p = k; *p; p++)
+            if (!((*p >= '0' && *p <= '9') || (p == k && *p == '-')))
+                return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: cannot resume after key \"%s\"",
+                                s->m->where, s->table, k);
+        snprintf(sql, sizeof sql, "%s WHERE %s > %s ORDER BY %s", s->select, s->pk, k, s->pk);
+    } else {
+        snprintf(sql, sizeof sql, "%s ORDER BY %s", s->select, s->pk);
+    }
+    OFI_TRY(query(ctx, s->m, sql, s->table));
+    s->res = mysql_use_result(s->m->conn);
+    if (s->res == NULL)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", s->m->where, s->table,
+                        mysql_error(s->m->conn));
+    return OFI_OK;
+}
+
+/* Kill our own connection from a second one: the fault injection of cfg. */
+static void inject_kill(ofi_mysql *m)
+{
+    ofi_ctx quiet;
+    ofi_ctx_init(&quiet);
+    ofi_mysql killer = {0};
+    killer.cfg = m->cfg;
+    snprintf(killer.where, sizeof killer.where, "%s", m->where);
+    if (open_conn(&quiet, &killer) == OFI_OK) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "KILL CONNECTION %lu", mysql_thread_id(m->conn));
+        mysql_real_query(killer.conn, sql, strlen(sql));
+    }
+    if (killer.conn)
+        mysql_close(killer.conn);
+}
+
+/* The connection broke mid-stream: reconnect with backoff and resume after the last key.
+ * @return OFI_OK when reading can go on. */
+static ofi_status resume(ofi_ctx *ctx, ofi_mysql_stream *s, const char *why)
+{
+    ofi_mysql *m = s->m;
+    const int max = m->cfg.max_retries == 0 ? 5 : m->cfg.max_retries < 0 ? 0 : m->cfg.max_retries;
+    char reason[sizeof ctx->err];
+    snprintf(reason, sizeof reason, "%s", why);
+    if (s->res) {
+        mysql_free_result(s->res);
+        s->res = NULL;
+    }
+    for (int attempt = 1; attempt <= max; attempt++) {
+        struct timespec ts = {0, 200000000L << (attempt < 4 ? attempt - 1 : 3)};
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec = ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+        }
+        nanosleep(&ts, NULL);
+        if (m->conn)
+            mysql_close(m->conn);
+        m->conn = NULL;
+        ofi_ctx probe;
+        ofi_ctx_init(&probe);
+        if (open_conn(&probe, m) != OFI_OK) {
+            snprintf(reason, sizeof reason, "%s", probe.err);
+            continue;
+        }
+        if (start_select(&probe, s) == OFI_OK) {
+            m->resumes++;
+            ofi_log(ctx, OFI_LOG_WARN, "%s: table %s: connection lost (%s); resumed after key %s",
+                    m->where, s->table, why, *s->last_pk ? s->last_pk : "(none)");
+            return OFI_OK;
+        }
+        snprintf(reason, sizeof reason, "%s", probe.err);
+    }
+    return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: connection lost, %d reconnection%s failed: %s",
+                    m->where, s->table, max, max == 1 ? "" : "s", reason);
 }
 
 ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
@@ -186,20 +289,18 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
     }
     strcat(sql, " FROM ");
     quote_ident(sql, sizeof sql, spec->name);
-    strcat(sql, " ORDER BY ");
-    quote_ident(sql, sizeof sql, spec->cols[0].name);
-    OFI_TRY(query(ctx, m, sql, spec->name));
     ofi_mysql_stream *s = calloc(1, sizeof *s);
     if (s == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     s->m = m;
     s->nf = nf;
     snprintf(s->table, sizeof s->table, "%s", spec->name);
-    s->res = mysql_use_result(m->conn);
-    if (s->res == NULL) {
+    snprintf(s->select, sizeof s->select, "%s", sql);
+    quote_ident(s->pk, sizeof s->pk, spec->cols[0].name);
+    ofi_status st = start_select(ctx, s);
+    if (st != OFI_OK) {
         ofi_mysql_stream_close(s);
-        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, spec->name,
-                        mysql_error(m->conn));
+        return st;
     }
     *out = s;
     return OFI_OK;
@@ -212,13 +313,21 @@ ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
     *n_fields = s->nf;
     /* Offsets first (the arena may move while it grows), pointers at the end. */
     while (n < max_rows) {
+        ofi_mysql *m = s->m;
+        if (m->cfg.fault_kill_after_rows && m->rows_read == m->cfg.fault_kill_after_rows) {
+            m->rows_read++; /* once */
+            inject_kill(m);
+        }
         MYSQL_ROW row = mysql_fetch_row(s->res);
         if (row == NULL) {
-            if (mysql_errno(s->m->conn) != 0)
-                return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: reading rows: %s", s->m->where,
-                                s->table, mysql_error(s->m->conn));
-            break;
+            if (mysql_errno(m->conn) == 0)
+                break; /* the end of the table */
+            char why[256];
+            snprintf(why, sizeof why, "%s", mysql_error(m->conn));
+            OFI_TRY(resume(ctx, s, why));
+            continue;
         }
+        m->rows_read++;
         const unsigned long *len = mysql_fetch_lengths(s->res);
         size_t row_bytes = 0;
         for (int c = 0; c < s->nf; c++)
@@ -253,6 +362,10 @@ ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
             f->escaped = 0;
             used += l;
         }
+        /* Remember the key: the first column. */
+        const size_t kl = row[0] && len[0] < sizeof s->last_pk ? len[0] : 0;
+        memcpy(s->last_pk, row[0] ? row[0] : "", kl);
+        s->last_pk[kl] = '\0';
         n++;
     }
     for (size_t i = 0; i < n * (size_t)s->nf; i++)

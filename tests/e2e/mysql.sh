@@ -51,6 +51,24 @@ same_outputs "$tmp/my1" "$tmp/rt"; check "the extracts reproduce the MySQL run's
 [ ! -e "$tmp/noex/extracts" ]; check "--no-extract writes no extracts" $?
 ! grep -rqF "$MYSQL_PASSWORD" "$tmp/my1" "$tmp/my2" "$tmp"/run*.err "$tmp/load.err"; check "the password is in no output or message" $?
 
+# A connection killed mid-stream (a real KILL from a second connection, injected after
+# 7000 rows): the read resumes after the last key and the outputs do not change.
+OFI_FAULT_KILL_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" --out "$tmp/killed" 2>"$tmp/killed.err"
+check "killed connection: the run recovers (exit 0)" $?
+grep -q "connection lost" "$tmp/killed.err" && grep -q "resumed after key" "$tmp/killed.err"
+check "killed connection: a warning says where it resumed" $?
+same_outputs "$tmp/my1" "$tmp/killed"; check "killed connection: same outputs as without" $?
+grep -q '"source_consistent": false' "$tmp/killed/reports/run_manifest.json" &&
+    grep -q '"source_consistent": true' "$tmp/my1/reports/run_manifest.json"
+check "the manifest says whether one snapshot was read" $?
+# Without retries the run fails with exit 2 and leaves the previous outputs as they were.
+cp -r "$tmp/my1" "$tmp/before"
+OFI_MYSQL_RETRIES=0 OFI_FAULT_KILL_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" --out "$tmp/my1" --quiet 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "connection lost" "$tmp/err"; check "lost connection without retries: exit 2 ($rc)" $?
+diff -r "$tmp/before" "$tmp/my1" >/dev/null && [ -z "$(find "$tmp/my1" -name '*.tmp')" ]
+check "lost connection: previous outputs untouched, no temporary files" $?
+
 # SQL NULLs are missing values.
 q -e "UPDATE cases SET channel = NULL WHERE case_id <= 10; UPDATE refunds SET refund_amount_eur = NULL WHERE refund_id <= 3"
 "$bin" run --source mysql --env "$env" --out "$tmp/nulls" --quiet; check "run with NULLs exits 0" $?
