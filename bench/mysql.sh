@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# bench/mysql.sh - MySQL read throughput: ofi's streaming reader against the stock client
+# (`mariadb --quick --batch`, the floor any client pays) on the same rows, in the same run,
+# on the private MariaDB of scripts/mariadb.sh; then a whole `ofi run` from MySQL next to
+# one from the same data as CSV.
+#
+#   bench/mysql.sh [--cases 1M] [--reps 3] [--seed 42]
+#
+# The dataset is generated (bench/cache/) and loaded once per size; results go to
+# bench/results/mysql-latest.md.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cases=1M reps=3 seed=42
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) cases="$2"; shift 2 ;;
+    --reps) reps="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    *) echo "usage: bench/mysql.sh [--cases N] [--reps N] [--seed S]" >&2; exit 1 ;;
+  esac
+done
+build="$root/build"
+[ -x "$build/bench/ofi-bench" ] || "$root/scripts/build.sh" "$build" >&2
+"$root/scripts/mariadb.sh" start
+dbdir="${OFI_MARIADB_DIR:-$root/.mariadb}"
+env="$dbdir/ofi.env"
+# shellcheck disable=SC1090
+. "$env"
+data="$root/bench/cache/gen-$cases-seed$seed"
+if [ ! -f "$data/.complete" ]; then
+  rm -rf "$data"
+  "$build/ofi" gen --cases "$cases" --seed "$seed" --out "$data"
+  touch "$data/.complete"
+fi
+stamp="$dbdir/loaded-gen-$cases-seed$seed"
+if [ ! -f "$stamp" ]; then
+  echo "bench: loading $data" >&2
+  rm -f "$dbdir"/loaded-*
+  t0=$(date +%s.%N)
+  "$build/ofi" load --from "$data" --env "$env"
+  t1=$(date +%s.%N)
+  echo "bench: loaded in $(calc "$t1 - $t0" 1) s" >&2
+  touch "$stamp"
+fi
+export MYSQL_PWD="$MYSQL_PASSWORD" # the stock client reads it from the environment, not argv
+cols() { # the SELECT list ofi uses, for the stock client
+  case "$1" in
+    cases) echo "case_id, date_id, customer_id, agent_id, product_id, issue_id, channel, status, priority, escalated_flag, reopened_flag, is_delayed, delay_minutes, is_cancelled, resolution_minutes, has_refund" ;;
+    case_timeline) echo "event_id, case_id, event_type, event_timestamp" ;;
+  esac
+}
+pk() { case "$1" in cases) echo case_id ;; case_timeline) echo event_id ;; esac; }
+med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; } # calc EXPR [DECIMALS]
+out="$root/bench/results/mysql-latest.md"
+{
+  echo "# ofi MySQL read bench"
+  echo
+  echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(mariadb --version | cut -d, -f1)"
+  echo "- commit $(git -C "$root" rev-parse --short HEAD), $cases cases (seed $seed), medians of $reps, private MariaDB on 127.0.0.1"
+  echo
+  echo "| table | rows | MB (as text) | stock client s | ofi reader s | ofi / stock | ofi rows/s | ofi MB/s |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for t in cases case_timeline; do
+    stock=() ours=() line=""
+    for _ in $(seq 1 "$reps"); do
+      t0=$(date +%s.%N)
+      mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" --quick --batch \
+        --skip-column-names -e "SELECT $(cols $t) FROM $t ORDER BY $(pk $t)" "$MYSQL_DATABASE" > /dev/null
+      t1=$(date +%s.%N)
+      stock+=("$(calc "$t1 - $t0")")
+      line=$("$build/bench/ofi-bench" --mysql-stream "$env" "$t")
+      ours+=("$(echo "$line" | cut -d, -f4)")
+    done
+    rows=$(echo "$line" | cut -d, -f2) bytes=$(echo "$line" | cut -d, -f3)
+    s=$(printf '%s\n' "${stock[@]}" | med) o=$(printf '%s\n' "${ours[@]}" | med)
+    echo "| $t | $rows | $(calc "$bytes / 1000000" 1) | $s | $o | $(calc "$o / $s" 2) | $(calc "$rows / $o" 0) | $(calc "$bytes / 1000000 / $o" 1) |"
+  done
+  echo
+  runs_m=() runs_c=()
+  for _ in $(seq 1 "$reps"); do
+    t0=$(date +%s.%N); "$build/ofi" run --source mysql --env "$env" --out /tmp/ofi-bench-my --no-extract --quiet; t1=$(date +%s.%N)
+    runs_m+=("$(calc "$t1 - $t0")")
+    t0=$(date +%s.%N); "$build/ofi" run --source "csv:$data" --out /tmp/ofi-bench-csv --quiet; t1=$(date +%s.%N)
+    runs_c+=("$(calc "$t1 - $t0")")
+  done
+  m=$(printf '%s\n' "${runs_m[@]}" | med) c=$(printf '%s\n' "${runs_c[@]}" | med)
+  echo "Whole \`ofi run\` (all threads): from MySQL $m s, from CSV $c s (ratio $(calc "$m / $c" 2))."
+} > "$out"
+cat "$out"
