@@ -14,6 +14,8 @@
 
 #include <mysql.h>
 
+#include <pthread.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,19 @@ struct ofi_mysql {
     uint64_t rows_read;
 };
 
+/* One chunk of rows: field bytes in an arena, fields pointing into it. */
+typedef struct chunk {
+    char *arena;
+    size_t cap_arena;
+    ofi_field *fields;
+    size_t cap_fields;
+    size_t n_rows;
+    ofi_status st;     /* of the fetch that filled it */
+    char err[1024];
+} chunk;
+
+/* A table being read. A fetch thread fills chunk k+1 (from the socket) while the loader
+ * parses chunk k: two chunks, used in turn, one ahead at most. */
 struct ofi_mysql_stream {
     ofi_mysql *m;
     MYSQL_RES *res;
@@ -36,10 +51,15 @@ struct ofi_mysql_stream {
     char pk[64];        /* the primary key column, quoted */
     char last_pk[32];   /* the last primary key read ("" before the first row) */
     int nf;
-    char *arena;
-    size_t cap_arena;
-    ofi_field *fields;
-    size_t cap_fields;
+    chunk c[2];
+    pthread_t thread;
+    int started, stop, finished;
+    uint64_t filled, taken; /* chunks filled by the thread, handed to the loader */
+    size_t max_rows;
+    ofi_log_fn log;
+    void *log_user;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
 
 void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap)
@@ -294,6 +314,8 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     s->m = m;
     s->nf = nf;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
     snprintf(s->table, sizeof s->table, "%s", spec->name);
     snprintf(s->select, sizeof s->select, "%s", sql);
     quote_ident(s->pk, sizeof s->pk, spec->cols[0].name);
@@ -306,11 +328,10 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
     return OFI_OK;
 }
 
-ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
-                          const ofi_field **fields, size_t *n_rows, int *n_fields)
+/* Fill cb with up to max_rows rows (in the fetch thread). */
+static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size_t max_rows)
 {
     size_t used = 0, n = 0;
-    *n_fields = s->nf;
     /* Offsets first (the arena may move while it grows), pointers at the end. */
     while (n < max_rows) {
         ofi_mysql *m = s->m;
@@ -332,30 +353,30 @@ ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
         size_t row_bytes = 0;
         for (int c = 0; c < s->nf; c++)
             row_bytes += row[c] ? len[c] : 0;
-        if (used + row_bytes > s->cap_arena) {
-            size_t cap = s->cap_arena ? s->cap_arena * 2 : (size_t)1 << 20;
+        if (used + row_bytes > cb->cap_arena) {
+            size_t cap = cb->cap_arena ? cb->cap_arena * 2 : (size_t)1 << 20;
             while (cap < used + row_bytes)
                 cap *= 2;
-            char *a = realloc(s->arena, cap);
+            char *a = realloc(cb->arena, cap);
             if (a == NULL)
                 return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
-            s->arena = a;
-            s->cap_arena = cap;
+            cb->arena = a;
+            cb->cap_arena = cap;
         }
-        if ((n + 1) * (size_t)s->nf > s->cap_fields) {
-            size_t cap = s->cap_fields ? s->cap_fields * 2 : 4096;
+        if ((n + 1) * (size_t)s->nf > cb->cap_fields) {
+            size_t cap = cb->cap_fields ? cb->cap_fields * 2 : 4096;
             while (cap < (n + 1) * (size_t)s->nf)
                 cap *= 2;
-            ofi_field *f = realloc(s->fields, cap * sizeof *f);
+            ofi_field *f = realloc(cb->fields, cap * sizeof *f);
             if (f == NULL)
                 return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
-            s->fields = f;
-            s->cap_fields = cap;
+            cb->fields = f;
+            cb->cap_fields = cap;
         }
         for (int c = 0; c < s->nf; c++) {
-            ofi_field *f = &s->fields[n * (size_t)s->nf + (size_t)c];
+            ofi_field *f = &cb->fields[n * (size_t)s->nf + (size_t)c];
             const size_t l = row[c] ? len[c] : 0;
-            memcpy(s->arena + used, row[c] ? row[c] : "", l);
+            memcpy(cb->arena + used, row[c] ? row[c] : "", l);
             f->p = (const char *)(uintptr_t)used; /* an offset until the chunk is complete */
             f->len = (uint32_t)l;
             f->quoted = 0;
@@ -369,9 +390,77 @@ ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
         n++;
     }
     for (size_t i = 0; i < n * (size_t)s->nf; i++)
-        s->fields[i].p = s->arena + (uintptr_t)s->fields[i].p;
-    *fields = s->fields;
-    *n_rows = n;
+        cb->fields[i].p = cb->arena + (uintptr_t)cb->fields[i].p;
+    cb->n_rows = n;
+    return OFI_OK;
+}
+
+static void *fetch_thread(void *arg)
+{
+    ofi_mysql_stream *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        /* Chunk `filled` reuses the buffer of chunk filled - 2: wait until the loader has
+         * asked for chunk filled - 1, which releases it. */
+        while (!s->stop && s->filled > s->taken)
+            pthread_cond_wait(&s->cv, &s->mu);
+        const int stop = s->stop;
+        const uint64_t k = s->filled;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            break;
+        chunk *cb = &s->c[k % 2];
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        ctx.log = s->log;
+        ctx.log_user = s->log_user;
+        cb->n_rows = 0;
+        cb->st = fetch_chunk(&ctx, s, cb, s->max_rows);
+        memcpy(cb->err, ctx.err, sizeof cb->err);
+        pthread_mutex_lock(&s->mu);
+        s->filled++;
+        const int last = cb->st != OFI_OK || cb->n_rows == 0;
+        if (last)
+            s->finished = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        if (last)
+            break;
+    }
+    return NULL;
+}
+
+ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
+                          const ofi_field **fields, size_t *n_rows, int *n_fields)
+{
+    *n_fields = s->nf;
+    *n_rows = 0;
+    *fields = NULL;
+    if (!s->started) {
+        s->max_rows = max_rows;
+        s->log = ctx->log;
+        s->log_user = ctx->log_user;
+        if (pthread_create(&s->thread, NULL, fetch_thread, s) != 0)
+            return ofi_fail(ctx, OFI_E_NOMEM, "%s: table %s: cannot start a fetch thread",
+                            s->m->where, s->table);
+        s->started = 1;
+    }
+    pthread_mutex_lock(&s->mu);
+    const uint64_t k = s->taken;
+    while (s->filled <= k && !(s->finished && s->filled <= k))
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->filled <= k) { /* the thread is done and nothing is left */
+        pthread_mutex_unlock(&s->mu);
+        return OFI_OK;
+    }
+    s->taken = k + 1; /* releases the buffer of chunk k - 1 to the thread */
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    chunk *cb = &s->c[k % 2];
+    if (cb->st != OFI_OK)
+        return ofi_fail(ctx, cb->st, "%s", cb->err);
+    *fields = cb->fields;
+    *n_rows = cb->n_rows;
     return OFI_OK;
 }
 
@@ -379,10 +468,21 @@ void ofi_mysql_stream_close(ofi_mysql_stream *s)
 {
     if (s == NULL)
         return;
+    if (s->started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->thread, NULL);
+    }
     if (s->res)
         mysql_free_result(s->res); /* drains what is left of the result */
-    free(s->arena);
-    free(s->fields);
+    for (int i = 0; i < 2; i++) {
+        free(s->c[i].arena);
+        free(s->c[i].fields);
+    }
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
     free(s);
 }
 
