@@ -14,6 +14,7 @@
 #include "ofi/run.h"
 
 #include <malloc.h>
+#include <mysql.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,8 +142,99 @@ static int stream_table(const char *env, const char *table)
     return 0;
 }
 
+/* The same rows through the binary protocol: an unbuffered prepared statement (no
+ * mysql_stmt_store_result, no server cursor), results bound in their native types
+ * (integers as int64, dates as MYSQL_TIME, the rest as text). Prints like stream_table. */
+static int stream_table_binary(const char *env, const char *table)
+{
+    ofi_mysql_cfg cfg = {0};
+    if (!read_settings(env, &cfg))
+        return 1;
+    int ti = -1;
+    for (int i = 0; i < OFI_N_TABLES; i++)
+        if (strcmp(ofi_schema[i].name, table) == 0)
+            ti = i;
+    if (ti < 0)
+        return 1;
+    const ofi_tablespec *spec = &ofi_schema[ti];
+    MYSQL *c = mysql_init(NULL);
+    const double t0 = ofi_now();
+    if (!mysql_real_connect(c, cfg.host, cfg.user, cfg.password, cfg.database, cfg.port, NULL, 0)) {
+        fprintf(stderr, "ofi-bench: %s\n", mysql_error(c));
+        return 2;
+    }
+    char sql[2048] = "SELECT ";
+    for (int k = 0; k < spec->n_cols; k++) {
+        strcat(sql, k ? ", `" : "`");
+        strcat(sql, spec->cols[k].name);
+        strcat(sql, "`");
+    }
+    strcat(sql, " FROM `");
+    strcat(sql, spec->name);
+    strcat(sql, "` ORDER BY `");
+    strcat(sql, spec->cols[0].name);
+    strcat(sql, "`");
+    MYSQL_STMT *st = mysql_stmt_init(c);
+    unsigned long cursor = CURSOR_TYPE_NO_CURSOR;
+    if (mysql_stmt_prepare(st, sql, strlen(sql)) || mysql_stmt_attr_set(st, STMT_ATTR_CURSOR_TYPE, &cursor) ||
+        mysql_stmt_execute(st)) {
+        fprintf(stderr, "ofi-bench: %s\n", mysql_stmt_error(st));
+        return 2;
+    }
+    MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+    const unsigned nf = mysql_num_fields(meta);
+    MYSQL_FIELD *fd = mysql_fetch_fields(meta);
+    MYSQL_BIND bind[OFI_MAX_COLS];
+    int64_t ival[OFI_MAX_COLS];
+    MYSQL_TIME tval[OFI_MAX_COLS];
+    char sval[OFI_MAX_COLS][256];
+    unsigned long len[OFI_MAX_COLS];
+    my_bool isnull[OFI_MAX_COLS];
+    memset(bind, 0, sizeof bind);
+    for (unsigned k = 0; k < nf; k++) {
+        bind[k].length = &len[k];
+        bind[k].is_null = &isnull[k];
+        switch (fd[k].type) {
+        case MYSQL_TYPE_LONGLONG:
+        case MYSQL_TYPE_LONG:
+        case MYSQL_TYPE_SHORT:
+        case MYSQL_TYPE_TINY:
+            bind[k].buffer_type = MYSQL_TYPE_LONGLONG;
+            bind[k].buffer = &ival[k];
+            break;
+        case MYSQL_TYPE_DATE:
+        case MYSQL_TYPE_DATETIME:
+        case MYSQL_TYPE_TIMESTAMP:
+            bind[k].buffer_type = fd[k].type;
+            bind[k].buffer = &tval[k];
+            break;
+        default:
+            bind[k].buffer_type = MYSQL_TYPE_STRING;
+            bind[k].buffer = sval[k];
+            bind[k].buffer_length = sizeof sval[k];
+            break;
+        }
+    }
+    mysql_stmt_bind_result(st, bind);
+    uint64_t rows = 0, bytes = 0;
+    int r;
+    while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+        rows++;
+        for (unsigned k = 0; k < nf; k++)
+            bytes += isnull[k] ? 1 : len[k] + 1;
+    }
+    const double t = ofi_now() - t0;
+    mysql_free_result(meta);
+    mysql_stmt_close(st);
+    mysql_close(c);
+    printf("%s,%llu,%llu,%.3f\n", table, (unsigned long long)rows, (unsigned long long)bytes, t);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--mysql-stream-binary") == 0)
+        return stream_table_binary(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], "--mysql-stream") == 0)
         return stream_table(argv[2], argv[3]);
     /* The same heap settings as the ofi command (src/cli/main.c), so the bench measures

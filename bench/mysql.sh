@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/mysql.sh - MySQL read throughput: ofi's streaming reader against the stock client
-# (`mariadb --quick --batch`, the floor any client pays) on the same rows, in the same run,
+# (`mariadb --quick --batch`, the floor any client pays) and against a binary-protocol read
+# (unbuffered prepared statement, native types) of the same rows, in the same run,
 # on the private MariaDB of scripts/mariadb.sh; then a whole `ofi run` from MySQL next to
 # one from the same data as CSV.
 #
@@ -59,10 +60,10 @@ out="$root/bench/results/mysql-latest.md"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(mariadb --version | cut -d, -f1)"
   echo "- commit $(git -C "$root" rev-parse --short HEAD), $cases cases (seed $seed), medians of $reps, private MariaDB on 127.0.0.1"
   echo
-  echo "| table | rows | MB (as text) | stock client s | ofi reader s | ofi / stock | ofi rows/s | ofi MB/s |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| table | rows | MB (as text) | stock client s | ofi reader (text protocol) s | ofi / stock | ofi rows/s | ofi MB/s | binary protocol s | binary / text |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for t in cases case_timeline; do
-    stock=() ours=() line=""
+    stock=() ours=() bin=() line=""
     for _ in $(seq 1 "$reps"); do
       t0=$(date +%s.%N)
       mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" --quick --batch \
@@ -71,10 +72,12 @@ out="$root/bench/results/mysql-latest.md"
       stock+=("$(calc "$t1 - $t0")")
       line=$("$build/bench/ofi-bench" --mysql-stream "$env" "$t")
       ours+=("$(echo "$line" | cut -d, -f4)")
+      bin+=("$("$build/bench/ofi-bench" --mysql-stream-binary "$env" "$t" | cut -d, -f4)")
     done
     rows=$(echo "$line" | cut -d, -f2) bytes=$(echo "$line" | cut -d, -f3)
     s=$(printf '%s\n' "${stock[@]}" | med) o=$(printf '%s\n' "${ours[@]}" | med)
-    echo "| $t | $rows | $(calc "$bytes / 1000000" 1) | $s | $o | $(calc "$o / $s" 2) | $(calc "$rows / $o" 0) | $(calc "$bytes / 1000000 / $o" 1) |"
+    b=$(printf '%s\n' "${bin[@]}" | med)
+    echo "| $t | $rows | $(calc "$bytes / 1000000" 1) | $s | $o | $(calc "$o / $s" 2) | $(calc "$rows / $o" 0) | $(calc "$bytes / 1000000 / $o" 1) | $b | $(calc "$b / $o" 2) |"
   done
   echo
   runs_m=() runs_c=()
