@@ -24,6 +24,8 @@ typedef struct ofi_run_opts {
     const char *command_line; /* for the manifest (must hold no secret), or NULL */
     int no_extract;           /* MySQL source: do not write outputs/extracts/ */
     int extract_only;         /* MySQL source: write outputs/extracts/ (and the manifest) only */
+    int variants;             /* score every variant of the weights file and write
+                                 outputs/variants/ (and the manifest) only */
 } ofi_run_opts;
 
 /* Phase timings, seconds. */

@@ -180,6 +180,7 @@ static const char main_help[] =
     "  run       load the eight tables, score every case, write outputs/\n"
     "  load      create the schema in MySQL/MariaDB and bulk-load a CSV directory\n"
     "  extract   stream the tables from MySQL/MariaDB into outputs/extracts/\n"
+    "  variants  score every variant of a weights file and compare their rankings\n"
     "  gen       generate a synthetic dataset (the eight tables as CSV)\n"
     "  version   print the version\n"
     "  help      this text; 'ofi COMMAND --help' for a command's options\n"
@@ -224,6 +225,16 @@ static const char extract_help[] =
     "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
     "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
     "section 1 the table has, rows by primary key, SQL NULL as an empty field.\n";
+
+static const char variants_help[] =
+    "usage: ofi variants --weights FILE [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
+    "                    [--top N] [--threads N] [--quiet]\n"
+    "\n"
+    "Score every [variant NAME] of the weights file (the first is the baseline) and write\n"
+    "DIR/variants/ (default DIR: outputs): variant_summary.csv (averages, quantiles,\n"
+    "top-N overlap, Spearman correlations of cases and customers, Kendall's tau-b over the\n"
+    "top-N union, customers changing tier), variant_top_cases.csv (each variant's top N)\n"
+    "and variant_tier_migration.csv (customers per baseline tier and variant tier).\n";
 
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
@@ -287,10 +298,13 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     ctx->log_user = lg;
 }
 
-static int cmd_run(int argc, char **argv, int extract_only)
+/* mode: 0 run, 1 extract, 2 variants */
+static int cmd_run(int argc, char **argv, int mode)
 {
+    const int extract_only = mode == 1;
     ofi_run_opts o = {0};
     o.extract_only = extract_only;
+    o.variants = mode == 2;
     o.out_dir = "outputs";
     o.top_n = 50;
     const char *source = "mysql", *env_file = NULL;
@@ -299,7 +313,7 @@ static int cmd_run(int argc, char **argv, int extract_only)
     for (int i = 2; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(extract_only ? extract_help : run_help, stdout);
+            fputs(mode == 1 ? extract_help : mode == 2 ? variants_help : run_help, stdout);
             return 0;
         } else if ((v = opt_value(argc, argv, &i, "--source"))) {
             source = v;
@@ -335,6 +349,8 @@ static int cmd_run(int argc, char **argv, int extract_only)
     }
     settings set = {{0}};
     ofi_mysql_cfg mcfg;
+    if (mode == 2 && o.weights_path == NULL)
+        return usage_error("variants: --weights FILE is required%s", "");
     if (extract_only && strcmp(source, "mysql") != 0)
         return usage_error("extract reads MySQL only, not \"%s\"", source);
     if (strncmp(source, "csv:", 4) == 0 && source[4] != '\0') {
@@ -368,7 +384,10 @@ static int cmd_run(int argc, char **argv, int extract_only)
         fprintf(stderr, "ofi: error: %s\n", ctx.err[0] ? ctx.err : "failed");
         return exit_code(st);
     }
-    if (!lg.quiet && extract_only)
+    if (!lg.quiet && mode == 2)
+        fprintf(stderr, "ofi: compared the variants of %s over %llu cases in %.2f s; outputs in %s/variants/\n",
+                o.weights_path, (unsigned long long)res.sum.cases, res.t.total, o.out_dir);
+    else if (!lg.quiet && extract_only)
         fprintf(stderr, "ofi: extracted the eight tables in %.2f s into %s/extracts/\n", res.t.total,
                 o.out_dir);
     else if (!lg.quiet)
@@ -485,6 +504,8 @@ int main(int argc, char **argv)
         rc = cmd_run(argc, argv, 0);
     else if (strcmp(cmd, "extract") == 0)
         rc = cmd_run(argc, argv, 1);
+    else if (strcmp(cmd, "variants") == 0)
+        rc = cmd_run(argc, argv, 2);
     else if (strcmp(cmd, "gen") == 0)
         rc = cmd_gen(argc, argv);
     else if (strcmp(cmd, "load") == 0)

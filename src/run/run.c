@@ -15,6 +15,7 @@
 #include "ofi/report.h"
 #include "ofi/score.h"
 #include "ofi/table.h"
+#include "ofi/variants.h"
 #include "ofi/weights.h"
 
 #include <stdio.h>
@@ -85,19 +86,20 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         goto cleanup;
     }
     OFI_CHECK(ofi_outset_init(ctx, &set, opts->out_dir ? opts->out_dir : "outputs"));
-    if (!opts->extract_only) {
+    if (!opts->extract_only && !opts->variants) {
         OFI_CHECK(ofi_rejects_open(ctx, &set, &rej));
         rej_open = 1;
     }
     ofi_load_times lt = {0, 0};
     if (opts->csv_dir) {
-        OFI_CHECK(ofi_load_csv_dir(ctx, opts->csv_dir, &db, ofi_rejects_write, &rej, &lt));
+        OFI_CHECK(ofi_load_csv_dir(ctx, opts->csv_dir, &db,
+                                   rej_open ? ofi_rejects_write : ignore_reject, &rej, &lt));
     } else {
         OFI_CHECK(ofi_mysql_connect(ctx, opts->mysql, &conn));
         OFI_CHECK(ofi_mysql_snapshot(ctx, conn));
         const int extract = !opts->no_extract || opts->extract_only;
-        OFI_CHECK(ofi_load_mysql(ctx, conn, &db, opts->extract_only ? ignore_reject : ofi_rejects_write,
-                                 &rej, extract ? ofi_extract_write : NULL, &ext, &lt));
+        OFI_CHECK(ofi_load_mysql(ctx, conn, &db, rej_open ? ofi_rejects_write : ignore_reject, &rej,
+                                 extract && !opts->variants ? ofi_extract_write : NULL, &ext, &lt));
         res->resumes = ofi_mysql_resumes(conn);
         res->consistent = res->resumes == 0;
         ofi_mysql_close(conn);
@@ -130,6 +132,18 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     order = malloc((n ? n : 1) * sizeof *order);
     if (ofi == NULL || order == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu scores", n);
+        goto cleanup;
+    }
+    if (opts->variants) { /* `ofi variants`: every variant, compared with the first */
+        OFI_CHECK(ofi_variants_write(ctx, &set, &db, &f, &w, opts->top_n));
+        res->t.score = ofi_now() - t0;
+        res->t.total = ofi_now() - t_start;
+        res->sum.cases = n;
+        utc_now(ended, sizeof ended);
+        ofi_report_in rinv = {opts, &db, v, res, NULL, started, source};
+        OFI_CHECK(ofi_manifest_write(ctx, &set, &rinv, ended));
+        OFI_CHECK(ofi_outset_commit(ctx, &set));
+        committed = 1;
         goto cleanup;
     }
     ofi_score_all(ctx, &f, v, ofi);
