@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """ofi_ref.py - an independent reference implementation (test oracle) of the OFI engine.
 
-It implements SPEC.md sections 1-4 and 7 for a CSV source, in plain Python 3 (standard
+It implements SPEC.md sections 1-5 and 7 for a CSV source, in plain Python 3 (standard
 library only), favouring readability over speed. The C engine's outputs are compared with
 this program's outputs byte for byte.
 
 Usage:
     python3 tests/ref/ofi_ref.py --csv DIR --out OUTDIR [--weights FILE] [--variant NAME] [--top N]
+    python3 tests/ref/ofi_ref.py --csv DIR --out OUTDIR [--weights FILE] --variants [--top N]
 
-Writes OUTDIR/ofi/*.csv (the twelve files of section 4), OUTDIR/dq/{row_counts,
-missing_values, duplicates, domain_violations, rejected_rows}.csv and
-OUTDIR/fk/fk_orphans_summary.csv. It does not write reports/, extracts/ or variants/.
+The first form (`ofi run`) writes OUTDIR/ofi/*.csv (the twelve files of section 4),
+OUTDIR/dq/{row_counts, missing_values, duplicates, domain_violations, rejected_rows}.csv
+and OUTDIR/fk/fk_orphans_summary.csv. The second (`ofi variants`, section 5) writes ONLY
+OUTDIR/variants/{variant_summary, variant_top_cases, variant_tier_migration}.csv (see
+"Weight variants" below). Neither writes reports/ or extracts/.
 
 Exit codes: 0 success; 1 usage or weights-file error (message "FILE:LINE: key KEY: ...");
 2 the source cannot be read (missing file, missing primary-key column, invalid UTF-8,
@@ -151,6 +154,46 @@ Outputs
   O9. --top N must be >= 0 (else exit 1); N larger than the case count gives every case.
   O10. Each output file is written to "<name>.tmp" and renamed into place. Nothing is
       written when reading fails.
+
+Weight variants (--variants; SPEC section 5)
+  V1. The variants are every [variant NAME] of --weights in file order (without --weights
+      one variant, `default`, with the defaults); the first is the baseline. Every kept
+      case i gets a score s_v[i] under each variant v (build_cases with v's weights). A
+      variant's case order is score descending, then case_id ascending; N = --top
+      (default 50) and topN(v) = the first min(N, n) cases. --variant is not allowed with
+      --variants (exit 1). Variant names are written as CSV text (quoted where needed).
+  V2. variant_summary.csv: variant, avg_ofi, p50_ofi, p90_ofi, p99_ofi, max_ofi,
+      topN_overlap (literally), spearman_cases, spearman_customers, kendall_tau_top,
+      tier_changes; one row per variant, baseline included, in file order.
+  V3. avg_ofi = fsum(scores) / n; p50/p90/p99 = the section-4 quantile (q = 0.5, 0.9, 0.99)
+      over the variant's sorted scores; max_ofi = the maximum. With n = 0 all five are
+      empty. topN_overlap = |topN(v) & topN(baseline)|, an integer count.
+  V4. Spearman (spearman_cases: over all cases, x = baseline score, y = variant score):
+      rank each series ascending, ranks 1..n, tied values getting the mean of their
+      positions. With X = 2*rank_x, Y = 2*rank_y (integers): num = n*sum(XY) -
+      sum(X)*sum(Y), dx = n*sum(X^2) - sum(X)^2, dy = n*sum(Y^2) - sum(Y)^2, all exact
+      integers; empty if n < 2 or dx == 0 or dy == 0; else
+      r = float(num) / sqrt(float(dx) * float(dy)) (one division, so that the C side can
+      be bit-identical), printed %.6f (-0.0 as 0.000000).
+  V5. spearman_customers: the same over the customers with >= 1 case (the customer views'
+      set: NULL customer_id skipped, orphan ids included), x = the customer's avg_ofi
+      (fsum of its cases' scores / count) under the baseline, y = under the variant.
+  V6. kendall_tau_top: tau-b over the set U = topN(baseline) | topN(v) of cases, x =
+      baseline score, y = variant score. For every pair i < j in U, sx = sign(x_i - x_j),
+      sy = sign(y_i - y_j); C counts sx*sy > 0, D counts sx*sy < 0; n0 = m(m-1)/2
+      (m = |U|), n1 = sum over groups of equal x of t(t-1)/2, n2 the same for y. Empty
+      when m < 2 or n0 - n1 == 0 or n0 - n2 == 0; else
+      tau = float(C - D) / sqrt(float(n0 - n1) * float(n0 - n2)), printed %.6f.
+  V7. A variant's tiers: t1, t2 = the quantiles 1/3 and 2/3 over that variant's customer
+      avg_ofi values; Low Friction if avg <= t1, Medium Friction if avg <= t2, else High
+      Friction (the customer_tiers.csv rule). tier_changes = customers whose tier under v
+      differs from their tier under the baseline.
+  V8. variant_top_cases.csv: variant, rank, case_id, ofi: for each variant in file order,
+      its topN with rank 1.. and ofi %.6f.
+  V9. variant_tier_migration.csv: variant, from_tier, to_tier, customers: for each variant
+      in file order the 9 pairs, from_tier in the order Low, Medium, High Friction and,
+      within each, to_tier in the same order; customers = customers in from_tier under the
+      baseline and in to_tier under the variant (zeros included).
 """
 
 import argparse
@@ -576,8 +619,8 @@ def parse_weight(text, where):
     return (a + 0.0, b)  # + 0.0 turns -0 into 0
 
 
-def load_weights(path, wanted):
-    """Return the weights dict of the chosen variant of an INI weights file."""
+def read_variants(path):
+    """Return every variant of an INI weights file: [(name, weights dict)] in file order."""
     try:
         with open(path, "rb") as f:
             text = f.read().decode("utf-8-sig")
@@ -623,6 +666,12 @@ def load_weights(path, wanted):
 
     if not variants:
         raise ConfigError("%s: no [variant NAME] section" % path)
+    return variants
+
+
+def load_weights(path, wanted):
+    """Return the weights dict of the chosen variant (default the first) of a weights file."""
+    variants = read_variants(path)
     if wanted is None:
         return variants[0][1]
     for name, weights in variants:
@@ -872,19 +921,31 @@ def view_case_scores(ranked, top_n):
     return scores, top
 
 
+def customer_groups(cases):
+    """customer_id -> Group of its cases (NULL customer_id skipped, orphan ids kept)."""
+    return group_by(cases, lambda c: SKIP if c.customer_id is None else c.customer_id)
+
+
+TIERS = ["Low Friction", "Medium Friction", "High Friction"]
+
+
+def assign_tiers(averages):
+    """customer_id -> tier, from customer_id -> avg_ofi: t1, t2 = the quantiles 1/3 and
+    2/3 of the averages; Low if avg <= t1, Medium if avg <= t2, else High."""
+    values = sorted(averages.values())
+    if not values:
+        return {}
+    t1, t2 = quantile(values, 1.0 / 3.0), quantile(values, 2.0 / 3.0)
+    return {customer_id: (TIERS[0] if avg <= t1 else TIERS[1] if avg <= t2 else TIERS[2])
+            for customer_id, avg in averages.items()}
+
+
 def view_customers(cases, tables):
     customers = {row[0]: row for row in tables["customers"].kept}
-    groups = group_by(cases, lambda c: SKIP if c.customer_id is None else c.customer_id)
+    groups = customer_groups(cases)
     order = sorted(groups.items(), key=lambda kv: (-kv[1].avg_ofi(), kv[0]))
 
-    averages = sorted(g.avg_ofi() for _, g in order)
-    tiers = {}
-    if averages:
-        t1, t2 = quantile(averages, 1.0 / 3.0), quantile(averages, 2.0 / 3.0)
-        for customer_id, g in order:
-            avg = g.avg_ofi()
-            tiers[customer_id] = ("Low Friction" if avg <= t1 else
-                                  "Medium Friction" if avg <= t2 else "High Friction")
+    tiers = assign_tiers({customer_id: g.avg_ofi() for customer_id, g in order})
 
     high = [["customer_id", "country", "region", "segment", "case_count", "avg_ofi",
              "total_ofi", "max_ofi", "total_refund_eur", "escalated_cases", "reopened_cases",
@@ -1113,6 +1174,150 @@ def view_fk_orphans(tables):
 
 
 # ---------------------------------------------------------------------------------------
+# Weight variants (SPEC section 5; definitions V1-V9 in the docstring)
+# ---------------------------------------------------------------------------------------
+
+
+def rank_cases(cases):
+    """Cases by score descending, then case_id ascending (V1)."""
+    return sorted(cases, key=lambda c: (-c.ofi, c.case_id))
+
+
+class Variant:
+    """One variant's scores of every kept case, its top N and its customer tiers.
+
+    cases:    the scored cases in source order (the same cases, in the same order, for
+              every variant)
+    score:    case_id -> ofi
+    top:      the first min(N, n) cases of rank_cases
+    averages: customer_id -> avg_ofi (customer_groups: NULL skipped, orphans kept)
+    tiers:    customer_id -> tier (assign_tiers over this variant's averages)
+    """
+
+    def __init__(self, name, cases, top_n):
+        self.name = name
+        self.cases = cases
+        self.score = {c.case_id: c.ofi for c in cases}
+        self.top = rank_cases(cases)[:top_n]
+        self.averages = {customer_id: g.avg_ofi()
+                         for customer_id, g in customer_groups(cases).items()}
+        self.tiers = assign_tiers(self.averages)
+
+
+def doubled_ranks(values):
+    """2 x the ascending rank of each value (ranks 1..n; tied values share the mean of
+    their positions, so a tie group at positions p..q gets 2 x (p + q) / 2 = p + q)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start  # the tie group is order[start..end]
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + 1) + (end + 1)
+        start = end + 1
+    return ranks
+
+
+def spearman(xs, ys):
+    """Spearman's rho of paired series, or None when undefined (V4): exact integer sums
+    over doubled average ranks, then one float division."""
+    n = len(xs)
+    X, Y = doubled_ranks(xs), doubled_ranks(ys)
+    sum_x, sum_y = sum(X), sum(Y)
+    num = n * sum(x * y for x, y in zip(X, Y)) - sum_x * sum_y
+    dx = n * sum(x * x for x in X) - sum_x * sum_x
+    dy = n * sum(y * y for y in Y) - sum_y * sum_y
+    if n < 2 or dx == 0 or dy == 0:
+        return None
+    return float(num) / math.sqrt(float(dx) * float(dy))
+
+
+def sign(v):
+    return (v > 0) - (v < 0)
+
+
+def tied_pairs(values):
+    """Sum over groups of equal values of t(t-1)/2."""
+    counts = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return sum(t * (t - 1) // 2 for t in counts.values())
+
+
+def kendall_tau_b(xs, ys):
+    """Kendall's tau-b of paired series, or None when undefined (V6)."""
+    m = len(xs)
+    concordant = discordant = 0
+    for i in range(m):
+        for j in range(i + 1, m):
+            s = sign(xs[i] - xs[j]) * sign(ys[i] - ys[j])
+            if s > 0:
+                concordant += 1
+            elif s < 0:
+                discordant += 1
+    n0 = m * (m - 1) // 2
+    n1, n2 = tied_pairs(xs), tied_pairs(ys)
+    if m < 2 or n0 - n1 == 0 or n0 - n2 == 0:
+        return None
+    return float(concordant - discordant) / math.sqrt(float(n0 - n1) * float(n0 - n2))
+
+
+def fmt_stat(value):
+    """A correlation: '%.6f', or empty when undefined (None)."""
+    return "" if value is None else fmt_float(value)
+
+
+def view_variant_summary(variants):
+    base = variants[0]
+    base_top = {c.case_id for c in base.top}
+    customers = sorted(base.averages)  # the same customers under every variant
+    rows = [["variant", "avg_ofi", "p50_ofi", "p90_ofi", "p99_ofi", "max_ofi",
+             "topN_overlap", "spearman_cases", "spearman_customers", "kendall_tau_top",
+             "tier_changes"]]
+    for v in variants:
+        scores = sorted(c.ofi for c in v.cases)
+        if scores:
+            distribution = [fmt_float(x) for x in (
+                math.fsum(scores) / len(scores), quantile(scores, 0.5),
+                quantile(scores, 0.9), quantile(scores, 0.99), max(scores))]
+        else:
+            distribution = [""] * 5
+        v_top = {c.case_id for c in v.top}
+        union = sorted(base_top | v_top)
+        rho_cases = spearman([c.ofi for c in base.cases], [c.ofi for c in v.cases])
+        rho_customers = spearman([base.averages[k] for k in customers],
+                                 [v.averages[k] for k in customers])
+        tau = kendall_tau_b([base.score[k] for k in union], [v.score[k] for k in union])
+        changes = sum(1 for k in customers if v.tiers[k] != base.tiers[k])
+        rows.append([v.name] + distribution
+                    + [str(len(base_top & v_top)), fmt_stat(rho_cases),
+                       fmt_stat(rho_customers), fmt_stat(tau), str(changes)])
+    return rows
+
+
+def view_variant_top(variants):
+    rows = [["variant", "rank", "case_id", "ofi"]]
+    for v in variants:
+        for rank, c in enumerate(v.top, start=1):
+            rows.append([v.name, str(rank), str(c.case_id), fmt_float(c.ofi)])
+    return rows
+
+
+def view_tier_migration(variants):
+    base = variants[0]
+    rows = [["variant", "from_tier", "to_tier", "customers"]]
+    for v in variants:
+        for from_tier in TIERS:
+            for to_tier in TIERS:
+                count = sum(1 for k, tier in base.tiers.items()
+                            if tier == from_tier and v.tiers[k] == to_tier)
+                rows.append([v.name, from_tier, to_tier, str(count)])
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------
 
@@ -1127,14 +1332,32 @@ def write_csv(path, rows):
     os.replace(tmp, path)
 
 
+def run_variants(args):
+    """--variants: score every variant, write only variants/*.csv."""
+    if args.variant is not None:
+        raise ConfigError("--variant cannot be used with --variants")
+    weights = read_variants(args.weights) if args.weights else [("default", DEFAULT_WEIGHTS)]
+    tables = {name: load_table(args.csv, name) for name in TABLE_NAMES}
+    variants = [Variant(name, build_cases(tables, w), args.top) for name, w in weights]
+    outputs = {
+        "variants/variant_summary.csv": view_variant_summary(variants),
+        "variants/variant_top_cases.csv": view_variant_top(variants),
+        "variants/variant_tier_migration.csv": view_tier_migration(variants),
+    }
+    for name, rows in outputs.items():
+        write_csv(os.path.join(args.out, name), rows)
+
+
 def run(args):
+    if args.variants:
+        return run_variants(args)
     weights = load_weights(args.weights, args.variant) if args.weights else DEFAULT_WEIGHTS
     if args.weights is None and args.variant is not None and args.variant != "default":
         raise ConfigError('no variant named "%s" (without --weights the only variant is '
                           '"default")' % args.variant)
     tables = {name: load_table(args.csv, name) for name in TABLE_NAMES}
     cases = build_cases(tables, weights)
-    ranked = sorted(cases, key=lambda c: (-c.ofi, c.case_id))
+    ranked = rank_cases(cases)
     scores, top = view_case_scores(ranked, args.top)
     high, tiers = view_customers(cases, tables)
 
@@ -1171,13 +1394,16 @@ class ArgumentParser(argparse.ArgumentParser):
 
 def main(argv=None):
     parser = ArgumentParser(description="Reference implementation of the OFI engine "
-                                        "(SPEC sections 1-4 and 7, CSV source).")
+                                        "(SPEC sections 1-5 and 7, CSV source).")
     parser.add_argument("--csv", required=True, metavar="DIR", help="directory of <table>.csv")
     parser.add_argument("--out", required=True, metavar="OUTDIR", help="output directory")
     parser.add_argument("--weights", metavar="FILE", help="INI weights file")
     parser.add_argument("--variant", metavar="NAME", help="variant of the weights file")
     parser.add_argument("--top", type=int, default=50, metavar="N",
-                        help="rows of top_50_cases.csv (default 50)")
+                        help="rows of top_50_cases.csv; N of the variants' top N "
+                             "(default 50)")
+    parser.add_argument("--variants", action="store_true",
+                        help="score every variant; write only variants/*.csv")
     args = parser.parse_args(argv)
     if args.top < 0:
         parser.error("--top must be >= 0")

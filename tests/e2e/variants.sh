@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# variants.sh - `ofi variants` (SPEC section 5) against the reference implementation
+# tests/ref/ofi_ref.py --variants (pure Python, standard library; definitions V1-V9 in its
+# docstring).
+#
+# usage: tests/e2e/variants.sh BIN
+#
+# Datasets (ofi gen): 3000 cases clean (seed 31) and 2000 cases --dirty 0.05 (seed 32).
+# Each is scored by both programs with
+#   tests/ref/weights_variants.ini  4 variants: baseline (defaults), reference_sql,
+#                                   escalation_heavy, money_first
+#   tests/ref/weights_same.ini      a variant and `copy`, an identical second variant
+# and --top 50 and --top 7: the exit codes must agree and variants/variant_summary.csv,
+# variant_top_cases.csv and variant_tier_migration.csv must be byte-identical.
+#   copy  with weights_same.ini the `copy` row of variant_summary.csv (the oracle's, and
+#         the engine's when it wrote one) reads topN_overlap N, spearman_cases 1.000000,
+#         spearman_customers 1.000000, kendall_tau_top 1.000000, tier_changes 0
+#   many  a generated weights file of 64 variants (escalation = 1..64) on the first
+#         dataset: the engine exits 0 and lists the 64 variants in file order in
+#         variant_summary.csv, byte-identical to the oracle's outputs
+# Prints one line per check and "variants: N passed, M failed"; exits 1 on failure.
+# Needs bash, coreutils, diff, python3.
+
+if [ -z "$1" ] || [ ! -x "$1" ]; then
+    echo "usage: $0 BIN" >&2
+    exit 2
+fi
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+REF=$here/../ref/ofi_ref.py
+WEIGHTS_VARIANTS=$here/../ref/weights_variants.ini
+WEIGHTS_SAME=$here/../ref/weights_same.ini
+export LC_ALL=C
+PYTHON=${PYTHON:-python3}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-variants.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; shift; printf '%s\n' "$@" | sed 's/^/  /'; failed=$((failed + 1)); }
+
+FILES=(variants/variant_summary.csv variants/variant_top_cases.csv
+       variants/variant_tier_migration.csv)
+eo=$tmp/engine_out
+ro=$tmp/ref_out
+
+# compare_run NAME CSV_DIR WEIGHTS TOP: run both programs into $eo and $ro (left in place
+# for the checks that follow) and compare exit codes and the three variants/ files.
+# Returns 0 when both programs succeeded.
+compare_run() {
+    local name=$1 csv=$2 weights=$3 top=$4 erc rrc f nsame=0
+    local problems=()
+    rm -rf "$eo" "$ro"
+    "$BIN" variants --source "csv:$csv" --weights "$weights" --out "$eo" --top "$top" \
+        --quiet > /dev/null 2> "$tmp/e.err"
+    erc=$?
+    "$PYTHON" "$REF" --csv "$csv" --weights "$weights" --out "$ro" --top "$top" \
+        --variants > /dev/null 2> "$tmp/r.err"
+    rrc=$?
+    if [ $erc -ne $rrc ]; then
+        problems+=("exit codes: engine $erc, oracle $rrc")
+        problems+=("engine: $(head -3 "$tmp/e.err")" "oracle: $(head -3 "$tmp/r.err")")
+    elif [ $erc -eq 0 ]; then
+        for f in "${FILES[@]}"; do
+            if [ ! -f "$ro/$f" ]; then
+                problems+=("the oracle wrote no $f")
+            elif [ ! -f "$eo/$f" ]; then
+                problems+=("the engine wrote no $f")
+            elif cmp -s "$eo/$f" "$ro/$f"; then
+                nsame=$((nsame + 1))
+            else
+                problems+=("$f differs (< engine, > oracle):")
+                problems+=("$(diff "$eo/$f" "$ro/$f" | head -8)")
+            fi
+        done
+    fi
+    if [ ${#problems[@]} -ne 0 ]; then
+        fail "$name" "${problems[@]}"
+    elif [ $erc -eq 0 ]; then
+        pass "$name ($nsame files identical)"
+    else
+        pass "$name (both exit $erc)"
+    fi
+    [ $erc -eq 0 ] && [ $rrc -eq 0 ]
+}
+
+# check_copy_row NAME SUMMARY_CSV TOP: the `copy` row agrees perfectly with the baseline.
+check_copy_row() {
+    local name=$1 summary=$2 top=$3 row want
+    row=$(grep '^copy,' "$summary" 2> /dev/null)
+    want="$top,1.000000,1.000000,1.000000,0"
+    if [ -z "$row" ]; then
+        fail "$name" "no copy row in $summary"
+    elif [ "$(echo "$row" | cut -d, -f7-11)" != "$want" ]; then
+        fail "$name" "expected topN_overlap..tier_changes = $want" "got: $row"
+    else
+        pass "$name"
+    fi
+}
+
+datasets=("clean3000:--cases 3000 --seed 31"
+          "dirty2000:--cases 2000 --seed 32 --dirty 0.05")
+first_data=
+
+for ds in "${datasets[@]}"; do
+    dname=${ds%%:*}
+    read -r -a gopts <<< "${ds#*:}"
+    data=$tmp/$dname
+    if ! "$BIN" gen "${gopts[@]}" --out "$data" --quiet > /dev/null 2> "$tmp/gen.err"; then
+        fail "$dname: ofi gen ${ds#*:}" "$(head -5 "$tmp/gen.err")"
+        continue
+    fi
+    [ -n "$first_data" ] || first_data=$data
+    for top in 50 7; do
+        compare_run "$dname weights_variants --top $top" "$data" "$WEIGHTS_VARIANTS" "$top"
+        compare_run "$dname weights_same --top $top" "$data" "$WEIGHTS_SAME" "$top"
+        if [ -f "$ro/${FILES[0]}" ]; then
+            check_copy_row "$dname weights_same --top $top: copy row (oracle)" \
+                "$ro/${FILES[0]}" "$top"
+        else
+            fail "$dname weights_same --top $top: copy row (oracle)" "the oracle failed"
+        fi
+        if [ -f "$eo/${FILES[0]}" ]; then
+            check_copy_row "$dname weights_same --top $top: copy row (engine)" \
+                "$eo/${FILES[0]}" "$top"
+        fi
+    done
+done
+
+# --- 64 variants ----------------------------------------------------------------------
+many=$tmp/many.ini
+for i in $(seq 1 64); do
+    printf '[variant escalation_%d]\nescalation = %d\n\n' "$i" "$i"
+done > "$many"
+seq 1 64 | sed 's/^/escalation_/' > "$tmp/many.names"
+if [ -z "$first_data" ]; then
+    fail "64 variants" "no dataset"
+else
+    compare_run "64 variants --top 50" "$first_data" "$many" 50
+    for side in engine oracle; do
+        [ $side = engine ] && summary=$eo/${FILES[0]} || summary=$ro/${FILES[0]}
+        if [ ! -f "$summary" ]; then
+            fail "64 variants: 64 summary rows ($side)" "no $summary"
+        elif ! tail -n +2 "$summary" | cut -d, -f1 | cmp -s - "$tmp/many.names"; then
+            fail "64 variants: 64 summary rows ($side)" \
+                "$(($(wc -l < "$summary") - 1)) rows; variants (< $side, > expected):" \
+                "$(tail -n +2 "$summary" | cut -d, -f1 | diff - "$tmp/many.names" | head -8)"
+        else
+            pass "64 variants: 64 summary rows ($side)"
+        fi
+    done
+fi
+
+echo "variants: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
