@@ -18,7 +18,13 @@
 #include <stddef.h>
 
 /* Write variants/variant_summary.csv, variant_top_cases.csv and
- * variant_tier_migration.csv for every variant of w, with top_n cases per top list.
+ * variant_tier_migration.csv (SPEC section 5) for every variant of w, with top_n cases per
+ * top list, and two more files: variant_rank_shifts.csv (variant,
+ * mean_abs_rank_shift_cases, mean_abs_rank_shift_customers, tier_change_share: positions
+ * in each ranking, ties broken by id, against the baseline's) and variant_top_changes.csv
+ * (variant, change = entering|leaving, case_id, baseline_rank, variant_rank: cases that
+ * enter or leave the top N, entering in the variant's order then leaving in the
+ * baseline's).
  * @return OFI_OK, OFI_E_OUTPUT or OFI_E_NOMEM. */
 ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
                               const ofi_features *f, const ofi_weights *w, size_t top_n);

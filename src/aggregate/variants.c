@@ -174,7 +174,8 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     int64_t *cust_ids = NULL;
     ofi_gstat *gs = NULL;
     uint8_t *in_base_top = NULL;
-    ofi_outbuf sum = {0}, tops = {0}, mig = {0};
+    ofi_outbuf sum = {0}, tops = {0}, mig = {0}, shifts = {0}, moves = {0};
+    uint32_t *pos_base = NULL, *cpos_base = NULL, *pos_cur = NULL;
     uint32_t ng = 0;
 
     /* Customers with cases (NULL customer ids left out), numbered once for all variants. */
@@ -201,19 +202,34 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
         cust_ids[g] = (int64_t)gkeys[g];
     OFI_CHECK(ranking_alloc(ctx, &base, n, ng));
     OFI_CHECK(ranking_alloc(ctx, &cur, n, ng));
+    pos_base = malloc((n ? n : 1) * sizeof *pos_base);
+    cpos_base = malloc((ng ? ng : 1) * sizeof *cpos_base);
+    pos_cur = malloc((n ? n : 1) * sizeof *pos_cur);
+    if (!pos_base || !cpos_base || !pos_cur) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for variants");
+        goto cleanup;
+    }
 
     ofi_puts(&sum, "variant,avg_ofi,p50_ofi,p90_ofi,p99_ofi,max_ofi,topN_overlap,spearman_cases,"
                    "spearman_customers,kendall_tau_top,tier_changes\n");
     ofi_puts(&tops, "variant,rank,case_id,ofi\n");
     ofi_puts(&mig, "variant,from_tier,to_tier,customers\n");
+    ofi_puts(&shifts, "variant,mean_abs_rank_shift_cases,mean_abs_rank_shift_customers,"
+                      "tier_change_share\n");
+    ofi_puts(&moves, "variant,change,case_id,baseline_rank,variant_rank\n");
     for (int vi = 0; vi < w->n; vi++) {
         const ofi_variant *v = &w->v[vi];
         ranking *r = vi == 0 ? &base : &cur;
         double t[2];
         OFI_CHECK(rank_variant(ctx, db, f, v, cust_group, ng, cust_ids, gs, t, r));
-        if (vi == 0)
+        if (vi == 0) {
             for (size_t k = 0; k < top; k++)
                 in_base_top[base.order[k]] = 1;
+            for (size_t k = 0; k < n; k++)
+                pos_base[base.order[k]] = (uint32_t)k;
+            for (uint32_t k = 0; k < ng; k++)
+                cpos_base[base.cust_order[k]] = k;
+        }
         /* Summary row. */
         ofi_put_text(&sum, v->name, strlen(v->name));
         ofi_putc(&sum, ',');
@@ -259,6 +275,47 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
         ofi_putc(&sum, ',');
         ofi_put_u64(&sum, changes);
         ofi_putc(&sum, '\n');
+        /* Rank shifts (positions in each ranking, ties broken by id) and tier changes. */
+        uint64_t shift = 0, cshift = 0;
+        for (size_t k = 0; k < n; k++) {
+            const uint32_t b = pos_base[r->order[k]];
+            shift += b > k ? b - k : k - b;
+        }
+        for (uint32_t k = 0; k < ng; k++) {
+            const uint32_t b = cpos_base[r->cust_order[k]];
+            cshift += b > k ? b - k : k - b;
+        }
+        ofi_put_text(&shifts, v->name, strlen(v->name));
+        ofi_putc(&shifts, ',');
+        if (n)
+            ofi_put_f6(&shifts, (double)shift / (double)n);
+        ofi_putc(&shifts, ',');
+        if (ng) {
+            ofi_put_f6(&shifts, (double)cshift / (double)ng);
+            ofi_putc(&shifts, ',');
+            ofi_put_f6(&shifts, (double)changes / (double)ng);
+        } else {
+            ofi_putc(&shifts, ',');
+        }
+        ofi_putc(&shifts, '\n');
+        /* Top-N cases entering (in the variant's, not the baseline's) and leaving. */
+        for (size_t k = 0; k < n; k++)
+            pos_cur[r->order[k]] = (uint32_t)k;
+        for (int leaving = 0; leaving < 2; leaving++)
+            for (size_t k = 0; k < top; k++) {
+                const uint32_t i = leaving ? base.order[k] : r->order[k];
+                const size_t vpos = pos_cur[i];
+                if (leaving ? vpos < top : in_base_top[i] != 0)
+                    continue;
+                ofi_put_text(&moves, v->name, strlen(v->name));
+                ofi_puts(&moves, leaving ? ",leaving," : ",entering,");
+                ofi_put_i64(&moves, db->t[OFI_T_CASES].col[OFI_CAS_ID].i64[i]);
+                ofi_putc(&moves, ',');
+                ofi_put_u64(&moves, (uint64_t)pos_base[i] + 1);
+                ofi_putc(&moves, ',');
+                ofi_put_u64(&moves, (uint64_t)vpos + 1);
+                ofi_putc(&moves, '\n');
+            }
         /* Top cases. */
         for (size_t k = 0; k < top; k++) {
             ofi_put_text(&tops, v->name, strlen(v->name));
@@ -287,6 +344,8 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_summary.csv", &sum));
     OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_top_cases.csv", &tops));
     OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_tier_migration.csv", &mig));
+    OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_rank_shifts.csv", &shifts));
+    OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_top_changes.csv", &moves));
 cleanup:
     ranking_free(&base);
     ranking_free(&cur);
@@ -300,5 +359,10 @@ cleanup:
     ofi_outbuf_free(&sum);
     ofi_outbuf_free(&tops);
     ofi_outbuf_free(&mig);
+    ofi_outbuf_free(&shifts);
+    ofi_outbuf_free(&moves);
+    free(pos_base);
+    free(cpos_base);
+    free(pos_cur);
     return st;
 }

@@ -100,6 +100,27 @@ check_copy_row() {
     fi
 }
 
+# check_extras NAME OUT TOP: the engine's two extra files agree with its summary: every
+# variant's entering and leaving top-N cases number TOP - topN_overlap, and the `copy`
+# variant (when present) shifts nothing.
+check_extras() {
+    local name=$1 out=$2 top=$3 problems=() v ov ent lea
+    local summary=$out/variants/variant_summary.csv moves=$out/variants/variant_top_changes.csv
+    local shifts=$out/variants/variant_rank_shifts.csv
+    [ -f "$moves" ] && [ -f "$shifts" ] || { fail "$name" "missing extra files"; return; }
+    while IFS=, read -r v _ _ _ _ _ ov _; do
+        [ "$v" = variant ] && continue
+        ent=$(grep -c "^$v,entering," "$moves")
+        lea=$(grep -c "^$v,leaving," "$moves")
+        [ "$ent" = $((top - ov)) ] && [ "$lea" = $((top - ov)) ] ||
+            problems+=("$v: entering $ent, leaving $lea, expected $((top - ov)) each")
+    done < "$summary"
+    if grep -q '^copy,' "$shifts" && [ "$(grep '^copy,' "$shifts")" != "copy,0.000000,0.000000,0.000000" ]; then
+        problems+=("copy shifts: $(grep '^copy,' "$shifts")")
+    fi
+    if [ ${#problems[@]} -ne 0 ]; then fail "$name" "${problems[@]}"; else pass "$name"; fi
+}
+
 datasets=("clean3000:--cases 3000 --seed 31"
           "dirty2000:--cases 2000 --seed 32 --dirty 0.05")
 first_data=
@@ -125,7 +146,11 @@ for ds in "${datasets[@]}"; do
         if [ -f "$eo/${FILES[0]}" ]; then
             check_copy_row "$dname weights_same --top $top: copy row (engine)" \
                 "$eo/${FILES[0]}" "$top"
+            check_extras "$dname weights_same --top $top: rank shifts and top changes" "$eo" "$top"
         fi
+        compare_run "$dname weights_variants --top $top (again, for the extras)" "$data" \
+            "$WEIGHTS_VARIANTS" "$top" &&
+            check_extras "$dname weights_variants --top $top: rank shifts and top changes" "$eo" "$top"
     done
 done
 
