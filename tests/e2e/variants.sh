@@ -154,6 +154,11 @@ for ds in "${datasets[@]}"; do
     done
 done
 
+# --- the shipped example weights file -----------------------------------------------------
+if [ -n "$first_data" ]; then
+    compare_run "shipped scripts/weights.ini" "$first_data" "$(dirname "$REF")/../../scripts/weights.ini" 50
+fi
+
 # --- 64 variants ----------------------------------------------------------------------
 many=$tmp/many.ini
 for i in $(seq 1 64); do
