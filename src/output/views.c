@@ -226,7 +226,7 @@ typedef struct case_rows {
  * formatting one row at a time serialises ~20 of them. Prefetching the columns of the row
  * PREFETCH_AHEAD places later lets those misses overlap with formatting (measured: the
  * case list formats several times faster). */
-#define PREFETCH_AHEAD 12
+#define PREFETCH_AHEAD 24
 
 static void prefetch_case(const ofi_scored *s, uint32_t i)
 {
@@ -257,6 +257,12 @@ static void case_row(ofi_outbuf *b, size_t k, const void *arg)
     const case_rows *c = arg;
     if (k + PREFETCH_AHEAD < c->s->f->n)
         prefetch_case(c->s, c->s->order[k + PREFETCH_AHEAD]);
+    /* Second level, half as far ahead: the customer's id, through the row fetched above. */
+    if (k + PREFETCH_AHEAD / 2 < c->s->f->n) {
+        const uint32_t r = c->s->db->links.customer_row[c->s->order[k + PREFETCH_AHEAD / 2]];
+        if (r != UINT32_MAX)
+            __builtin_prefetch(&c->s->db->t[OFI_T_CUSTOMERS].col[OFI_CUS_ID].i64[r]);
+    }
     put_case(b, c->s, c->s->order[k], c->row_max);
 }
 
