@@ -414,6 +414,28 @@ typedef struct gsort_ctx {
 
 static _Thread_local const gsort_ctx *gsc;
 
+static int cmp_key_asc(const void *a, const void *b);
+static int cmp_sev(const void *a, const void *b);
+static int cmp_text_groups(const void *a, const void *b);
+static int cmp_roots(const void *a, const void *b);
+
+/* Group the cases by keys (freed) and order the groups with cmp (kind as gsort_ctx's):
+ * *ord receives the group numbers in output order (free it; on failure nothing is left). */
+static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, int kind,
+                               int (*cmp)(const void *, const void *), grouping *g, uint32_t **ord)
+{
+    OFI_TRY(group_by(ctx, s, keys, g));
+    *ord = alloc_order(ctx, g->n);
+    if (*ord == NULL) {
+        grouping_free(g);
+        return OFI_E_NOMEM;
+    }
+    gsort_ctx c = {g, s, kind};
+    gsc = &c;
+    qsort(*ord, g->n, sizeof **ord, cmp);
+    return OFI_OK;
+}
+
 /* ---- customers ------------------------------------------------------------------------- */
 
 static const char *tier_name(double avg, double t1, double t2, int *k)
@@ -587,17 +609,10 @@ static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
         keys[i] = d == OFI_NO_DATE ? UINT64_MAX : TKEY(d - (((d + 3) % 7) + 7) % 7);
     }
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
-    if (ord == NULL) {
-        st = OFI_E_NOMEM;
-        goto cleanup;
-    }
-    gsort_ctx c = {&g, s, 0};
-    gsc = &c;
-    qsort(ord, g.n, sizeof *ord, cmp_key_asc);
     ofi_puts(&b, "week_start,iso_year,iso_week,case_count,avg_ofi,total_ofi,escalation_rate,"
                  "avg_resolution_minutes,total_refund_eur\n");
     for (uint32_t k = 0; k < g.n; k++) {
@@ -649,17 +664,10 @@ static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
     for (long i = 0; i < (long)n; i++)
         keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0}, r = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
-    if (ord == NULL) {
-        st = OFI_E_NOMEM;
-        goto cleanup;
-    }
-    gsort_ctx c = {&g, s, 0};
-    gsc = &c;
-    qsort(ord, g.n, sizeof *ord, cmp_key_asc);
     ofi_puts(&b, "month,case_count,avg_ofi,total_ofi,escalation_rate,avg_resolution_minutes,"
                  "total_refund_eur\n");
     ofi_puts(&r, "month,refunded_cases,refund_count,total_refund_eur\n");
@@ -750,17 +758,10 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
         keys[i] = ((uint64_t)(ofi_month_key(cd[i]) - min_month) * sev_radix + sev) * prio_radix + pr;
     }
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_sev, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
-    if (ord == NULL) {
-        st = OFI_E_NOMEM;
-        goto cleanup;
-    }
-    gsort_ctx c = {&g, s, 0};
-    gsc = &c;
-    qsort(ord, g.n, sizeof *ord, cmp_sev);
     ofi_puts(&b, "month,severity,priority,case_count,avg_ofi,total_refund_eur,escalation_rate\n");
     for (uint32_t k = 0; k < g.n; k++) {
         const ofi_gstat *x = &g.st[ord[k]];
@@ -844,18 +845,11 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
     if (keys == NULL)
         return OFI_E_NOMEM;
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    text_dict = d;
+    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
-    if (ord == NULL) {
-        st = OFI_E_NOMEM;
-        goto cleanup;
-    }
-    gsort_ctx c = {&g, s, 0};
-    gsc = &c;
-    text_dict = d;
-    qsort(ord, g.n, sizeof *ord, cmp_text_groups);
     ofi_puts(&b, "product_group,case_count,total_refund_eur,avg_ofi,total_ofi,share_of_total_ofi,"
                  "escalation_rate,avg_resolution_minutes\n");
     for (uint32_t k = 0; k < g.n; k++) {
@@ -902,12 +896,13 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
     if (keys == NULL)
         return OFI_E_NOMEM;
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    text_dict = d;
+    OFI_TRY(group_sorted(ctx, s, keys, 1, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
     uint64_t *agents = calloc(g.n ? g.n : 1, sizeof *agents);
-    if (ord == NULL || agents == NULL) {
+    if (agents == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -932,10 +927,6 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
             agents[g.group[ga.st[k].first]]++;
         grouping_free(&ga);
     }
-    gsort_ctx c = {&g, s, 1};
-    gsc = &c;
-    text_dict = d;
-    qsort(ord, g.n, sizeof *ord, cmp_text_groups);
     ofi_puts(&b, "team,agent_count,case_count,avg_ofi,escalation_rate,reopen_rate,"
                  "avg_resolution_minutes\n");
     for (uint32_t k = 0; k < g.n; k++) {
@@ -994,17 +985,10 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_
     for (long i = 0; i < (long)n; i++)
         keys[i] = (uint64_t)ofi_case_fk(db, OFI_CAS_ISSUE, (size_t)i); /* NULL: own group */
     grouping g;
-    OFI_TRY(group_by(ctx, s, keys, &g));
+    uint32_t *ord;
+    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_roots, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
-    uint32_t *ord = alloc_order(ctx, g.n);
-    if (ord == NULL) {
-        st = OFI_E_NOMEM;
-        goto cleanup;
-    }
-    gsort_ctx c = {&g, s, 0};
-    gsc = &c;
-    qsort(ord, g.n, sizeof *ord, cmp_roots);
     ofi_puts(&b, "issue_id,issue_category,root_cause,severity,case_count,avg_ofi,total_ofi,"
                  "total_refund_eur\n");
     for (uint32_t k = 0; k < g.n; k++) {
