@@ -49,6 +49,15 @@ typedef struct ofi_gstat {
 ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out);
 
+/* The fixed-point scale of ofi_group's fast path for scores ofi[0..n), or -1 when the
+ * values need the general path. One scan: compute it once per score array. */
+int ofi_group_scale(ofi_ctx *ctx, const double *ofi, size_t n);
+
+/* ofi_group with the scale already known (ofi_group_scale of the same array). */
+ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                            const double *ofi, int scale, const uint32_t *key, uint32_t n_groups,
+                            ofi_gstat *out);
+
 /* The general path: counting sort by group, then Shewchuk sums per group. Same results
  * as ofi_group, for any values; tests check one against the other. */
 ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,

@@ -48,6 +48,7 @@ typedef struct ofi_scored {
     size_t top_n;
     double write_seconds;     /* out: time formatting and writing the big row files (cases,
                                  customers, tiers) */
+    int scale;                /* internal: ofi_group_scale of ofi, set by ofi_views_write */
 } ofi_scored;
 
 /* Write the twelve ofi/ files. @return OFI_OK, OFI_E_OUTPUT or OFI_E_NOMEM. */

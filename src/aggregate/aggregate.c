@@ -377,12 +377,24 @@ static ofi_status group_few(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
     return OFI_OK;
 }
 
+int ofi_group_scale(ofi_ctx *ctx, const double *ofi, size_t n)
+{
+    int scale;
+    return fixed_scale(ctx, ofi, n, &scale) ? scale : -1;
+}
+
 ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
 {
+    return ofi_group_scaled(ctx, db, f, ofi, ofi_group_scale(ctx, ofi, f->n), key, n_groups, out);
+}
+
+ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                            const double *ofi, int scale, const uint32_t *key, uint32_t n_groups,
+                            ofi_gstat *out)
+{
     const size_t n = f->n;
-    int scale;
-    if (!fixed_scale(ctx, ofi, n, &scale))
+    if (scale < 0)
         return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
     if (n_groups <= FEW_GROUPS)
         return group_few(ctx, db, f, ofi, key, n_groups, out, scale);

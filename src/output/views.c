@@ -352,7 +352,7 @@ static ofi_status group_by(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, grouping
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
-    OFI_CHECK(ofi_group(ctx, s->db, s->f, s->ofi, g->group, n_raw, raw));
+    OFI_CHECK(ofi_group_scaled(ctx, s->db, s->f, s->ofi, s->scale, g->group, n_raw, raw));
     /* Keep the groups that have cases. */
     uint32_t m = 0;
     for (uint32_t k = 0; k < n_raw; k++)
@@ -1032,7 +1032,7 @@ static ofi_status kpis(ofi_ctx *ctx, ofi_scored *s, ofi_summary *sum)
 {
     const size_t n = s->f->n;
     ofi_gstat x = {0};
-    OFI_TRY(ofi_group(ctx, s->db, s->f, s->ofi, NULL, 1, &x));
+    OFI_TRY(ofi_group_scaled(ctx, s->db, s->f, s->ofi, s->scale, NULL, 1, &x));
     sum->cases = n;
     sum->refund_cents = x.refund_cents;
     sum->total_ofi = x.total_ofi;
@@ -1094,6 +1094,7 @@ static ofi_status write_kpis(ofi_ctx *ctx, ofi_outset *set, const ofi_summary *s
 ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
+    s->scale = ofi_group_scale(ctx, s->ofi, s->f->n); /* once for every grouping below */
     OFI_TRY(kpis(ctx, s, sum));
     OFI_TRY(write_cases(ctx, set, s));
     OFI_TRY(write_top(ctx, set, s));

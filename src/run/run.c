@@ -156,7 +156,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     res->t.sort = t2 - t1;
     ofi_log(ctx, OFI_LOG_PROGRESS, "scored and ranked %zu cases", n);
 
-    ofi_scored sc = {&db, &f, v, ofi, order, opts->top_n, 0.0};
+    ofi_scored sc = {&db, &f, v, ofi, order, opts->top_n, 0.0, -1};
     OFI_CHECK(ofi_views_write(ctx, &set, &sc, &res->sum));
     OFI_CHECK(ofi_dq_write(ctx, &set, &db, domain));
     double t3 = ofi_now();
