@@ -650,6 +650,19 @@ static ofi_status table_reserve(ofi_table *t, size_t need)
     return OFI_OK;
 }
 
+/* A value for a narrow column whose two lowest values are the NULL and "wide" marks: the
+ * value itself when it fits (above the wide mark, up to hi), else the wide mark, setting
+ * *wide so the caller moves it to the side list. */
+static inline int64_t narrow(int64_t v, int64_t null_mark, int64_t wide_mark, int64_t hi, int *wide)
+{
+    if (v == OFI_NULL_I64)
+        return null_mark;
+    if (v > wide_mark && v <= hi)
+        return v;
+    *wide = 1;
+    return wide_mark;
+}
+
 /* Append the kept rows of all batches to a stored table. */
 static ofi_status keep_rows(loader *L, ofi_table *t)
 {
@@ -707,20 +720,14 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
                 case OFI_COL_TEXT:
                     t->col[c].code[o] = b->remap[c][b->col[c].code[i]];
                     break;
-                case OFI_COL_FLAG: {
-                    const int64_t v = b->col[c].i64[i];
-                    const int fits = v > OFI_I8_WIDE && v <= INT8_MAX;
-                    t->col[c].i8[o] = v == OFI_NULL_I64 ? OFI_I8_NULL : fits ? (int8_t)v : OFI_I8_WIDE;
-                    any_wide |= v != OFI_NULL_I64 && !fits;
+                case OFI_COL_FLAG:
+                    t->col[c].i8[o] = (int8_t)narrow(b->col[c].i64[i], OFI_I8_NULL, OFI_I8_WIDE,
+                                                     INT8_MAX, &any_wide);
                     break;
-                }
-                case OFI_COL_INT: {
-                    const int64_t v = b->col[c].i64[i];
-                    const int fits = v > OFI_I32_WIDE && v <= INT32_MAX;
-                    t->col[c].i32[o] = v == OFI_NULL_I64 ? OFI_I32_NULL : fits ? (int32_t)v : OFI_I32_WIDE;
-                    any_wide |= v != OFI_NULL_I64 && !fits;
+                case OFI_COL_INT:
+                    t->col[c].i32[o] = (int32_t)narrow(b->col[c].i64[i], OFI_I32_NULL, OFI_I32_WIDE,
+                                                       INT32_MAX, &any_wide);
                     break;
-                }
                 case OFI_COL_DATE:
                 case OFI_COL_DATETIME:
                     t->col[c].i32[o] = b->col[c].i32[i];

@@ -64,3 +64,19 @@ golden_bin() {
     fi
     BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 }
+
+# golden_cases ROOT [CASE...]: set the array `cases` to the given case names, or to every
+# directory of ROOT that has an input/ folder.
+golden_cases() {
+    local root=$1 d
+    shift
+    if [ $# -gt 0 ]; then
+        cases=("$@")
+        return
+    fi
+    cases=()
+    for d in "$root"/*/; do
+        d=${d%/}
+        [ -d "$d/input" ] && cases+=("${d##*/}")
+    done
+}

@@ -17,15 +17,7 @@ root=$(cd "$here/../golden" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-regen.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-if [ $# -gt 0 ]; then
-    cases=("$@")
-else
-    cases=()
-    for d in "$root"/*/; do
-        d=${d%/}
-        [ -d "$d/input" ] && cases+=("${d##*/}")
-    done
-fi
+golden_cases "$root" "$@"
 
 status=0
 for name in "${cases[@]}"; do

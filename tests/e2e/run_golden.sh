@@ -21,15 +21,7 @@ root=$(cd "$here/../golden" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-golden.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-if [ $# -gt 0 ]; then
-    cases=("$@")
-else
-    cases=()
-    for d in "$root"/*/; do
-        d=${d%/}
-        [ -d "$d/input" ] && cases+=("${d##*/}")
-    done
-fi
+golden_cases "$root" "$@"
 
 passed=0
 failed=0
