@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/mysql.sh - MySQL read throughput: ofi's streaming reader against the stock client
-# (`mariadb --quick --batch`, the floor any client pays) and against a binary-protocol read
-# (unbuffered prepared statement, native types) of the same rows, in the same run,
+# (`mariadb --quick --batch`, the floor any client pays) and against a bare binary-protocol
+# fetch (unbuffered prepared statement, native types, nothing copied) of the same rows, in
+# the same run,
 # on the private MariaDB of scripts/mariadb.sh; then a whole `ofi run` from MySQL next to
 # one from the same data as CSV.
 #
@@ -60,7 +61,7 @@ out="$root/bench/results/mysql-latest.md"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(mariadb --version | cut -d, -f1)"
   echo "- commit $(git -C "$root" rev-parse --short HEAD), $cases cases (seed $seed), medians of $reps, private MariaDB on 127.0.0.1"
   echo
-  echo "| table | rows | MB (as text) | stock client s | ofi reader (text protocol) s | ofi / stock | ofi rows/s | ofi MB/s | binary protocol s | binary / text |"
+  echo "| table | rows | MB (as text) | stock client s | ofi reader s | ofi / stock | ofi rows/s | ofi MB/s | bare binary fetch s | bare / ofi |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for t in cases case_timeline; do
     stock=() ours=() bin=() line=""

@@ -1,7 +1,11 @@
 /* mysql.c - MySQL/MariaDB source over Connector/C: connect, stream tables, bulk-load CSV.
  *
- * Streaming: one SELECT per table, read with mysql_use_result (rows come off the socket
- * as they are fetched; the client never holds the whole result). Each chunk's rows are
+ * Streaming: one SELECT per table through the binary protocol - an unbuffered prepared
+ * statement (no mysql_stmt_store_result, no server cursor: rows come off the socket as they
+ * are fetched, the client never holds the whole result). bench/mysql.sh measured it faster
+ * than the text protocol (mysql_use_result) on the same rows. Integers and dates arrive in
+ * binary and are written back as the text the text protocol would have sent (so parsing,
+ * extracts and outputs are unchanged); DECIMAL and strings arrive as text. Each chunk's rows are
  * copied into a chunk arena (bytes + ofi_field entries), so the loader can parse them in
  * parallel while the result set stays open. SQL NULL becomes an empty field, which the
  * loader reads as NULL like an empty CSV field.
@@ -43,9 +47,23 @@ typedef struct chunk {
 
 /* A table being read. A fetch thread fills chunk k+1 (from the socket) while the loader
  * parses chunk k: two chunks, used in turn, one ahead at most. */
+/* How a column is bound and turned back into text. */
+enum { BIND_INT, BIND_UINT, BIND_DATE, BIND_DATETIME, BIND_DOUBLE, BIND_TEXT };
+
 struct ofi_mysql_stream {
     ofi_mysql *m;
-    MYSQL_RES *res;
+    MYSQL_STMT *stmt;
+    MYSQL_BIND bind[OFI_MAX_COLS];
+    int kind[OFI_MAX_COLS];
+    unsigned decimals[OFI_MAX_COLS];
+    int64_t iv[OFI_MAX_COLS];
+    double dv[OFI_MAX_COLS];
+    MYSQL_TIME tv[OFI_MAX_COLS];
+    char *sv[OFI_MAX_COLS];
+    unsigned long svcap[OFI_MAX_COLS];
+    unsigned long len[OFI_MAX_COLS];
+    my_bool isnull[OFI_MAX_COLS], trunc[OFI_MAX_COLS];
+    char txt[OFI_MAX_COLS][48];
     char table[64];
     char select[4096];  /* the SELECT without ORDER BY, for resuming */
     char pk[64];        /* the primary key column, quoted */
@@ -196,12 +214,192 @@ static ofi_status start_select(ofi_ctx *ctx, ofi_mysql_stream *s)
     } else {
         snprintf(sql, sizeof sql, "%s ORDER BY %s", s->select, s->pk);
     }
-    OFI_TRY(query(ctx, s->m, sql, s->table));
-    s->res = mysql_use_result(s->m->conn);
-    if (s->res == NULL)
-        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", s->m->where, s->table,
-                        mysql_error(s->m->conn));
+    ofi_mysql *m = s->m;
+    s->stmt = mysql_stmt_init(m->conn);
+    if (s->stmt == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "%s: table %s: out of memory", m->where, s->table);
+    unsigned long cursor = CURSOR_TYPE_NO_CURSOR;
+    if (mysql_stmt_prepare(s->stmt, sql, (unsigned long)strlen(sql)) != 0 ||
+        mysql_stmt_attr_set(s->stmt, STMT_ATTR_CURSOR_TYPE, &cursor) != 0 ||
+        mysql_stmt_execute(s->stmt) != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, s->table,
+                        mysql_stmt_error(s->stmt));
+    MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
+    if (meta == NULL || (int)mysql_num_fields(meta) != s->nf) {
+        if (meta)
+            mysql_free_result(meta);
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: unexpected result columns", m->where,
+                        s->table);
+    }
+    const MYSQL_FIELD *fd = mysql_fetch_fields(meta);
+    memset(s->bind, 0, sizeof s->bind);
+    for (int c = 0; c < s->nf; c++) {
+        MYSQL_BIND *b = &s->bind[c];
+        b->length = &s->len[c];
+        b->is_null = &s->isnull[c];
+        b->error = &s->trunc[c];
+        s->decimals[c] = fd[c].decimals;
+        switch (fd[c].type) {
+        case MYSQL_TYPE_TINY:
+        case MYSQL_TYPE_SHORT:
+        case MYSQL_TYPE_INT24:
+        case MYSQL_TYPE_LONG:
+        case MYSQL_TYPE_LONGLONG:
+        case MYSQL_TYPE_YEAR:
+            s->kind[c] = fd[c].flags & UNSIGNED_FLAG ? BIND_UINT : BIND_INT;
+            b->buffer_type = MYSQL_TYPE_LONGLONG;
+            b->is_unsigned = s->kind[c] == BIND_UINT;
+            b->buffer = &s->iv[c];
+            break;
+        case MYSQL_TYPE_DATE:
+            s->kind[c] = BIND_DATE;
+            b->buffer_type = MYSQL_TYPE_DATE;
+            b->buffer = &s->tv[c];
+            break;
+        case MYSQL_TYPE_DATETIME:
+        case MYSQL_TYPE_TIMESTAMP:
+            s->kind[c] = BIND_DATETIME;
+            b->buffer_type = MYSQL_TYPE_DATETIME;
+            b->buffer = &s->tv[c];
+            break;
+        case MYSQL_TYPE_FLOAT:
+        case MYSQL_TYPE_DOUBLE:
+            s->kind[c] = BIND_DOUBLE;
+            b->buffer_type = MYSQL_TYPE_DOUBLE;
+            b->buffer = &s->dv[c];
+            break;
+        default:
+            s->kind[c] = BIND_TEXT;
+            if (s->sv[c] == NULL) {
+                s->svcap[c] = 256;
+                s->sv[c] = malloc(s->svcap[c]);
+                if (s->sv[c] == NULL) {
+                    mysql_free_result(meta);
+                    return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+                }
+            }
+            b->buffer_type = MYSQL_TYPE_STRING;
+            b->buffer = s->sv[c];
+            b->buffer_length = s->svcap[c];
+            break;
+        }
+    }
+    mysql_free_result(meta);
+    if (mysql_stmt_bind_result(s->stmt, s->bind) != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, s->table,
+                        mysql_stmt_error(s->stmt));
     return OFI_OK;
+}
+
+/* Digits of v into p (at most 20 + sign). @return the length. */
+static size_t fmt_i64(char *p, int64_t v, int is_unsigned)
+{
+    char tmp[24], *e = tmp + sizeof tmp, *q = e;
+    uint64_t a = is_unsigned ? (uint64_t)v : v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--q = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    if (!is_unsigned && v < 0)
+        *--q = '-';
+    memcpy(p, q, (size_t)(e - q));
+    return (size_t)(e - q);
+}
+
+/* Zero-padded decimal digits of v, width w. */
+static char *digits(char *p, unsigned long v, int w)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + w;
+}
+
+/* "YYYY-MM-DD", then " HH:MM:SS" and d fraction digits for a datetime (no printf: millions
+ * of rows). @return the length. */
+static size_t fmt_time(char *t, const MYSQL_TIME *tm, int with_time, unsigned d)
+{
+    char *p = digits(t, tm->year, 4);
+    *p++ = '-';
+    p = digits(p, tm->month, 2);
+    *p++ = '-';
+    p = digits(p, tm->day, 2);
+    if (with_time) {
+        *p++ = ' ';
+        p = digits(p, tm->hour, 2);
+        *p++ = ':';
+        p = digits(p, tm->minute, 2);
+        *p++ = ':';
+        p = digits(p, tm->second, 2);
+        if (d) {
+            char frac[6];
+            digits(frac, tm->second_part, 6);
+            *p++ = '.';
+            memcpy(p, frac, d);
+            p += d;
+        }
+    }
+    return (size_t)(p - t);
+}
+
+/* The next row as the text protocol would have sent it: vals[c] (NULL for SQL NULL) and
+ * lens[c]. @return 1 for a row, 0 at the end, -1 on an error (message in the stmt). */
+static int fetch_row_binary(ofi_mysql_stream *s, const char **vals, unsigned long *lens)
+{
+    int r = mysql_stmt_fetch(s->stmt);
+    if (r == MYSQL_NO_DATA)
+        return 0;
+    if (r == 1)
+        return -1;
+    for (int c = 0; c < s->nf; c++) {
+        if (s->isnull[c]) {
+            vals[c] = NULL;
+            lens[c] = 0;
+            continue;
+        }
+        char *t = s->txt[c];
+        const MYSQL_TIME *tm = &s->tv[c];
+        switch (s->kind[c]) {
+        case BIND_INT:
+        case BIND_UINT:
+            lens[c] = fmt_i64(t, s->iv[c], s->kind[c] == BIND_UINT);
+            vals[c] = t;
+            break;
+        case BIND_DATE:
+            lens[c] = (unsigned long)fmt_time(t, tm, 0, 0);
+            vals[c] = t;
+            break;
+        case BIND_DATETIME: /* exactly the column's fraction digits, as text would print */
+            lens[c] = (unsigned long)fmt_time(t, tm, 1, s->decimals[c] <= 6 ? s->decimals[c] : 0);
+            vals[c] = t;
+            break;
+        case BIND_DOUBLE:
+            lens[c] = (unsigned long)snprintf(t, sizeof s->txt[c], "%.17g", s->dv[c]);
+            vals[c] = t;
+            break;
+        default:
+            if (s->trunc[c] || s->len[c] > s->svcap[c]) { /* longer than the buffer */
+                unsigned long cap = s->svcap[c];
+                while (cap < s->len[c] + 1)
+                    cap *= 2;
+                char *nb = realloc(s->sv[c], cap);
+                if (nb == NULL)
+                    return -1;
+                s->sv[c] = nb;
+                s->svcap[c] = cap;
+                s->bind[c].buffer = nb;
+                s->bind[c].buffer_length = cap;
+                if (mysql_stmt_fetch_column(s->stmt, &s->bind[c], (unsigned)c, 0) != 0)
+                    return -1;
+                mysql_stmt_bind_result(s->stmt, s->bind);
+            }
+            vals[c] = s->sv[c];
+            lens[c] = s->len[c];
+            break;
+        }
+    }
+    return 1;
 }
 
 /* Kill our own connection from a second one: the fault injection of cfg. */
@@ -229,9 +427,9 @@ static ofi_status resume(ofi_ctx *ctx, ofi_mysql_stream *s, const char *why)
     const int max = m->cfg.max_retries == 0 ? 5 : m->cfg.max_retries < 0 ? 0 : m->cfg.max_retries;
     char reason[sizeof ctx->err];
     snprintf(reason, sizeof reason, "%s", why);
-    if (s->res) {
-        mysql_free_result(s->res);
-        s->res = NULL;
+    if (s->stmt) {
+        mysql_stmt_close(s->stmt);
+        s->stmt = NULL;
     }
     for (int attempt = 1; attempt <= max; attempt++) {
         struct timespec ts = {0, 200000000L << (attempt < 4 ? attempt - 1 : 3)};
@@ -248,6 +446,10 @@ static ofi_status resume(ofi_ctx *ctx, ofi_mysql_stream *s, const char *why)
         if (open_conn(&probe, m) != OFI_OK) {
             snprintf(reason, sizeof reason, "%s", probe.err);
             continue;
+        }
+        if (s->stmt) {
+            mysql_stmt_close(s->stmt);
+            s->stmt = NULL;
         }
         if (start_select(&probe, s) == OFI_OK) {
             m->resumes++;
@@ -339,17 +541,18 @@ static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size
             m->rows_read++; /* once */
             inject_kill(m);
         }
-        MYSQL_ROW row = mysql_fetch_row(s->res);
-        if (row == NULL) {
-            if (mysql_errno(m->conn) == 0)
-                break; /* the end of the table */
+        const char *row[OFI_MAX_COLS];
+        unsigned long len[OFI_MAX_COLS];
+        const int got = fetch_row_binary(s, row, len);
+        if (got == 0)
+            break; /* the end of the table */
+        if (got < 0) {
             char why[256];
-            snprintf(why, sizeof why, "%s", mysql_error(m->conn));
+            snprintf(why, sizeof why, "%s", mysql_stmt_error(s->stmt));
             OFI_TRY(resume(ctx, s, why));
             continue;
         }
         m->rows_read++;
-        const unsigned long *len = mysql_fetch_lengths(s->res);
         size_t row_bytes = 0;
         for (int c = 0; c < s->nf; c++)
             row_bytes += row[c] ? len[c] : 0;
@@ -475,8 +678,10 @@ void ofi_mysql_stream_close(ofi_mysql_stream *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->thread, NULL);
     }
-    if (s->res)
-        mysql_free_result(s->res); /* drains what is left of the result */
+    if (s->stmt)
+        mysql_stmt_close(s->stmt); /* drains what is left of the result */
+    for (int c = 0; c < OFI_MAX_COLS; c++)
+        free(s->sv[c]);
     for (int i = 0; i < 2; i++) {
         free(s->c[i].arena);
         free(s->c[i].fields);
