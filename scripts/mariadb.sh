@@ -11,6 +11,7 @@
 #   env     print the connection settings (MYSQL_HOST, MYSQL_PORT, MYSQL_USER,
 #           MYSQL_PASSWORD, MYSQL_DATABASE, MYSQL_SOCKET) as a .env file would hold them
 #
+# The user may also SHUTDOWN this throw-away server: the tests stop it mid-run that way.
 # The settings live in $dir/ofi.env (mode 600); nothing here prints the password except
 # `env`, which is meant for `eval`/redirection into a file the user owns.
 set -euo pipefail
@@ -93,7 +94,7 @@ CREATE USER IF NOT EXISTS 'ofi'@'127.0.0.1' IDENTIFIED BY '$pass';
 ALTER USER 'ofi'@'localhost' IDENTIFIED BY '$pass';
 ALTER USER 'ofi'@'127.0.0.1' IDENTIFIED BY '$pass';
 GRANT ALL PRIVILEGES ON ofi.* TO 'ofi'@'localhost', 'ofi'@'127.0.0.1';
-GRANT RELOAD, PROCESS ON *.* TO 'ofi'@'localhost', 'ofi'@'127.0.0.1';
+GRANT RELOAD, PROCESS, SHUTDOWN ON *.* TO 'ofi'@'localhost', 'ofi'@'127.0.0.1';
 SQL
   umask 077
   cat >"$envf" <<ENV

@@ -42,6 +42,9 @@ typedef struct ofi_mysql_cfg {
     /* Fault injection, for tests: after this many rows (all tables together), kill the
      * reading connection from a second one (a real server-side KILL). 0 = never. */
     uint64_t fault_kill_after_rows;
+    /* Likewise, but shut the server down (needs the SHUTDOWN privilege): the server
+     * stopped mid-run. 0 = never. */
+    uint64_t fault_shutdown_after_rows;
 } ofi_mysql_cfg;
 
 typedef struct ofi_mysql ofi_mysql; /* an open connection */

@@ -148,6 +148,9 @@ static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysq
     const char *kill = getenv("OFI_FAULT_KILL_AFTER_ROWS");
     if (kill && *kill)
         cfg->fault_kill_after_rows = strtoull(kill, NULL, 10);
+    const char *down = getenv("OFI_FAULT_SHUTDOWN_AFTER_ROWS");
+    if (down && *down)
+        cfg->fault_shutdown_after_rows = strtoull(down, NULL, 10);
     const char *retries = getenv("OFI_MYSQL_RETRIES");
     if (retries && *retries)
         cfg->max_retries = atoi(retries) == 0 ? -1 : atoi(retries);

@@ -402,8 +402,9 @@ static int fetch_row_binary(ofi_mysql_stream *s, const char **vals, unsigned lon
     return 1;
 }
 
-/* Kill our own connection from a second one: the fault injection of cfg. */
-static void inject_kill(ofi_mysql *m)
+/* Kill our own connection from a second one (or shut the whole server down): the fault
+ * injection of cfg. */
+static void inject_fault(ofi_mysql *m, int shutdown)
 {
     ofi_ctx quiet;
     ofi_ctx_init(&quiet);
@@ -412,7 +413,10 @@ static void inject_kill(ofi_mysql *m)
     snprintf(killer.where, sizeof killer.where, "%s", m->where);
     if (open_conn(&quiet, &killer) == OFI_OK) {
         char sql[64];
-        snprintf(sql, sizeof sql, "KILL CONNECTION %lu", mysql_thread_id(m->conn));
+        if (shutdown)
+            snprintf(sql, sizeof sql, "SHUTDOWN");
+        else
+            snprintf(sql, sizeof sql, "KILL CONNECTION %lu", mysql_thread_id(m->conn));
         mysql_real_query(killer.conn, sql, strlen(sql));
     }
     if (killer.conn)
@@ -539,7 +543,11 @@ static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size
         ofi_mysql *m = s->m;
         if (m->cfg.fault_kill_after_rows && m->rows_read == m->cfg.fault_kill_after_rows) {
             m->rows_read++; /* once */
-            inject_kill(m);
+            inject_fault(m, 0);
+        }
+        if (m->cfg.fault_shutdown_after_rows && m->rows_read == m->cfg.fault_shutdown_after_rows) {
+            m->rows_read++;
+            inject_fault(m, 1);
         }
         const char *row[OFI_MAX_COLS];
         unsigned long len[OFI_MAX_COLS];

@@ -93,5 +93,20 @@ q -e "RENAME TABLE refunds_gone TO refunds; ALTER TABLE agents DROP PRIMARY KEY,
 expect_fail "missing key column" "table agents: missing primary key column agent_id" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
 ! [ -e "$tmp/bad/ofi/ofi_case_scores.csv" ]; check "failed runs wrote no output" $?
 
+# The server stopped mid-run (a real SHUTDOWN from a second connection after 7000 rows):
+# reconnecting fails, the run exits 2 naming the lost connection, nothing is replaced.
+"$root/scripts/mariadb.sh" start >/dev/null 2>&1
+. "$env"
+q -e "ALTER TABLE agents CHANGE agent_key agent_id BIGINT NOT NULL, ADD PRIMARY KEY (agent_id)"
+rm -rf "$tmp/before2"; cp -r "$tmp/my2" "$tmp/before2"
+OFI_MYSQL_RETRIES=2 OFI_FAULT_SHUTDOWN_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" \
+    --out "$tmp/my2" --quiet 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "connection lost" "$tmp/err"
+check "server stopped mid-run: exit 2 with the lost connection ($rc: $(head -c 200 "$tmp/err"))" $?
+! "$root/scripts/mariadb.sh" status; check "the server really stopped" $?
+diff -r "$tmp/before2" "$tmp/my2" >/dev/null && [ -z "$(find "$tmp/my2" -name '*.tmp')" ]
+check "server stopped mid-run: previous outputs untouched, no temporary files" $?
+
 echo "mysql: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
