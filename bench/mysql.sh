@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 build="$root/build"
+calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; } # calc EXPR [DECIMALS]
 [ -x "$build/bench/ofi-bench" ] || "$root/scripts/build.sh" "$build" >&2
 "$root/scripts/mariadb.sh" start
 dbdir="${OFI_MARIADB_DIR:-$root/.mariadb}"
@@ -53,7 +54,6 @@ cols() { # the SELECT list ofi uses, for the stock client
 }
 pk() { case "$1" in cases) echo case_id ;; case_timeline) echo event_id ;; esac; }
 med() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; } # calc EXPR [DECIMALS]
 out="$root/bench/results/mysql-latest.md"
 {
   echo "# ofi MySQL read bench"
