@@ -17,20 +17,8 @@
 # Prints one line per check and "determinism: N passed, M failed"; exits 1 on failure.
 # Needs bash, coreutils, diff, python3 (standard library).
 
-if [ -z "$1" ] || [ ! -x "$1" ]; then
-    echo "usage: $0 BIN" >&2
-    exit 2
-fi
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-export LC_ALL=C
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-determinism.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; shift; printf '%s\n' "$@" | sed 's/^/  /'; failed=$((failed + 1)); }
+. "$(cd "$(dirname "$0")" && pwd)/e2e_lib.sh"
+e2e_setup determinism "$1"
 
 # compare_trees NAME A B DIRS...: files under A/<dir> and B/<dir> equal, byte for byte.
 compare_trees() {

@@ -21,25 +21,10 @@
 # Prints one line per check and "variants: N passed, M failed"; exits 1 on failure.
 # Needs bash, coreutils, diff, python3.
 
-if [ -z "$1" ] || [ ! -x "$1" ]; then
-    echo "usage: $0 BIN" >&2
-    exit 2
-fi
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-here=$(cd "$(dirname "$0")" && pwd)
-REF=$here/../ref/ofi_ref.py
+. "$(cd "$(dirname "$0")" && pwd)/e2e_lib.sh"
+e2e_setup variants "$1"
 WEIGHTS_VARIANTS=$here/../ref/weights_variants.ini
 WEIGHTS_SAME=$here/../ref/weights_same.ini
-export LC_ALL=C
-PYTHON=${PYTHON:-python3}
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-variants.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-passed=0
-failed=0
-pass() { echo "PASS $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; shift; printf '%s\n' "$@" | sed 's/^/  /'; failed=$((failed + 1)); }
 
 FILES=(variants/variant_summary.csv variants/variant_top_cases.csv
        variants/variant_tier_migration.csv)
