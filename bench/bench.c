@@ -91,9 +91,9 @@ static int read_settings(const char *path, ofi_mysql_cfg *cfg)
     return 1;
 }
 
-/* Stream one table through ofi's MySQL reader (fetch and copy into chunks, no parsing):
- * prints "table,rows,bytes,seconds". */
-static int stream_table(const char *env, const char *table)
+/* Stream one table through ofi's MySQL reader (fetch and copy into chunks, no parsing),
+ * over `parts` connections in key ranges when parts > 1: prints "table,rows,bytes,seconds". */
+static int stream_table(const char *env, const char *table, int parts)
 {
     ofi_mysql_cfg cfg = {0};
     if (!read_settings(env, &cfg)) {
@@ -114,8 +114,9 @@ static int stream_table(const char *env, const char *table)
     ofi_mysql_stream *s = NULL;
     int present[OFI_MAX_COLS];
     const double t0 = ofi_now();
-    if (ofi_mysql_connect(&ctx, &cfg, &m) != OFI_OK ||
-        ofi_mysql_open_table(&ctx, m, &ofi_schema[ti], present, &s) != OFI_OK) {
+    cfg.partitions = parts;
+    if (ofi_mysql_connect(&ctx, &cfg, &m) != OFI_OK || ofi_mysql_snapshot(&ctx, m) != OFI_OK ||
+        ofi_mysql_open_table(&ctx, m, &ofi_schema[ti], 65536, 1, present, &s) != OFI_OK) {
         fprintf(stderr, "ofi-bench: %s\n", ctx.err);
         ofi_mysql_close(m);
         return 2;
@@ -125,7 +126,7 @@ static int stream_table(const char *env, const char *table)
         const ofi_field *f;
         size_t n;
         int nf;
-        if (ofi_mysql_next(&ctx, s, 65536, &f, &n, &nf) != OFI_OK) {
+        if (ofi_mysql_next(&ctx, s, &f, &n, &nf) != OFI_OK) {
             fprintf(stderr, "ofi-bench: %s\n", ctx.err);
             return 2;
         }
@@ -235,8 +236,8 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--mysql-stream-binary") == 0)
         return stream_table_binary(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "--mysql-stream") == 0)
-        return stream_table(argv[2], argv[3]);
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "--mysql-stream") == 0)
+        return stream_table(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 1);
     /* The same heap settings as the ofi command (src/cli/main.c), so the bench measures
      * what users run. */
     mallopt(M_MMAP_THRESHOLD, 1 << 30);

@@ -4,7 +4,8 @@
 # fetch (unbuffered prepared statement, native types, nothing copied) of the same rows, in
 # the same run,
 # on the private MariaDB of scripts/mariadb.sh; then a whole `ofi run` from MySQL next to
-# one from the same data as CSV.
+# one from the same data as CSV. The reader runs as one stream and partitioned (key ranges
+# over 2 and 4 connections at once, `--partitions`).
 #
 #   bench/mysql.sh [--cases 1M] [--reps 3] [--seed 42]
 #
@@ -61,10 +62,10 @@ out="$root/bench/results/mysql-latest.md"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $(mariadb --version | cut -d, -f1)"
   echo "- commit $(git -C "$root" rev-parse --short HEAD), $cases cases (seed $seed), medians of $reps, private MariaDB on 127.0.0.1"
   echo
-  echo "| table | rows | MB (as text) | stock client s | ofi reader s | ofi / stock | ofi rows/s | ofi MB/s | bare binary fetch s | bare / ofi |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| table | rows | MB (as text) | stock client s | ofi reader s | ofi / stock | ofi rows/s | ofi MB/s | bare binary fetch s | bare / ofi | ofi 2 partitions s | 2p / stock | ofi 4 partitions s | 4p / stock |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for t in cases case_timeline; do
-    stock=() ours=() bin=() line=""
+    stock=() ours=() bin=() p2=() p4=() line=""
     for _ in $(seq 1 "$reps"); do
       t0=$(date +%s.%N)
       mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" --quick --batch \
@@ -74,21 +75,27 @@ out="$root/bench/results/mysql-latest.md"
       line=$("$build/bench/ofi-bench" --mysql-stream "$env" "$t")
       ours+=("$(echo "$line" | cut -d, -f4)")
       bin+=("$("$build/bench/ofi-bench" --mysql-stream-binary "$env" "$t" | cut -d, -f4)")
+      p2+=("$("$build/bench/ofi-bench" --mysql-stream "$env" "$t" 2 | cut -d, -f4)")
+      p4+=("$("$build/bench/ofi-bench" --mysql-stream "$env" "$t" 4 | cut -d, -f4)")
     done
     rows=$(echo "$line" | cut -d, -f2) bytes=$(echo "$line" | cut -d, -f3)
     s=$(printf '%s\n' "${stock[@]}" | med) o=$(printf '%s\n' "${ours[@]}" | med)
     b=$(printf '%s\n' "${bin[@]}" | med)
-    echo "| $t | $rows | $(calc "$bytes / 1000000" 1) | $s | $o | $(calc "$o / $s" 2) | $(calc "$rows / $o" 0) | $(calc "$bytes / 1000000 / $o" 1) | $b | $(calc "$b / $o" 2) |"
+    q2=$(printf '%s\n' "${p2[@]}" | med) q4=$(printf '%s\n' "${p4[@]}" | med)
+    echo "| $t | $rows | $(calc "$bytes / 1000000" 1) | $s | $o | $(calc "$o / $s" 2) | $(calc "$rows / $o" 0) | $(calc "$bytes / 1000000 / $o" 1) | $b | $(calc "$b / $o" 2) | $q2 | $(calc "$q2 / $s" 2) | $q4 | $(calc "$q4 / $s" 2) |"
   done
   echo
-  runs_m=() runs_c=()
+  runs_m=() runs_c=() runs_1=()
   for _ in $(seq 1 "$reps"); do
     t0=$(date +%s.%N); "$build/ofi" run --source mysql --env "$env" --out /tmp/ofi-bench-my --no-extract --quiet; t1=$(date +%s.%N)
     runs_m+=("$(calc "$t1 - $t0")")
+    t0=$(date +%s.%N); "$build/ofi" run --source mysql --env "$env" --out /tmp/ofi-bench-my --no-extract --quiet --partitions 1; t1=$(date +%s.%N)
+    runs_1+=("$(calc "$t1 - $t0")")
     t0=$(date +%s.%N); "$build/ofi" run --source "csv:$data" --out /tmp/ofi-bench-csv --quiet; t1=$(date +%s.%N)
     runs_c+=("$(calc "$t1 - $t0")")
   done
   m=$(printf '%s\n' "${runs_m[@]}" | med) c=$(printf '%s\n' "${runs_c[@]}" | med)
-  echo "Whole \`ofi run\` (all threads): from MySQL $m s, from CSV $c s (ratio $(calc "$m / $c" 2))."
+  m1=$(printf '%s\n' "${runs_1[@]}" | med)
+  echo "Whole \`ofi run\` (all threads): from MySQL $m s (default partitions: one connection per thread), $m1 s with \`--partitions 1\`; from CSV $c s (MySQL / CSV $(calc "$m / $c" 2))."
 } > "$out"
 cat "$out"

@@ -39,12 +39,23 @@ typedef struct ofi_mysql_cfg {
     int read_option_files; /* read [client] from ~/.my.cnf and the system option files */
     int max_retries;       /* reconnections allowed per table after a lost connection
                               (default when 0: 5); -1 for none */
+    /* Connections for partitioned reads (ofi_mysql_snapshot opens the extra ones): a big
+     * table is split into primary-key ranges read by all of them at once. 0 or 1: one
+     * stream per table. */
+    int partitions;
+    /* Split the tables allowed to split whatever their size (into at least `partitions`
+     * ranges); otherwise only tables of more rows than the connections' read-ahead. */
+    int partitions_forced;
     /* Fault injection, for tests: after this many rows (all tables together), kill the
      * reading connection from a second one (a real server-side KILL). 0 = never. */
     uint64_t fault_kill_after_rows;
     /* Likewise, but shut the server down (needs the SHUTDOWN privilege): the server
      * stopped mid-run. 0 = never. */
     uint64_t fault_shutdown_after_rows;
+    /* Likewise, but run this statement (a concurrent write, say) from a second
+     * connection, once per reading connection. */
+    uint64_t fault_sql_after_rows;
+    const char *fault_sql;
 } ofi_mysql_cfg;
 
 typedef struct ofi_mysql ofi_mysql; /* an open connection */
@@ -63,26 +74,42 @@ void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap);
 typedef struct ofi_mysql_stream ofi_mysql_stream;
 
 /* Start streaming the columns of spec that the server's table has, in spec order,
- * ORDER BY the primary key. present[c] is set for the columns found; a missing table or
- * primary-key column is OFI_E_SOURCE naming it. */
+ * ORDER BY the primary key, in chunks of chunk_rows rows (0: 65536) read ahead by fetch
+ * threads. With may_split and the extra connections of ofi_mysql_snapshot, an integer key
+ * is split into ranges ([MIN, MAX] in equal parts, sized from the server's row estimate)
+ * that the connections read at once, each range one SELECT; the loader still receives
+ * range after range, so the rows come in the order of the single stream. present[c] is
+ * set for the columns found; a missing table or primary-key column is OFI_E_SOURCE naming
+ * it. Not thread-safe with other uses of m's connections. */
 ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
-                                int present[OFI_MAX_COLS], ofi_mysql_stream **out);
+                                size_t chunk_rows, int may_split, int present[OFI_MAX_COLS],
+                                ofi_mysql_stream **out);
 
-/* The next rows, at most max_rows: *fields holds *n_rows * *n_fields fields (row-major),
- * SQL NULL as an empty field, valid until the next call. *n_rows is 0 at the end.
+/* The next rows: *fields holds *n_rows * *n_fields fields (row-major), SQL NULL as an
+ * empty field, valid until the next call. *n_rows is 0 at the end.
  * @return OFI_OK, OFI_E_SOURCE (connection lost: message names the table), OFI_E_NOMEM. */
-ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
-                          const ofi_field **fields, size_t *n_rows, int *n_fields);
+ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, const ofi_field **fields,
+                          size_t *n_rows, int *n_fields);
 
 void ofi_mysql_stream_close(ofi_mysql_stream *s);
 
-/* Reconnections made so far on this connection (after lost connections). */
+/* Reconnections made so far on m and its extra connections (after lost connections). */
 unsigned ofi_mysql_resumes(const ofi_mysql *m);
 
-/* Read everything that follows from one consistent snapshot (START TRANSACTION WITH
- * CONSISTENT SNAPSHOT, READ ONLY): the eight tables as of one moment. A resumed read
- * starts a new snapshot. @return OFI_OK or OFI_E_SOURCE. */
+/* Open the extra connections of cfg.partitions (fewer, with a warning, when the server
+ * refuses some) and start one snapshot on every connection (START TRANSACTION WITH
+ * CONSISTENT SNAPSHOT, READ ONLY): the eight tables as of one moment. With several
+ * connections the snapshots are taken under FLUSH TABLES WITH READ LOCK, held for
+ * milliseconds, as mydumper does; without the RELOAD privilege (or after a 30 s lock wait)
+ * each connection reads its own snapshot, with a warning. @return OFI_OK or OFI_E_SOURCE. */
 ofi_status ofi_mysql_snapshot(ofi_ctx *ctx, ofi_mysql *m);
+
+/* 1 when every row came from one snapshot: shared by all connections and no read resumed
+ * (a resumed read starts a new one). */
+int ofi_mysql_consistent(const ofi_mysql *m);
+
+/* Connections open for reading: 1 + the extra ones. */
+int ofi_mysql_connections(const ofi_mysql *m);
 
 /* `ofi load`: create the schema (scripts/schema.sql, compiled in) and bulk-load
  * dir/<table>.csv into each table with LOAD DATA LOCAL INFILE, columns mapped by header

@@ -40,6 +40,7 @@ typedef struct ofi_run_result {
     size_t peak_rss_kb; /* the process's peak resident memory at the end of the run */
     unsigned resumes;   /* MySQL: reads resumed after a lost connection */
     int consistent;     /* MySQL: every table read from one snapshot */
+    int connections;    /* MySQL: connections that read (partitioned reads) */
     uint64_t score_bytes, aggregate_bytes; /* bytes of per-case data those phases need,
                                               read or written once (the bench's floor) */
 } ofi_run_result;

@@ -151,6 +151,10 @@ static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysq
     const char *down = getenv("OFI_FAULT_SHUTDOWN_AFTER_ROWS");
     if (down && *down)
         cfg->fault_shutdown_after_rows = strtoull(down, NULL, 10);
+    const char *sql_after = getenv("OFI_FAULT_SQL_AFTER_ROWS");
+    if (sql_after && *sql_after)
+        cfg->fault_sql_after_rows = strtoull(sql_after, NULL, 10);
+    cfg->fault_sql = getenv("OFI_FAULT_SQL");
     const char *retries = getenv("OFI_MYSQL_RETRIES");
     if (retries && *retries)
         cfg->max_retries = atoi(retries) == 0 ? -1 : atoi(retries);
@@ -194,7 +198,7 @@ static const char main_help[] =
 static const char run_help[] =
     "usage: ofi run [--source mysql|csv:DIR] [--env FILE] [--out DIR] [--threads N]\n"
     "               [--chunk-rows N] [--weights FILE] [--variant NAME] [--top N] [--strict]\n"
-    "               [--no-extract] [--quiet]\n"
+    "               [--partitions N] [--no-extract] [--quiet]\n"
     "\n"
     "Load the eight tables, score every case (SPEC section 3) and write outputs/ofi,\n"
     "outputs/dq, outputs/fk and outputs/reports. Every file is written to a temporary\n"
@@ -213,6 +217,10 @@ static const char run_help[] =
     "  --weights FILE   INI weights file of [variant NAME] sections\n"
     "  --variant NAME   variant to score (default: the file's first)\n"
     "  --top N          rows of ofi/top_50_cases.csv (default 50)\n"
+    "  --partitions N   MySQL source: read cases, case_timeline and refunds in primary-key\n"
+    "                   ranges over N connections at once, from one snapshot (default:\n"
+    "                   the thread count up to 8, for tables big enough); outputs do not\n"
+    "                   depend on it\n"
     "  --no-extract     MySQL source: do not write outputs/extracts/<table>.csv (the\n"
     "                   tables as read, written while they stream)\n"
     "  --strict         exit 3 when rows were rejected or duplicated, keys orphaned or\n"
@@ -223,7 +231,7 @@ static const char run_help[] =
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
 
 static const char extract_help[] =
-    "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--quiet]\n"
+    "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--partitions N] [--quiet]\n"
     "\n"
     "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
     "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
@@ -311,7 +319,7 @@ static int cmd_run(int argc, char **argv, int mode)
     o.out_dir = "outputs";
     o.top_n = 50;
     const char *source = "mysql", *env_file = NULL;
-    unsigned long long threads = 0, chunk_rows = 0, top = 50;
+    unsigned long long threads = 0, chunk_rows = 0, top = 50, partitions = 0;
     cli_log lg = {0, 0};
     for (int i = 2; i < argc; i++) {
         const char *v;
@@ -340,6 +348,9 @@ static int cmd_run(int argc, char **argv, int mode)
             if (!parse_count(v, 1ULL << 32, &top))
                 return usage_error("--top: expected a count, got \"%s\"", v);
             o.top_n = (size_t)top;
+        } else if ((v = opt_value(argc, argv, &i, "--partitions"))) {
+            if (!parse_count(v, 64, &partitions) || partitions == 0)
+                return usage_error("--partitions: expected 1..64, got \"%s\"", v);
         } else if (strcmp(argv[i], "--strict") == 0) {
             o.strict = 1;
         } else if (strcmp(argv[i], "--no-extract") == 0) {
@@ -370,6 +381,11 @@ static int cmd_run(int argc, char **argv, int mode)
     }
     ofi_ctx ctx;
     setup_ctx(&ctx, &lg, (int)threads, chunk_rows);
+    if (o.mysql) {
+        /* Default: a connection per thread (up to 8), for the tables big enough. */
+        mcfg.partitions = partitions ? (int)partitions : ctx.n_threads < 8 ? ctx.n_threads : 8;
+        mcfg.partitions_forced = partitions != 0;
+    }
     /* The manifest records the command line: passwords never come through argv (only
      * through the settings files and the environment), so it holds no secret. */
     char cmdline[2048] = "ofi";

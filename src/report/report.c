@@ -201,8 +201,8 @@ ofi_status ofi_manifest_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in
     putf(&b, ",\n  \"source\": ");
     jstr(&b, in->source);
     if (in->opts->csv_dir == NULL)
-        putf(&b, ",\n  \"source_consistent\": %s,\n  \"source_resumes\": %u",
-             in->res->consistent ? "true" : "false", in->res->resumes);
+        putf(&b, ",\n  \"source_consistent\": %s,\n  \"source_resumes\": %u,\n  \"source_connections\": %d",
+             in->res->consistent ? "true" : "false", in->res->resumes, in->res->connections);
     if (in->opts->command_line) {
         putf(&b, ",\n  \"command\": ");
         jstr(&b, in->opts->command_line);

@@ -101,7 +101,8 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         OFI_CHECK(ofi_load_mysql(ctx, conn, &db, rej_open ? ofi_rejects_write : ignore_reject, &rej,
                                  extract && !opts->variants ? ofi_extract_write : NULL, &ext, &lt));
         res->resumes = ofi_mysql_resumes(conn);
-        res->consistent = res->resumes == 0;
+        res->consistent = ofi_mysql_consistent(conn);
+        res->connections = ofi_mysql_connections(conn);
         ofi_mysql_close(conn);
         conn = NULL;
     }

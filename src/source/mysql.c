@@ -20,6 +20,8 @@
 
 #include <pthread.h>
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,9 @@ struct ofi_mysql {
     char where[512];   /* "user@host:port/db", for messages */
     unsigned resumes;
     uint64_t rows_read;
+    struct ofi_mysql **pool; /* the further connections of partitioned reads (owned) */
+    int n_pool;
+    int shared;              /* every connection reads the snapshot of the first */
 };
 
 /* One chunk of rows: field bytes in an arena, fields pointing into it. */
@@ -41,17 +46,32 @@ typedef struct chunk {
     ofi_field *fields;
     size_t cap_fields;
     size_t n_rows;
+    int eor;           /* the last chunk of its key range */
     ofi_status st;     /* of the fetch that filled it */
     char err[1024];
 } chunk;
 
-/* A table being read. A fetch thread fills chunk k+1 (from the socket) while the loader
- * parses chunk k: two chunks, used in turn, one ahead at most. */
 /* How a column is bound and turned back into text. */
 enum { BIND_INT, BIND_UINT, BIND_DATE, BIND_DATETIME, BIND_DOUBLE, BIND_TEXT };
 
-struct ofi_mysql_stream {
-    ofi_mysql *m;
+/* A primary-key range [lo, hi] of a partitioned read. The first range has no lower bound
+ * (and holds the NULL keys a key column without NOT NULL may have: ORDER BY puts them
+ * first), the last no upper bound, so the ranges cover the table whatever its keys. */
+typedef struct krange {
+    int64_t lo, hi;
+} krange;
+
+#define RING_MAX 4
+
+/* One connection's share of a table: the ranges index, index + n_readers, ... in turn, each
+ * one SELECT. Its fetch thread fills a ring of chunks ahead of the loader: depth 2 for a
+ * single stream (one chunk parsed, one filling), 4 for a partitioned one, so that a reader
+ * fetches its next range while the loader is busy with the other readers' ranges. */
+typedef struct reader {
+    struct ofi_mysql_stream *s;
+    ofi_mysql *m; /* its connection */
+    int index;
+    int range;    /* the range being read, or past the last one */
     MYSQL_STMT *stmt;
     MYSQL_BIND bind[OFI_MAX_COLS];
     int kind[OFI_MAX_COLS];
@@ -64,20 +84,31 @@ struct ofi_mysql_stream {
     unsigned long len[OFI_MAX_COLS];
     my_bool isnull[OFI_MAX_COLS], trunc[OFI_MAX_COLS];
     char txt[OFI_MAX_COLS][48];
-    char table[64];
-    char select[4096];  /* the SELECT without ORDER BY, for resuming */
-    char pk[64];        /* the primary key column, quoted */
-    char last_pk[32];   /* the last primary key read ("" before the first row) */
-    int nf;
-    chunk c[2];
+    char last_pk[32]; /* the last primary key read in the range ("" before the first row) */
+    chunk c[RING_MAX];
+    int depth;
     pthread_t thread;
     int started, stop, finished;
     uint64_t filled, taken; /* chunks filled by the thread, handed to the loader */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} reader;
+
+/* A table being read: its ranges in key order, read by n_readers connections in turn. The
+ * loader takes range 0's chunks, then range 1's, ...: the rows of one ORDER BY stream. */
+struct ofi_mysql_stream {
+    char table[64];
+    char select[4096]; /* the SELECT without WHERE and ORDER BY */
+    char pk[64];       /* the primary key column, quoted */
+    int nf;
+    krange *ranges;
+    int n_ranges;
+    reader *rd;
+    int n_readers;
+    int cur;           /* the range the loader is reading */
     size_t max_rows;
     ofi_log_fn log;
     void *log_user;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
 };
 
 void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap)
@@ -147,6 +178,7 @@ ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql *
     if (m == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     m->cfg = *cfg;
+    m->shared = 1;
     ofi_mysql_describe(cfg, m->where, sizeof m->where);
     ofi_status st = open_conn(ctx, m);
     if (st != OFI_OK) {
@@ -159,18 +191,90 @@ ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql *
 
 unsigned ofi_mysql_resumes(const ofi_mysql *m)
 {
-    return m->resumes;
+    unsigned n = m->resumes;
+    for (int j = 0; j < m->n_pool; j++)
+        n += m->pool[j]->resumes;
+    return n;
+}
+
+int ofi_mysql_consistent(const ofi_mysql *m)
+{
+    return m->shared && ofi_mysql_resumes(m) == 0;
+}
+
+int ofi_mysql_connections(const ofi_mysql *m)
+{
+    return 1 + m->n_pool;
+}
+
+/* Sessions that stream: a reader whose ring is full leaves the server waiting on the
+ * socket while the loader works on the other readers' ranges; do not let it time out. */
+static void stream_session(ofi_mysql *m)
+{
+    static const char sql[] = "SET SESSION net_write_timeout = 3600";
+    mysql_real_query(m->conn, sql, sizeof sql - 1);
 }
 
 ofi_status ofi_mysql_snapshot(ofi_ctx *ctx, ofi_mysql *m)
 {
-    return query(ctx, m, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", "snapshot");
+    const int want = m->cfg.partitions > 1 ? m->cfg.partitions : 1;
+    if (want > 1) {
+        m->pool = calloc((size_t)want - 1, sizeof *m->pool);
+        if (m->pool == NULL)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        for (int j = 0; j + 1 < want; j++) {
+            ofi_ctx probe;
+            ofi_ctx_init(&probe);
+            ofi_mysql *w = NULL;
+            if (ofi_mysql_connect(&probe, &m->cfg, &w) != OFI_OK) {
+                ofi_log(ctx, OFI_LOG_WARN, "partitioned reads: only %d of %d connections (%s)",
+                        1 + j, want, probe.err);
+                break;
+            }
+            m->pool[m->n_pool++] = w;
+        }
+    }
+    stream_session(m);
+    int locked = 0;
+    if (m->n_pool > 0) {
+        /* One snapshot for every connection, as mydumper takes it: hold the global read
+         * lock (the RELOAD privilege) while each connection starts its transaction. A
+         * short lock wait: a long-running write must not stall the batch, nor the batch
+         * the server. */
+        ofi_ctx probe;
+        ofi_ctx_init(&probe);
+        query(&probe, m, "SET SESSION lock_wait_timeout = 30", "lock wait");
+        locked = query(&probe, m, "FLUSH TABLES WITH READ LOCK", "global read lock") == OFI_OK;
+        if (!locked)
+            ofi_log(ctx, OFI_LOG_WARN,
+                    "%s: no global read lock (%s): the %d connections read separate snapshots",
+                    m->where, mysql_error(m->conn), 1 + m->n_pool);
+    }
+    ofi_status st = OFI_OK;
+    static const char begin[] = "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+    for (int j = -1; j < m->n_pool && st == OFI_OK; j++) {
+        ofi_mysql *c = j < 0 ? m : m->pool[j];
+        if (j >= 0)
+            stream_session(c);
+        st = query(ctx, c, begin, "snapshot");
+    }
+    if (locked) {
+        ofi_ctx probe;
+        ofi_ctx_init(&probe);
+        if (query(&probe, m, "UNLOCK TABLES", "unlock") != OFI_OK && st == OFI_OK)
+            st = ofi_fail(ctx, OFI_E_SOURCE, "%s", probe.err);
+    }
+    m->shared = m->n_pool == 0 || locked;
+    return st;
 }
 
 void ofi_mysql_close(ofi_mysql *m)
 {
     if (m == NULL)
         return;
+    for (int j = 0; j < m->n_pool; j++)
+        ofi_mysql_close(m->pool[j]);
+    free(m->pool);
     if (m->conn)
         mysql_close(m->conn);
     free(m);
@@ -199,32 +303,47 @@ static ofi_status query(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char 
     return OFI_OK;
 }
 
-/* Issue the stream's SELECT, after the last key read when resuming, and start reading. The
- * key is pasted as a number: it is checked to be one (the column is an integer key). */
-static ofi_status start_select(ofi_ctx *ctx, ofi_mysql_stream *s)
+/* Issue the reader's SELECT for its range (after the last key read when resuming) and start
+ * reading. Keys are pasted as numbers: bounds are integers, and a resumed key is checked to
+ * be one (the column is an integer key). */
+static ofi_status start_select(ofi_ctx *ctx, reader *r)
 {
-    char sql[sizeof s->select + 3 * sizeof s->pk + sizeof s->last_pk + 32];
-    const char *k = s->last_pk;
+    const ofi_mysql_stream *s = r->s;
+    ofi_mysql *m = r->m;
+    char sql[sizeof s->select + 6 * sizeof s->pk + sizeof r->last_pk + 128];
+    char lo[sizeof s->pk + sizeof r->last_pk + 32] = "", hi[sizeof s->pk + 32] = "";
+    const char *k = r->last_pk;
+    const int first = r->range == 0, last = r->range == s->n_ranges - 1;
     if (*k) {
         for (const char *p = k; *p; p++)
             if (!((*p >= '0' && *p <= '9') || (p == k && *p == '-')))
                 return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: cannot resume after key \"%s\"",
-                                s->m->where, s->table, k);
-        snprintf(sql, sizeof sql, "%s WHERE %s > %s ORDER BY %s", s->select, s->pk, k, s->pk);
-    } else {
-        snprintf(sql, sizeof sql, "%s ORDER BY %s", s->select, s->pk);
+                                m->where, s->table, k);
+        snprintf(lo, sizeof lo, "%s > %s", s->pk, k);
+    } else if (!first) {
+        snprintf(lo, sizeof lo, "%s >= %lld", s->pk, (long long)s->ranges[r->range].lo);
     }
-    ofi_mysql *m = s->m;
-    s->stmt = mysql_stmt_init(m->conn);
-    if (s->stmt == NULL)
+    if (!last)
+        snprintf(hi, sizeof hi, "%s <= %lld", s->pk, (long long)s->ranges[r->range].hi);
+    if (*lo && *hi)
+        snprintf(sql, sizeof sql, "%s WHERE %s AND %s ORDER BY %s", s->select, lo, hi, s->pk);
+    else if (*lo)
+        snprintf(sql, sizeof sql, "%s WHERE %s ORDER BY %s", s->select, lo, s->pk);
+    else if (*hi)
+        snprintf(sql, sizeof sql, "%s WHERE (%s IS NULL OR %s) ORDER BY %s", s->select, s->pk, hi,
+                 s->pk);
+    else
+        snprintf(sql, sizeof sql, "%s ORDER BY %s", s->select, s->pk);
+    r->stmt = mysql_stmt_init(m->conn);
+    if (r->stmt == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "%s: table %s: out of memory", m->where, s->table);
     unsigned long cursor = CURSOR_TYPE_NO_CURSOR;
-    if (mysql_stmt_prepare(s->stmt, sql, (unsigned long)strlen(sql)) != 0 ||
-        mysql_stmt_attr_set(s->stmt, STMT_ATTR_CURSOR_TYPE, &cursor) != 0 ||
-        mysql_stmt_execute(s->stmt) != 0)
+    if (mysql_stmt_prepare(r->stmt, sql, (unsigned long)strlen(sql)) != 0 ||
+        mysql_stmt_attr_set(r->stmt, STMT_ATTR_CURSOR_TYPE, &cursor) != 0 ||
+        mysql_stmt_execute(r->stmt) != 0)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, s->table,
-                        mysql_stmt_error(s->stmt));
-    MYSQL_RES *meta = mysql_stmt_result_metadata(s->stmt);
+                        mysql_stmt_error(r->stmt));
+    MYSQL_RES *meta = mysql_stmt_result_metadata(r->stmt);
     if (meta == NULL || (int)mysql_num_fields(meta) != s->nf) {
         if (meta)
             mysql_free_result(meta);
@@ -232,13 +351,13 @@ static ofi_status start_select(ofi_ctx *ctx, ofi_mysql_stream *s)
                         s->table);
     }
     const MYSQL_FIELD *fd = mysql_fetch_fields(meta);
-    memset(s->bind, 0, sizeof s->bind);
+    memset(r->bind, 0, sizeof r->bind);
     for (int c = 0; c < s->nf; c++) {
-        MYSQL_BIND *b = &s->bind[c];
-        b->length = &s->len[c];
-        b->is_null = &s->isnull[c];
-        b->error = &s->trunc[c];
-        s->decimals[c] = fd[c].decimals;
+        MYSQL_BIND *b = &r->bind[c];
+        b->length = &r->len[c];
+        b->is_null = &r->isnull[c];
+        b->error = &r->trunc[c];
+        r->decimals[c] = fd[c].decimals;
         switch (fd[c].type) {
         case MYSQL_TYPE_TINY:
         case MYSQL_TYPE_SHORT:
@@ -246,48 +365,48 @@ static ofi_status start_select(ofi_ctx *ctx, ofi_mysql_stream *s)
         case MYSQL_TYPE_LONG:
         case MYSQL_TYPE_LONGLONG:
         case MYSQL_TYPE_YEAR:
-            s->kind[c] = fd[c].flags & UNSIGNED_FLAG ? BIND_UINT : BIND_INT;
+            r->kind[c] = fd[c].flags & UNSIGNED_FLAG ? BIND_UINT : BIND_INT;
             b->buffer_type = MYSQL_TYPE_LONGLONG;
-            b->is_unsigned = s->kind[c] == BIND_UINT;
-            b->buffer = &s->iv[c];
+            b->is_unsigned = r->kind[c] == BIND_UINT;
+            b->buffer = &r->iv[c];
             break;
         case MYSQL_TYPE_DATE:
-            s->kind[c] = BIND_DATE;
+            r->kind[c] = BIND_DATE;
             b->buffer_type = MYSQL_TYPE_DATE;
-            b->buffer = &s->tv[c];
+            b->buffer = &r->tv[c];
             break;
         case MYSQL_TYPE_DATETIME:
         case MYSQL_TYPE_TIMESTAMP:
-            s->kind[c] = BIND_DATETIME;
+            r->kind[c] = BIND_DATETIME;
             b->buffer_type = MYSQL_TYPE_DATETIME;
-            b->buffer = &s->tv[c];
+            b->buffer = &r->tv[c];
             break;
         case MYSQL_TYPE_FLOAT:
         case MYSQL_TYPE_DOUBLE:
-            s->kind[c] = BIND_DOUBLE;
+            r->kind[c] = BIND_DOUBLE;
             b->buffer_type = MYSQL_TYPE_DOUBLE;
-            b->buffer = &s->dv[c];
+            b->buffer = &r->dv[c];
             break;
         default:
-            s->kind[c] = BIND_TEXT;
-            if (s->sv[c] == NULL) {
-                s->svcap[c] = 256;
-                s->sv[c] = malloc(s->svcap[c]);
-                if (s->sv[c] == NULL) {
+            r->kind[c] = BIND_TEXT;
+            if (r->sv[c] == NULL) {
+                r->svcap[c] = 256;
+                r->sv[c] = malloc(r->svcap[c]);
+                if (r->sv[c] == NULL) {
                     mysql_free_result(meta);
                     return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
                 }
             }
             b->buffer_type = MYSQL_TYPE_STRING;
-            b->buffer = s->sv[c];
-            b->buffer_length = s->svcap[c];
+            b->buffer = r->sv[c];
+            b->buffer_length = r->svcap[c];
             break;
         }
     }
     mysql_free_result(meta);
-    if (mysql_stmt_bind_result(s->stmt, s->bind) != 0)
+    if (mysql_stmt_bind_result(r->stmt, r->bind) != 0)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, s->table,
-                        mysql_stmt_error(s->stmt));
+                        mysql_stmt_error(r->stmt));
     return OFI_OK;
 }
 
@@ -345,25 +464,25 @@ static size_t fmt_time(char *t, const MYSQL_TIME *tm, int with_time, unsigned d)
 
 /* The next row as the text protocol would have sent it: vals[c] (NULL for SQL NULL) and
  * lens[c]. @return 1 for a row, 0 at the end, -1 on an error (message in the stmt). */
-static int fetch_row_binary(ofi_mysql_stream *s, const char **vals, unsigned long *lens)
+static int fetch_row_binary(reader *r, const char **vals, unsigned long *lens)
 {
-    int r = mysql_stmt_fetch(s->stmt);
-    if (r == MYSQL_NO_DATA)
+    const int got = mysql_stmt_fetch(r->stmt);
+    if (got == MYSQL_NO_DATA)
         return 0;
-    if (r == 1)
+    if (got == 1)
         return -1;
-    for (int c = 0; c < s->nf; c++) {
-        if (s->isnull[c]) {
+    for (int c = 0; c < r->s->nf; c++) {
+        if (r->isnull[c]) {
             vals[c] = NULL;
             lens[c] = 0;
             continue;
         }
-        char *t = s->txt[c];
-        const MYSQL_TIME *tm = &s->tv[c];
-        switch (s->kind[c]) {
+        char *t = r->txt[c];
+        const MYSQL_TIME *tm = &r->tv[c];
+        switch (r->kind[c]) {
         case BIND_INT:
         case BIND_UINT:
-            lens[c] = fmt_i64(t, s->iv[c], s->kind[c] == BIND_UINT);
+            lens[c] = fmt_i64(t, r->iv[c], r->kind[c] == BIND_UINT);
             vals[c] = t;
             break;
         case BIND_DATE:
@@ -371,40 +490,41 @@ static int fetch_row_binary(ofi_mysql_stream *s, const char **vals, unsigned lon
             vals[c] = t;
             break;
         case BIND_DATETIME: /* exactly the column's fraction digits, as text would print */
-            lens[c] = (unsigned long)fmt_time(t, tm, 1, s->decimals[c] <= 6 ? s->decimals[c] : 0);
+            lens[c] = (unsigned long)fmt_time(t, tm, 1, r->decimals[c] <= 6 ? r->decimals[c] : 0);
             vals[c] = t;
             break;
         case BIND_DOUBLE:
-            lens[c] = (unsigned long)snprintf(t, sizeof s->txt[c], "%.17g", s->dv[c]);
+            lens[c] = (unsigned long)snprintf(t, sizeof r->txt[c], "%.17g", r->dv[c]);
             vals[c] = t;
             break;
         default:
-            if (s->trunc[c] || s->len[c] > s->svcap[c]) { /* longer than the buffer */
-                unsigned long cap = s->svcap[c];
-                while (cap < s->len[c] + 1)
+            if (r->trunc[c] || r->len[c] > r->svcap[c]) { /* longer than the buffer */
+                unsigned long cap = r->svcap[c];
+                while (cap < r->len[c] + 1)
                     cap *= 2;
-                char *nb = realloc(s->sv[c], cap);
+                char *nb = realloc(r->sv[c], cap);
                 if (nb == NULL)
                     return -1;
-                s->sv[c] = nb;
-                s->svcap[c] = cap;
-                s->bind[c].buffer = nb;
-                s->bind[c].buffer_length = cap;
-                if (mysql_stmt_fetch_column(s->stmt, &s->bind[c], (unsigned)c, 0) != 0)
+                r->sv[c] = nb;
+                r->svcap[c] = cap;
+                r->bind[c].buffer = nb;
+                r->bind[c].buffer_length = cap;
+                if (mysql_stmt_fetch_column(r->stmt, &r->bind[c], (unsigned)c, 0) != 0)
                     return -1;
-                mysql_stmt_bind_result(s->stmt, s->bind);
+                mysql_stmt_bind_result(r->stmt, r->bind);
             }
-            vals[c] = s->sv[c];
-            lens[c] = s->len[c];
+            vals[c] = r->sv[c];
+            lens[c] = r->len[c];
             break;
         }
     }
     return 1;
 }
 
-/* Kill our own connection from a second one (or shut the whole server down): the fault
- * injection of cfg. */
-static void inject_fault(ofi_mysql *m, int shutdown)
+
+/* Kill our own connection from a second one, shut the whole server down, or run cfg's
+ * fault_sql: the fault injection of cfg. */
+static void inject_fault(ofi_mysql *m, int what)
 {
     ofi_ctx quiet;
     ofi_ctx_init(&quiet);
@@ -413,52 +533,99 @@ static void inject_fault(ofi_mysql *m, int shutdown)
     snprintf(killer.where, sizeof killer.where, "%s", m->where);
     if (open_conn(&quiet, &killer) == OFI_OK) {
         char sql[64];
-        if (shutdown)
+        if (what == 1)
             snprintf(sql, sizeof sql, "SHUTDOWN");
         else
             snprintf(sql, sizeof sql, "KILL CONNECTION %lu", mysql_thread_id(m->conn));
-        mysql_real_query(killer.conn, sql, strlen(sql));
+        const char *q = what == 2 ? m->cfg.fault_sql : sql;
+        if (mysql_real_query(killer.conn, q, strlen(q)) == 0 && what == 2)
+            mysql_commit(killer.conn);
     }
     if (killer.conn)
         mysql_close(killer.conn);
 }
 
-/* The connection broke mid-stream: reconnect with backoff and resume after the last key.
- * @return OFI_OK when reading can go on. */
-static ofi_status resume(ofi_ctx *ctx, ofi_mysql_stream *s, const char *why)
+static int retries_allowed(const ofi_mysql *m)
 {
-    ofi_mysql *m = s->m;
-    const int max = m->cfg.max_retries == 0 ? 5 : m->cfg.max_retries < 0 ? 0 : m->cfg.max_retries;
+    return m->cfg.max_retries == 0 ? 5 : m->cfg.max_retries < 0 ? 0 : m->cfg.max_retries;
+}
+
+/* Wait before reconnection `attempt` (0.2 s, 0.4, 0.8, then 1.6 s) and reopen m. */
+static ofi_status reconnect(ofi_ctx *ctx, ofi_mysql *m, int attempt)
+{
+    struct timespec ts = {0, 200000000L << (attempt < 4 ? attempt - 1 : 3)};
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec = ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+    }
+    nanosleep(&ts, NULL);
+    if (m->conn)
+        mysql_close(m->conn);
+    m->conn = NULL;
+    OFI_TRY(open_conn(ctx, m));
+    stream_session(m);
+    return OFI_OK;
+}
+
+/* Is e (mysql_errno) a lost connection rather than a bad statement? */
+static int conn_lost(unsigned e)
+{
+    return e == 2006 /* CR_SERVER_GONE_ERROR */ || e == 2013 /* CR_SERVER_LOST */ ||
+           e == 1927 /* ER_CONNECTION_KILLED */ || e == 1053 /* ER_SERVER_SHUTDOWN */ ||
+           e == 2055 /* CR_SERVER_LOST_EXTENDED */;
+}
+
+/* query, on a connection that may have been lost since its last statement: reopened as a
+ * lost read is (a new snapshot, counted as a resume). */
+static ofi_status query_retry(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char *what)
+{
+    ofi_ctx probe;
+    ofi_ctx_init(&probe);
+    if (query(&probe, m, sql, what) == OFI_OK)
+        return OFI_OK;
+    if (!conn_lost(mysql_errno(m->conn)))
+        return ofi_fail(ctx, probe.status, "%s", probe.err);
+    const int max = retries_allowed(m);
+    for (int attempt = 1; attempt <= max; attempt++) {
+        ofi_ctx_init(&probe);
+        if (reconnect(&probe, m, attempt) == OFI_OK && query(&probe, m, sql, what) == OFI_OK) {
+            m->resumes++;
+            ofi_log(ctx, OFI_LOG_WARN, "%s: %s: connection lost; reconnected", m->where, what);
+            return OFI_OK;
+        }
+    }
+    return ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: connection lost, %d reconnection%s failed: %s",
+                    m->where, what, max, max == 1 ? "" : "s", probe.err);
+}
+
+/* The connection broke mid-stream: reconnect with backoff and resume the range after its
+ * last key. @return OFI_OK when reading can go on. */
+static ofi_status resume(ofi_ctx *ctx, reader *r, const char *why)
+{
+    ofi_mysql *m = r->m;
+    const ofi_mysql_stream *s = r->s;
+    const int max = retries_allowed(m);
     char reason[sizeof ctx->err];
     snprintf(reason, sizeof reason, "%s", why);
-    if (s->stmt) {
-        mysql_stmt_close(s->stmt);
-        s->stmt = NULL;
+    if (r->stmt) {
+        mysql_stmt_close(r->stmt);
+        r->stmt = NULL;
     }
     for (int attempt = 1; attempt <= max; attempt++) {
-        struct timespec ts = {0, 200000000L << (attempt < 4 ? attempt - 1 : 3)};
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec = ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
-        }
-        nanosleep(&ts, NULL);
-        if (m->conn)
-            mysql_close(m->conn);
-        m->conn = NULL;
         ofi_ctx probe;
         ofi_ctx_init(&probe);
-        if (open_conn(&probe, m) != OFI_OK) {
+        if (reconnect(&probe, m, attempt) != OFI_OK) {
             snprintf(reason, sizeof reason, "%s", probe.err);
             continue;
         }
-        if (s->stmt) {
-            mysql_stmt_close(s->stmt);
-            s->stmt = NULL;
+        if (r->stmt) {
+            mysql_stmt_close(r->stmt);
+            r->stmt = NULL;
         }
-        if (start_select(&probe, s) == OFI_OK) {
+        if (start_select(&probe, r) == OFI_OK) {
             m->resumes++;
             ofi_log(ctx, OFI_LOG_WARN, "%s: table %s: connection lost (%s); resumed after key %s",
-                    m->where, s->table, why, *s->last_pk ? s->last_pk : "(none)");
+                    m->where, s->table, why, *r->last_pk ? r->last_pk : "(none)");
             return OFI_OK;
         }
         snprintf(reason, sizeof reason, "%s", probe.err);
@@ -467,8 +634,105 @@ static ofi_status resume(ofi_ctx *ctx, ofi_mysql_stream *s, const char *why)
                     m->where, s->table, max, max == 1 ? "" : "s", reason);
 }
 
+/* Start the reader's SELECT; a connection found dead (killed between two statements, with
+ * the end of the last result already received) is reopened as a lost read is. */
+static ofi_status select_or_resume(ofi_ctx *ctx, reader *r)
+{
+    ofi_ctx probe;
+    ofi_ctx_init(&probe);
+    if (start_select(&probe, r) == OFI_OK)
+        return OFI_OK;
+    const unsigned e = r->stmt ? mysql_stmt_errno(r->stmt) : mysql_errno(r->m->conn);
+    if (!conn_lost(e))
+        return ofi_fail(ctx, probe.status, "%s", probe.err);
+    return resume(ctx, r, probe.err);
+}
+
+/* The first row of a query's first two columns into a and b, "" for NULL, no row or an
+ * error (the caller falls back). */
+static void query_row(ofi_mysql *m, const char *sql, char *a, char *b, size_t cap)
+{
+    *a = *b = '\0';
+    if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
+        return;
+    MYSQL_RES *res = mysql_store_result(m->conn);
+    if (res == NULL)
+        return;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    const unsigned nc = mysql_num_fields(res);
+    if (row && row[0])
+        snprintf(a, cap, "%s", row[0]);
+    if (row && nc > 1 && row[1])
+        snprintf(b, cap, "%s", row[1]);
+    mysql_free_result(res);
+}
+
+static int parse_i64(const char *p, int64_t *v)
+{
+    if (*p == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    long long x = strtoll(p, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return 0;
+    *v = x;
+    return 1;
+}
+
+/* Split s by its integer key for a read over n connections: ranges of about `per` rows
+ * (from the server's row estimate) over [MIN, MAX] of the key, a multiple of n of them
+ * (at least n when forced). Leaves one range (the whole table, no bounds) when the table
+ * is small or the keys do not allow it. Statements run on m, inside the snapshot. */
+static ofi_status plan_ranges(ofi_ctx *ctx, ofi_mysql *m, ofi_mysql_stream *s,
+                              const char *name, size_t per, int n, int force)
+{
+    s->n_ranges = 1;
+    if (n < 2)
+        return OFI_OK;
+    char sql[4096], val[64], vmax[64], esc[2 * 64 + 1], qt[160] = "";
+    mysql_real_escape_string(m->conn, esc, name, (unsigned long)strlen(name));
+    quote_ident(qt, sizeof qt, name);
+    snprintf(sql, sizeof sql,
+             "SELECT table_rows FROM information_schema.tables "
+             "WHERE table_schema = DATABASE() AND table_name = '%s'",
+             esc);
+    query_row(m, sql, val, vmax, sizeof val);
+    const double est = strtod(val, NULL);
+    int64_t nr = (int64_t)(est / (double)per + 0.999);
+    if (nr < n && !force)
+        return OFI_OK;
+    if (nr < n)
+        nr = n;
+    if (nr > 1 << 20)
+        nr = 1 << 20;
+    nr = (nr + n - 1) / n * n;
+    int64_t lo, hi;
+    snprintf(sql, sizeof sql, "SELECT MIN(%s), MAX(%s) FROM %s", s->pk, s->pk, qt);
+    query_row(m, sql, val, vmax, sizeof val);
+    if (!parse_i64(val, &lo) || !parse_i64(vmax, &hi) || hi < lo)
+        return OFI_OK; /* not an integer key, or an empty table */
+    const unsigned __int128 span = (unsigned __int128)((__int128)hi - (__int128)lo) + 1;
+    if ((unsigned __int128)nr > span)
+        nr = (int64_t)span;
+    if (nr < 2)
+        return OFI_OK;
+    s->ranges = malloc((size_t)nr * sizeof *s->ranges);
+    if (s->ranges == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    for (int64_t i = 0; i < nr; i++) {
+        s->ranges[i].lo = (int64_t)((__int128)lo + (__int128)(span * (unsigned __int128)i / (unsigned __int128)nr));
+        s->ranges[i].hi = (int64_t)((__int128)lo + (__int128)(span * (unsigned __int128)(i + 1) / (unsigned __int128)nr) - 1);
+    }
+    s->n_ranges = (int)nr;
+    return OFI_OK;
+}
+
+static void *fetch_thread(void *arg);
+
 ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
-                                int present[OFI_MAX_COLS], ofi_mysql_stream **out)
+                                size_t chunk_rows, int may_split, int present[OFI_MAX_COLS],
+                                ofi_mysql_stream **out)
 {
     *out = NULL;
     /* Which section-1 columns does the server's table have? */
@@ -479,7 +743,7 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
              "SELECT LOWER(column_name) FROM information_schema.columns "
              "WHERE table_schema = DATABASE() AND table_name = '%s'",
              esc);
-    OFI_TRY(query(ctx, m, sql, spec->name));
+    OFI_TRY(query_retry(ctx, m, sql, spec->name));
     MYSQL_RES *cols = mysql_store_result(m->conn); /* a handful of rows */
     if (cols == NULL)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, spec->name,
@@ -518,29 +782,67 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
     ofi_mysql_stream *s = calloc(1, sizeof *s);
     if (s == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
-    s->m = m;
     s->nf = nf;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    s->max_rows = chunk_rows ? chunk_rows : 65536;
+    s->log = ctx->log;
+    s->log_user = ctx->log_user;
     snprintf(s->table, sizeof s->table, "%s", spec->name);
     snprintf(s->select, sizeof s->select, "%s", sql);
     quote_ident(s->pk, sizeof s->pk, spec->cols[0].name);
-    ofi_status st = start_select(ctx, s);
-    if (st != OFI_OK) {
-        ofi_mysql_stream_close(s);
-        return st;
+    const int n_conn = may_split ? 1 + m->n_pool : 1;
+    const int depth = n_conn > 1 ? RING_MAX : 2;
+    ofi_status st = plan_ranges(ctx, m, s, spec->name, (size_t)(depth - 1) * s->max_rows, n_conn,
+                                m->cfg.partitions_forced);
+    if (st != OFI_OK)
+        goto fail;
+    s->n_readers = s->n_ranges < n_conn ? s->n_ranges : n_conn;
+    s->rd = calloc((size_t)s->n_readers, sizeof *s->rd);
+    if (s->rd == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        goto fail;
     }
+    for (int j = 0; j < s->n_readers; j++) {
+        reader *r = &s->rd[j];
+        r->s = s;
+        r->m = j == 0 ? m : m->pool[j - 1];
+        r->index = j;
+        r->range = j;
+        r->depth = s->n_readers > 1 ? RING_MAX : 2;
+        pthread_mutex_init(&r->mu, NULL);
+        pthread_cond_init(&r->cv, NULL);
+        /* The first SELECT here, so that its errors (a privilege, say) come from open. */
+        st = select_or_resume(ctx, r);
+        if (st != OFI_OK)
+            goto fail;
+    }
+    for (int j = 0; j < s->n_readers; j++) {
+        reader *r = &s->rd[j];
+        if (pthread_create(&r->thread, NULL, fetch_thread, r) != 0) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "%s: table %s: cannot start a fetch thread",
+                          m->where, s->table);
+            goto fail;
+        }
+        r->started = 1;
+    }
+    if (s->n_ranges > 1)
+        ofi_log(ctx, OFI_LOG_INFO, "%s: table %s: %d key ranges over %d connections", m->where,
+                s->table, s->n_ranges, s->n_readers);
     *out = s;
     return OFI_OK;
+fail:
+    ofi_mysql_stream_close(s);
+    return st;
 }
 
-/* Fill cb with up to max_rows rows (in the fetch thread). */
-static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size_t max_rows)
+/* Fill cb with up to max_rows rows of the reader's range (in its fetch thread); cb->eor
+ * when the range ended. */
+static ofi_status fetch_chunk(ofi_ctx *ctx, reader *r, chunk *cb, size_t max_rows)
 {
+    const int nf = r->s->nf;
     size_t used = 0, n = 0;
     /* Offsets first (the arena may move while it grows), pointers at the end. */
     while (n < max_rows) {
-        ofi_mysql *m = s->m;
+        ofi_mysql *m = r->m;
         if (m->cfg.fault_kill_after_rows && m->rows_read == m->cfg.fault_kill_after_rows) {
             m->rows_read++; /* once */
             inject_fault(m, 0);
@@ -549,20 +851,29 @@ static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size
             m->rows_read++;
             inject_fault(m, 1);
         }
+        if (m->cfg.fault_sql && m->cfg.fault_sql_after_rows &&
+            m->rows_read == m->cfg.fault_sql_after_rows) {
+            m->rows_read++;
+            inject_fault(m, 2);
+        }
         const char *row[OFI_MAX_COLS];
         unsigned long len[OFI_MAX_COLS];
-        const int got = fetch_row_binary(s, row, len);
-        if (got == 0)
-            break; /* the end of the table */
+        const int got = fetch_row_binary(r, row, len);
+        if (got == 0) {
+            cb->eor = 1; /* the end of the range */
+            break;
+        }
         if (got < 0) {
             char why[256];
-            snprintf(why, sizeof why, "%s", mysql_stmt_error(s->stmt));
-            OFI_TRY(resume(ctx, s, why));
+            const char *e = mysql_stmt_error(r->stmt);
+            snprintf(why, sizeof why, "%s", *e ? e : *mysql_error(m->conn) ? mysql_error(m->conn)
+                                                                             : "fetch failed");
+            OFI_TRY(resume(ctx, r, why));
             continue;
         }
         m->rows_read++;
         size_t row_bytes = 0;
-        for (int c = 0; c < s->nf; c++)
+        for (int c = 0; c < nf; c++)
             row_bytes += row[c] ? len[c] : 0;
         if (used + row_bytes > cb->cap_arena) {
             size_t cap = cb->cap_arena ? cb->cap_arena * 2 : (size_t)1 << 20;
@@ -570,22 +881,22 @@ static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size
                 cap *= 2;
             char *a = realloc(cb->arena, cap);
             if (a == NULL)
-                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
+                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", r->s->table);
             cb->arena = a;
             cb->cap_arena = cap;
         }
-        if ((n + 1) * (size_t)s->nf > cb->cap_fields) {
+        if ((n + 1) * (size_t)nf > cb->cap_fields) {
             size_t cap = cb->cap_fields ? cb->cap_fields * 2 : 4096;
-            while (cap < (n + 1) * (size_t)s->nf)
+            while (cap < (n + 1) * (size_t)nf)
                 cap *= 2;
             ofi_field *f = realloc(cb->fields, cap * sizeof *f);
             if (f == NULL)
-                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", s->table);
+                return ofi_fail(ctx, OFI_E_NOMEM, "out of memory reading %s", r->s->table);
             cb->fields = f;
             cb->cap_fields = cap;
         }
-        for (int c = 0; c < s->nf; c++) {
-            ofi_field *f = &cb->fields[n * (size_t)s->nf + (size_t)c];
+        for (int c = 0; c < nf; c++) {
+            ofi_field *f = &cb->fields[n * (size_t)nf + (size_t)c];
             const size_t l = row[c] ? len[c] : 0;
             memcpy(cb->arena + used, row[c] ? row[c] : "", l);
             f->p = (const char *)(uintptr_t)used; /* an offset until the chunk is complete */
@@ -595,83 +906,89 @@ static ofi_status fetch_chunk(ofi_ctx *ctx, ofi_mysql_stream *s, chunk *cb, size
             used += l;
         }
         /* Remember the key: the first column. */
-        const size_t kl = row[0] && len[0] < sizeof s->last_pk ? len[0] : 0;
-        memcpy(s->last_pk, row[0] ? row[0] : "", kl);
-        s->last_pk[kl] = '\0';
+        const size_t kl = row[0] && len[0] < sizeof r->last_pk ? len[0] : 0;
+        memcpy(r->last_pk, row[0] ? row[0] : "", kl);
+        r->last_pk[kl] = '\0';
         n++;
     }
-    for (size_t i = 0; i < n * (size_t)s->nf; i++)
+    for (size_t i = 0; i < n * (size_t)nf; i++)
         cb->fields[i].p = cb->arena + (uintptr_t)cb->fields[i].p;
     cb->n_rows = n;
     return OFI_OK;
 }
 
+/* A reader's thread: its ranges in turn, chunk after chunk, at most depth - 1 chunks ahead
+ * of the loader (chunk k reuses the buffer of chunk k - depth, free once the loader has
+ * asked for chunk k - depth + 1). */
 static void *fetch_thread(void *arg)
 {
-    ofi_mysql_stream *s = arg;
+    reader *r = arg;
+    const ofi_mysql_stream *s = r->s;
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        /* Chunk `filled` reuses the buffer of chunk filled - 2: wait until the loader has
-         * asked for chunk filled - 1, which releases it. */
-        while (!s->stop && s->filled > s->taken)
-            pthread_cond_wait(&s->cv, &s->mu);
-        const int stop = s->stop;
-        const uint64_t k = s->filled;
-        pthread_mutex_unlock(&s->mu);
+        pthread_mutex_lock(&r->mu);
+        while (!r->stop && r->filled + 2 > r->taken + (uint64_t)r->depth)
+            pthread_cond_wait(&r->cv, &r->mu);
+        const int stop = r->stop;
+        const uint64_t k = r->filled;
+        pthread_mutex_unlock(&r->mu);
         if (stop)
             break;
-        chunk *cb = &s->c[k % 2];
+        chunk *cb = &r->c[k % (uint64_t)r->depth];
         ofi_ctx ctx;
         ofi_ctx_init(&ctx);
         ctx.log = s->log;
         ctx.log_user = s->log_user;
         cb->n_rows = 0;
-        cb->st = fetch_chunk(&ctx, s, cb, s->max_rows);
+        cb->eor = 0;
+        cb->st = r->stmt ? OFI_OK : select_or_resume(&ctx, r);
+        if (cb->st == OFI_OK)
+            cb->st = fetch_chunk(&ctx, r, cb, s->max_rows);
         memcpy(cb->err, ctx.err, sizeof cb->err);
-        pthread_mutex_lock(&s->mu);
-        s->filled++;
-        const int last = cb->st != OFI_OK || cb->n_rows == 0;
+        if (cb->st == OFI_OK && cb->eor) { /* on to this reader's next range */
+            mysql_stmt_close(r->stmt);
+            r->stmt = NULL;
+            r->last_pk[0] = '\0';
+            r->range += s->n_readers;
+        }
+        pthread_mutex_lock(&r->mu);
+        r->filled++;
+        const int last = cb->st != OFI_OK || r->range >= s->n_ranges;
         if (last)
-            s->finished = 1;
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
+            r->finished = 1;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
         if (last)
             break;
     }
     return NULL;
 }
 
-ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, size_t max_rows,
-                          const ofi_field **fields, size_t *n_rows, int *n_fields)
+ofi_status ofi_mysql_next(ofi_ctx *ctx, ofi_mysql_stream *s, const ofi_field **fields,
+                          size_t *n_rows, int *n_fields)
 {
     *n_fields = s->nf;
     *n_rows = 0;
     *fields = NULL;
-    if (!s->started) {
-        s->max_rows = max_rows;
-        s->log = ctx->log;
-        s->log_user = ctx->log_user;
-        if (pthread_create(&s->thread, NULL, fetch_thread, s) != 0)
-            return ofi_fail(ctx, OFI_E_NOMEM, "%s: table %s: cannot start a fetch thread",
-                            s->m->where, s->table);
-        s->started = 1;
+    while (s->cur < s->n_ranges) {
+        reader *r = &s->rd[s->cur % s->n_readers];
+        pthread_mutex_lock(&r->mu);
+        const uint64_t k = r->taken;
+        while (r->filled <= k)
+            pthread_cond_wait(&r->cv, &r->mu); /* the thread always fills the chunk we wait for */
+        r->taken = k + 1; /* releases the buffer of the chunk before */
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        const chunk *cb = &r->c[k % (uint64_t)r->depth];
+        if (cb->st != OFI_OK)
+            return ofi_fail(ctx, cb->st, "%s", cb->err);
+        if (cb->eor)
+            s->cur++;
+        if (cb->n_rows) {
+            *fields = cb->fields;
+            *n_rows = cb->n_rows;
+            return OFI_OK;
+        }
     }
-    pthread_mutex_lock(&s->mu);
-    const uint64_t k = s->taken;
-    while (s->filled <= k && !(s->finished && s->filled <= k))
-        pthread_cond_wait(&s->cv, &s->mu);
-    if (s->filled <= k) { /* the thread is done and nothing is left */
-        pthread_mutex_unlock(&s->mu);
-        return OFI_OK;
-    }
-    s->taken = k + 1; /* releases the buffer of chunk k - 1 to the thread */
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    chunk *cb = &s->c[k % 2];
-    if (cb->st != OFI_OK)
-        return ofi_fail(ctx, cb->st, "%s", cb->err);
-    *fields = cb->fields;
-    *n_rows = cb->n_rows;
     return OFI_OK;
 }
 
@@ -679,25 +996,33 @@ void ofi_mysql_stream_close(ofi_mysql_stream *s)
 {
     if (s == NULL)
         return;
-    if (s->started) {
-        pthread_mutex_lock(&s->mu);
-        s->stop = 1;
-        pthread_cond_broadcast(&s->cv);
-        pthread_mutex_unlock(&s->mu);
-        pthread_join(s->thread, NULL);
+    for (int j = 0; s->rd && j < s->n_readers; j++) {
+        reader *r = &s->rd[j];
+        if (r->started) {
+            pthread_mutex_lock(&r->mu);
+            r->stop = 1;
+            pthread_cond_broadcast(&r->cv);
+            pthread_mutex_unlock(&r->mu);
+            pthread_join(r->thread, NULL);
+        }
+        if (r->stmt)
+            mysql_stmt_close(r->stmt); /* drains what is left of the result */
+        for (int c = 0; c < OFI_MAX_COLS; c++)
+            free(r->sv[c]);
+        for (int i = 0; i < RING_MAX; i++) {
+            free(r->c[i].arena);
+            free(r->c[i].fields);
+        }
+        if (r->s) {
+            pthread_mutex_destroy(&r->mu);
+            pthread_cond_destroy(&r->cv);
+        }
     }
-    if (s->stmt)
-        mysql_stmt_close(s->stmt); /* drains what is left of the result */
-    for (int c = 0; c < OFI_MAX_COLS; c++)
-        free(s->sv[c]);
-    for (int i = 0; i < 2; i++) {
-        free(s->c[i].arena);
-        free(s->c[i].fields);
-    }
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    free(s->rd);
+    free(s->ranges);
     free(s);
 }
+
 
 /* ---- ofi load ------------------------------------------------------------------------------ */
 

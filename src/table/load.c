@@ -967,7 +967,9 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, const mysql_arg *a)
     ofi_mysql_stream *s = NULL;
     int present[OFI_MAX_COLS];
     colmap m;
-    ofi_status st = ofi_mysql_open_table(ctx, conn, t->spec, present, &s);
+    /* The big tables may be read in key ranges over several connections. */
+    const int split = t->id == OFI_T_CASES || t->id == OFI_T_TIMELINE || t->id == OFI_T_REFUNDS;
+    ofi_status st = ofi_mysql_open_table(ctx, conn, t->spec, MYSQL_CHUNK_ROWS, split, present, &s);
     if (st != OFI_OK)
         goto cleanup;
     m.n_header = 0;
@@ -987,7 +989,7 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, const mysql_arg *a)
         size_t n_rows;
         int nf;
         double t0 = ofi_now();
-        OFI_CHECK(ofi_mysql_next(ctx, s, MYSQL_CHUNK_ROWS, &rows, &n_rows, &nf));
+        OFI_CHECK(ofi_mysql_next(ctx, s, &rows, &n_rows, &nf));
         if (n_rows == 0)
             break;
         if (a->extract)
