@@ -65,6 +65,14 @@ double ofi_score_components(const ofi_features *f, const ofi_variant *v, size_t 
 /* The OFI of every case into ofi[0..n). Parallel; identical results for any thread count. */
 void ofi_score_all(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, double *ofi);
 
+/* The OFI of k variants in one pass over the cases: out[q][0..n) receives v[q]'s scores,
+ * bit-identical to ofi_score_all(v[q]). Cases are read once per block of 512 (their inputs
+ * gathered into flat arrays) and every variant is computed over the block in vectorised
+ * loops (AVX-512 or AVX2 when the CPU has them, chosen at load time). Parallel over
+ * blocks; identical results for any thread count. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, int k,
+                           double *const *out);
+
 /* Domain-rule counts over the kept cases, in dq/domain_violations.csv order:
  * [0] unknown priority, [1..5] the five flags not 0 or 1 (section-1 order),
  * [6] negative delay_minutes, [7] negative resolution_minutes. */

@@ -173,6 +173,142 @@ void ofi_score_all(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, do
         ofi[i] = score_one(f, v, (size_t)i, NULL);
 }
 
+/* ---- many variants in one pass ----------------------------------------------------------- */
+
+#define BLOCK 512
+
+/* A block of cases' inputs, read once for every variant. */
+typedef struct block {
+    uint8_t pc[BLOCK], fl[BLOCK];
+    double d[BLOCK], r[BLOCK], ref[BLOCK], t[BLOCK], fw[BLOCK], sev[BLOCK], seg[BLOCK];
+} block;
+
+/* A variant's constants: the terms that only take a few values, computed by term() itself. */
+typedef struct vconst {
+    double prio[3];    /* per priority class (unknown scores as low) */
+    double flag[3][2]; /* escalation, reopen, refund flag: the terms of 0 and of 1 */
+    const ofi_weight *w[5]; /* delay, resolution, refund, touch, issue */
+    int sev, seg;
+} vconst;
+
+static void variant_consts(const ofi_variant *v, vconst *c)
+{
+    for (int k = 0; k < 3; k++)
+        c->prio[k] = term(1.0, &v->w[OFI_W_PRIO_LOW + k]);
+    static const int fw[3] = {OFI_W_ESCALATION, OFI_W_REOPEN, OFI_W_REFUND_FLAG};
+    for (int k = 0; k < 3; k++) {
+        c->flag[k][0] = term(0.0, &v->w[fw[k]]);
+        c->flag[k][1] = term(1.0, &v->w[fw[k]]);
+    }
+    c->w[0] = &v->w[OFI_W_DELAY];
+    c->w[1] = &v->w[OFI_W_RESOLUTION];
+    c->w[2] = &v->w[OFI_W_REFUND];
+    c->w[3] = &v->w[OFI_W_TOUCH];
+    c->w[4] = &v->w[OFI_W_ISSUE];
+    c->sev = v->severity_multiplier;
+    c->seg = v->segment_multiplier;
+}
+
+static void block_load(const ofi_features *f, size_t i0, size_t m, block *b)
+{
+    for (size_t j = 0; j < m; j++) {
+        const size_t i = i0 + j;
+        b->pc[j] = f->prio[i] == OFI_PRIO_UNKNOWN ? OFI_PRIO_LOW : f->prio[i];
+        b->fl[j] = f->flags[i];
+        b->d[j] = (double)ofi_feature_minutes(f, f->delay_min, OFI_CAS_DELAY_MIN, i);
+        b->r[j] = (double)ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+        b->ref[j] = (double)f->refund_cents[i] / 100.0;
+        b->t[j] = (double)f->touch[i];
+        const uint32_t ir = f->issue_row[i] == UINT32_MAX ? f->n_issues : f->issue_row[i];
+        b->fw[j] = f->issue_fw[ir];
+        b->sev[j] = f->issue_sev[ir];
+        const uint32_t cr = f->customer_row[i] == UINT32_MAX ? f->n_customers : f->customer_row[i];
+        b->seg[j] = f->cust_seg[cr];
+    }
+}
+
+/* acc += term(x, w) over the block: the sum of score_one, one term at a time, each a loop
+ * the compiler vectorises (the branch on per is the same for the whole loop). */
+static inline void add_term(double *restrict acc, const double *restrict x, size_t m,
+                            const ofi_weight *w)
+{
+    const double p = w->points, q = w->per;
+    if (q == 1.0) {
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            acc[j] = acc[j] + x[j] * p;
+    } else {
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            acc[j] = acc[j] + (x[j] * p) / q;
+    }
+}
+
+/* One variant's scores of a block, the very operations of score_one in its order. Cloned
+ * for AVX-512 and AVX2: IEEE operations give the same bits at any vector width (no
+ * multiply-add is fused: -ffp-contract=off). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+block_score(const block *restrict b, size_t m, const vconst *restrict c, double *restrict out)
+{
+    double acc[BLOCK];
+    const double p0 = c->prio[0], p1 = c->prio[1], p2 = c->prio[2];
+#pragma omp simd
+    for (size_t j = 0; j < m; j++)
+        acc[j] = b->pc[j] == 0 ? p0 : b->pc[j] == 1 ? p1 : p2;
+    for (int k = 0; k < 3; k++) {
+        const double f0 = c->flag[k][0], f1 = c->flag[k][1];
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            acc[j] = acc[j] + ((b->fl[j] >> k) & 1u ? f1 : f0);
+    }
+    add_term(acc, b->d, m, c->w[0]);
+    add_term(acc, b->r, m, c->w[1]);
+    add_term(acc, b->ref, m, c->w[2]);
+    add_term(acc, b->t, m, c->w[3]);
+    add_term(acc, b->fw, m, c->w[4]);
+    if (c->sev) {
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            acc[j] = acc[j] * b->sev[j];
+    }
+    if (c->seg) {
+#pragma omp simd
+        for (size_t j = 0; j < m; j++)
+            acc[j] = acc[j] * b->seg[j];
+    }
+    memcpy(out, acc, m * sizeof *out);
+}
+
+ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, int k,
+                           double *const *out)
+{
+    vconst *c = malloc((size_t)(k > 0 ? k : 1) * sizeof *c);
+    if (c == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %d variants", k);
+    for (int q = 0; q < k; q++)
+        variant_consts(&v[q], &c[q]);
+    const long n_blocks = (long)((f->n + BLOCK - 1) / BLOCK);
+    int oom = 0;
+#pragma omp parallel num_threads(ctx->n_threads) reduction(| : oom)
+    {
+        block *b = malloc(sizeof *b);
+        if (b == NULL)
+            oom = 1;
+#pragma omp for schedule(static)
+        for (long bi = 0; bi < n_blocks; bi++) {
+            if (b == NULL)
+                continue;
+            const size_t i0 = (size_t)bi * BLOCK, m = f->n - i0 < BLOCK ? f->n - i0 : BLOCK;
+            block_load(f, i0, m, b);
+            for (int q = 0; q < k; q++)
+                block_score(b, m, &c[q], out[q] + i0);
+        }
+        free(b);
+    }
+    free(c);
+    return oom ? ofi_fail(ctx, OFI_E_NOMEM, "out of memory for variant blocks") : OFI_OK;
+}
+
 void ofi_domain_violations(ofi_ctx *ctx, const ofi_db *db, uint64_t out[8])
 {
     const ofi_table *cs = &db->t[OFI_T_CASES];
