@@ -9,9 +9,12 @@
  * One process per measurement, so that peak RSS is this run's own. The driver is
  * bench/run.sh, which repeats runs, takes medians and writes bench/results/.
  */
+#include "ofi/load.h"
 #include "ofi/mysql.h"
 #include "ofi/ofi.h"
 #include "ofi/run.h"
+#include "ofi/score.h"
+#include "ofi/weights.h"
 
 #include <malloc.h>
 #include <mysql.h>
@@ -232,8 +235,90 @@ static int stream_table_binary(const char *env, const char *table)
     return 0;
 }
 
+static ofi_status no_reject(void *user, ofi_table_id table, uint64_t row, const char *reason,
+                            const char *raw, size_t raw_len)
+{
+    (void)user, (void)table, (void)row, (void)reason, (void)raw, (void)raw_len;
+    return OFI_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median3(double t[3])
+{
+    qsort(t, 3, sizeof *t, cmp_double);
+    return t[1];
+}
+
+/* Scoring K variants: one pass (ofi_score_multi) against K passes of ofi_score_all, on the
+ * features of a CSV dataset. Variant q multiplies each default weight's points by a factor
+ * in [0.75, 1.25] (a fixed sequence), per kept. Prints "cases,threads,k,one_pass_s,
+ * k_passes_s" per K, medians of 3. */
+static int score_variants(const char *data, int threads, const char *ks)
+{
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ctx.n_threads = threads;
+    ofi_db db;
+    ofi_features f;
+    if (ofi_db_init(&db, threads) != OFI_OK ||
+        ofi_load_csv_dir(&ctx, data, &db, no_reject, NULL, NULL) != OFI_OK ||
+        ofi_db_compact(&db) != OFI_OK || ofi_features_build(&ctx, &db, &f) != OFI_OK) {
+        fprintf(stderr, "ofi-bench: %s\n", ctx.err);
+        return 2;
+    }
+    const size_t n = f.n;
+    for (const char *p = ks; *p;) {
+        const int k = atoi(p);
+        ofi_variant *v = malloc((size_t)k * sizeof *v);
+        double **out = malloc((size_t)k * sizeof *out);
+        if (k < 1 || v == NULL || out == NULL)
+            return 1;
+        uint64_t x = 0x9E3779B97F4A7C15u;
+        for (int q = 0; q < k; q++) {
+            ofi_variant_default(&v[q], "bench");
+            for (int w = 0; w < OFI_W_N && q > 0; w++) {
+                x = x * 6364136223846793005u + 1442695040888963407u;
+                v[q].w[w].points *= 0.75 + 0.5 * (double)(x >> 11) / 9007199254740992.0;
+            }
+            out[q] = malloc((n ? n : 1) * sizeof *out[q]);
+            if (out[q] == NULL)
+                return 2;
+            memset(out[q], 0, (n ? n : 1) * sizeof *out[q]); /* pages touched before timing */
+        }
+        double one[3], naive[3];
+        for (int r = 0; r < 3; r++) {
+            double t0 = ofi_now();
+            if (ofi_score_multi(&ctx, &f, v, k, out) != OFI_OK)
+                return 2;
+            one[r] = ofi_now() - t0;
+            t0 = ofi_now();
+            for (int q = 0; q < k; q++)
+                ofi_score_all(&ctx, &f, &v[q], out[q]);
+            naive[r] = ofi_now() - t0;
+        }
+        printf("%zu,%d,%d,%.4f,%.4f\n", n, threads, k, median3(one), median3(naive));
+        fflush(stdout);
+        for (int q = 0; q < k; q++)
+            free(out[q]);
+        free(out);
+        free(v);
+        p = strchr(p, ',');
+        p = p ? p + 1 : "";
+    }
+    ofi_features_free(&f);
+    ofi_db_free(&db);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--score-variants") == 0)
+        return score_variants(argv[2], atoi(argv[3]), argv[4]);
     if (argc == 4 && strcmp(argv[1], "--mysql-stream-binary") == 0)
         return stream_table_binary(argv[2], argv[3]);
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "--mysql-stream") == 0)
@@ -255,7 +340,8 @@ int main(int argc, char **argv)
             header = 1;
         else {
             fprintf(stderr, "usage: ofi-bench --data DIR [--out DIR] [--threads N] [--header]\n"
-                            "       ofi-bench --mysql-stream ENV_FILE TABLE\n");
+                            "       ofi-bench --mysql-stream ENV_FILE TABLE [PARTITIONS]\n"
+                            "       ofi-bench --score-variants DATA_DIR THREADS K[,K...]\n");
             return 1;
         }
     }

@@ -1,7 +1,8 @@
 /* variants.c - every variant's scores, ranks, customer tiers, and how they move from the
  * baseline's.
  *
- * Per variant: score all cases, radix-sort them (score desc, case_id asc), derive doubled
+ * The scores of all variants come from one pass over the cases (ofi_score_multi; in groups
+ * when they would not fit in a quarter of the memory). Per variant: radix-sort them (score desc, case_id asc), derive doubled
  * average ranks (X = 2 * rank: integers even with ties), group by customer with exact
  * sums, tier the customers, and compare with the baseline kept from the first variant.
  * Spearman is Pearson over ranks from exact 128-bit sums; Kendall's tau-b counts pairs
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Doubled ascending average ranks from a descending order: a block of m equal scores at
  * descending positions k..k+m-1 holds ascending ranks n-k-m+1 .. n-k, whose mean doubled
@@ -132,13 +134,12 @@ static ofi_status ranking_alloc(ofi_ctx *ctx, ranking *r, size_t n, size_t ng)
     return OFI_OK;
 }
 
-/* Score, rank and tier one variant. */
+/* Rank and tier one variant whose scores are in r->score. */
 static ofi_status rank_variant(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
-                               const ofi_variant *v, const uint32_t *cust_group, uint32_t ng,
-                               const int64_t *cust_ids, ofi_gstat *gs, double t[2], ranking *r)
+                               const uint32_t *cust_group, uint32_t ng, const int64_t *cust_ids,
+                               ofi_gstat *gs, double t[2], ranking *r)
 {
     const size_t n = f->n;
-    ofi_score_all(ctx, f, v, r->score);
     OFI_TRY(ofi_sort_desc(ctx, n, r->score, db->t[OFI_T_CASES].col[OFI_CAS_ID].i64, r->order));
     doubled_ranks(r->score, r->order, n, r->rank2);
     OFI_TRY(ofi_group(ctx, db, f, r->score, cust_group, ng, gs));
@@ -177,6 +178,8 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     ofi_outbuf sum = {0}, tops = {0}, mig = {0}, shifts = {0}, moves = {0};
     uint32_t *pos_base = NULL, *cpos_base = NULL, *pos_cur = NULL;
     uint32_t ng = 0;
+    double **scores = NULL;
+    int group = 0;
 
     /* Customers with cases (NULL customer ids left out), numbered once for all variants. */
     keys = malloc((n ? n : 1) * sizeof *keys);
@@ -217,11 +220,32 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     ofi_puts(&shifts, "variant,mean_abs_rank_shift_cases,mean_abs_rank_shift_customers,"
                       "tier_change_share\n");
     ofi_puts(&moves, "variant,change,case_id,baseline_rank,variant_rank\n");
+    /* Scores of as many variants as a quarter of the memory holds (all of them, usually),
+     * in one pass over the cases; then each variant is ranked in turn. */
+    const size_t per_variant = (n ? n : 1) * sizeof(double);
+    const double mem = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    group = mem > 0 ? (int)(mem / 4.0 / (double)per_variant) : 1;
+    group = group < 1 ? 1 : group > w->n ? w->n : group;
+    scores = calloc((size_t)group, sizeof *scores);
+    if (scores == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for variants");
+        goto cleanup;
+    }
+    for (int q = 0; q < group; q++)
+        if ((scores[q] = malloc(per_variant)) == NULL) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for the scores of %d variants", group);
+            goto cleanup;
+        }
     for (int vi = 0; vi < w->n; vi++) {
         const ofi_variant *v = &w->v[vi];
         ranking *r = vi == 0 ? &base : &cur;
         double t[2];
-        OFI_CHECK(rank_variant(ctx, db, f, v, cust_group, ng, cust_ids, gs, t, r));
+        if (vi % group == 0) {
+            const int k = w->n - vi < group ? w->n - vi : group;
+            OFI_CHECK(ofi_score_multi(ctx, f, &w->v[vi], k, scores));
+        }
+        memcpy(r->score, scores[vi % group], per_variant);
+        OFI_CHECK(rank_variant(ctx, db, f, cust_group, ng, cust_ids, gs, t, r));
         if (vi == 0) {
             for (size_t k = 0; k < top; k++)
                 in_base_top[base.order[k]] = 1;
@@ -347,6 +371,9 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_rank_shifts.csv", &shifts));
     OFI_CHECK(ofi_outset_put(ctx, set, "variants/variant_top_changes.csv", &moves));
 cleanup:
+    for (int q = 0; scores && q < group; q++)
+        free(scores[q]);
+    free(scores);
     ranking_free(&base);
     ranking_free(&cur);
     free(keys);

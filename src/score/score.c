@@ -11,6 +11,7 @@
 
 #include "ofi/schema.h"
 
+#include <emmintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,7 +277,14 @@ block_score(const block *restrict b, size_t m, const vconst *restrict c, double 
         for (size_t j = 0; j < m; j++)
             acc[j] = acc[j] * b->seg[j];
     }
-    memcpy(out, acc, m * sizeof *out);
+    /* Non-temporal stores: the scores of many variants go to memory, not to the cache they
+     * would evict, and without reading each line first. */
+    size_t j = 0;
+    if (((uintptr_t)out & 15) == 0)
+        for (; j + 2 <= m; j += 2)
+            _mm_stream_pd(out + j, _mm_loadu_pd(acc + j));
+    for (; j < m; j++)
+        out[j] = acc[j];
 }
 
 ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, int k,
@@ -305,6 +313,7 @@ ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_varian
         }
         free(b);
     }
+    _mm_sfence();
     free(c);
     return oom ? ofi_fail(ctx, OFI_E_NOMEM, "out of memory for variant blocks") : OFI_OK;
 }

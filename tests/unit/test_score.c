@@ -455,3 +455,72 @@ Test(score, priority_class)
     cr_expect_eq(ofi_priority_class("lowx", 3), OFI_PRIO_LOW);
     cr_expect_eq(ofi_priority_class("medium", 3), OFI_PRIO_MEDIUM);
 }
+
+/* ofi_score_multi: K variants in one pass give, bit for bit, what K separate passes give -
+ * negative and fractional weights, zero weights of either sign, multipliers, NULL and wide
+ * minutes, missing parents - at several thread counts and for a case count that is not a
+ * multiple of the block. */
+Test(score, many_variants_one_pass)
+{
+    unit_rng r = unit_seed("score.many_variants_one_pass");
+    const size_t n = 5003;
+    hand h;
+    hand_alloc(&h, n);
+    for (size_t i = 0; i < n; i++) {
+        hcase c;
+        c.prio = (int)unit_below(&r, 4);
+        c.flags = (unsigned)unit_below(&r, 16);
+        c.delay = unit_below(&r, 30) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 5000) - 100;
+        c.res = unit_below(&r, 30) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 20000) - 100;
+        if (unit_below(&r, 300) == 0)
+            c.res = (int64_t)(unit_next(&r) >> 30); /* wide */
+        c.cents = (int64_t)unit_below(&r, 10000000) - 1000;
+        c.touch = (uint32_t)unit_below(&r, 30);
+        c.issue = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
+        c.cust = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
+        hand_set(&h, i, &c);
+    }
+    enum { K = 64 };
+    ofi_variant *vs = malloc(K * sizeof *vs);
+    double *out[K];
+    double *want = malloc(n * sizeof *want);
+    cr_assert(vs && want);
+    ofi_variant_default(&vs[0], "default");
+    reference_sql_variant(&vs[1]);
+    for (int k = 2; k < K; k++) {
+        ofi_variant_default(&vs[k], "random");
+        for (int w = 0; w < OFI_W_N; w++) {
+            const uint64_t kind = unit_below(&r, 5);
+            const double pts = kind == 0   ? 0.0
+                               : kind == 1 ? -0.0
+                                           : (double)((int64_t)unit_below(&r, 2000) - 500) / 7.0;
+            const double per = unit_below(&r, 2) ? 1.0 : (double)(1 + unit_below(&r, 240));
+            set_w(&vs[k], w, pts, per);
+        }
+        vs[k].severity_multiplier = (int)unit_below(&r, 2);
+        vs[k].segment_multiplier = (int)unit_below(&r, 2);
+    }
+    for (int k = 0; k < K; k++) {
+        out[k] = malloc(n * sizeof *out[k]);
+        cr_assert(out[k]);
+    }
+    static const int threads[] = {1, 2, 3};
+    for (int t = 0; t < 3; t++) {
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        ctx.n_threads = threads[t];
+        cr_assert_eq(ofi_score_multi(&ctx, &h.f, vs, K, out), OFI_OK);
+        for (int k = 0; k < K; k++) {
+            ofi_score_all(&ctx, &h.f, &vs[k], want);
+            for (size_t i = 0; i < n; i++)
+                cr_assert(memcmp(&out[k][i], &want[i], sizeof want[i]) == 0,
+                          "variant %d case %zu (%d threads): %a vs %a", k, i, threads[t],
+                          out[k][i], want[i]);
+        }
+    }
+    for (int k = 0; k < K; k++)
+        free(out[k]);
+    free(vs);
+    free(want);
+    hand_free(&h);
+}
