@@ -33,8 +33,9 @@
 ofi_status ofi_dashboard_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in *in);
 
 /* Append n bytes of text to b escaped for HTML text and attribute values (inside SVG too):
- * & < > " ' become entities; C0 control characters other than tab, LF and CR become a
- * space (HTML does not allow them). Every text from the data goes through this.
+ * & < > " ' and CR become entities (the file holds no CR byte); other C0 control
+ * characters than tab and LF become a space (HTML does not allow them). Other bytes,
+ * UTF-8 included, are copied. Every text from the data goes through this.
  * Thread safety: pure apart from b. */
 void ofi_put_html(ofi_outbuf *b, const char *s, size_t n);
 

@@ -49,8 +49,9 @@ void ofi_put_html(ofi_outbuf *b, const char *s, size_t n)
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&#39;"; break;
+        case '\r': rep = "&#13;"; break; /* the same text, and no CR byte in the file */
         default:
-            rep = c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? " " : NULL;
+            rep = c < 0x20 && c != '\t' && c != '\n' ? " " : NULL;
             break;
         }
         if (rep == NULL) {
