@@ -783,14 +783,14 @@ static void tile(ofi_outbuf *b, const char *label, const char *value, const char
 {
     ofi_puts(b, "<div class=\"tile\"><div class=\"k\">");
     ofi_puts(b, label);
+    if (unit) {
+        ofi_puts(b, " (");
+        ofi_puts(b, unit);
+        ofi_puts(b, ")");
+    }
     ofi_puts(b, "</div><div class=\"v\">");
     if (*value) {
         esc(b, value);
-        if (unit) {
-            ofi_puts(b, " <small>");
-            ofi_puts(b, unit);
-            ofi_puts(b, "</small>");
-        }
     } else {
         ofi_puts(b, "&#8212;"); /* an em dash: no value (no cases) */
     }
@@ -810,12 +810,12 @@ static void sec_kpis(page *pg)
         int pct;
     } k[] = {
         {"cases", "Cases", NULL, 0},
-        {"customers_with_cases", "Customers", NULL, 0},
+        {"customers_with_cases", "Customers with cases", NULL, 0},
         {"total_refund_eur", "Total refunds", "EUR", 0},
         {"escalation_rate", "Escalation rate", NULL, 1},
         {"reopen_rate", "Reopen rate", NULL, 1},
         {"delay_rate", "Delay rate", NULL, 1},
-        {"avg_resolution_minutes", "Avg resolution", "min", 0},
+        {"avg_resolution_minutes", "Avg resolution", "minutes", 0},
         {"avg_ofi", "Avg OFI", NULL, 0},
         {"p50_ofi", "p50 OFI", NULL, 0},
         {"p90_ofi", "p90 OFI", NULL, 0},
@@ -830,10 +830,19 @@ static void sec_kpis(page *pg)
         ofi_puts(b, "<div class=\"tiles\">\n");
         for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
             tile(b, k[i].label, metric(&pg->kpi, k[i].metric), k[i].unit, k[i].pct);
-        tile(b, "Total OFI", metric(&pg->summary, "total_ofi"), NULL, 0);
-        tile(b, "OFI share of the top 1% of cases", metric(&pg->summary, "top_1pct_share_of_ofi"),
-             NULL, 1);
         ofi_puts(b, "</div>\n");
+        const char *share = metric(&pg->summary, "top_1pct_share_of_ofi");
+        ofi_puts(b, "<p class=\"note\">Total OFI <b>");
+        esc(b, metric(&pg->summary, "total_ofi"));
+        ofi_puts(b, "</b>");
+        if (*share) {
+            ofi_puts(b, "; the top 1% of cases hold <b>");
+            esc(b, share);
+            ofi_puts(b, "</b> of it (");
+            put_pct(b, share);
+            ofi_puts(b, ")");
+        }
+        ofi_puts(b, ".</p>\n");
         if (strcmp(metric(&pg->kpi, "cases"), "0") == 0)
             no_data(b, "no case was scored.");
     }
@@ -1403,12 +1412,11 @@ static const char css[] =
     "h3{font-size:14px;margin:12px 0 4px}\n"
     ".src,.note,.legend{color:var(--mute);font-size:12px;margin:0 0 8px;overflow-wrap:anywhere}\n"
     ".empty{color:#b45309;font-weight:600}\n"
-    ".tiles{display:grid;grid-template-columns:repeat(7,1fr);gap:10px;margin:4px 0 6px}\n"
+    ".tiles{display:grid;grid-template-columns:repeat(6,1fr);gap:10px;margin:4px 0 8px}\n"
     ".tile{border:1px solid #e2e8f0;border-radius:6px;padding:8px 10px;background:#f8fafc}\n"
     ".tile .k{font-size:12px;color:var(--mute)}\n"
-    ".tile .v{font-size:18px;font-weight:650;font-variant-numeric:tabular-nums;"
+    ".tile .v{font-size:20px;font-weight:650;font-variant-numeric:tabular-nums;"
     "overflow-wrap:anywhere}\n"
-    ".tile .v small{font-size:12px;font-weight:400;color:var(--mute)}\n"
     ".tile .p{font-size:12px;color:#1d4ed8}\n"
     "svg.chart{display:block;width:100%;height:auto;margin:4px 0}\n"
     "svg text{font-size:12px;fill:#334155}\n"
