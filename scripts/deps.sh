@@ -3,8 +3,10 @@
 # Safe to run again: it installs only missing packages, and only as root (or via sudo).
 set -euo pipefail
 
+# chromium (and a font for its screenshots): the dashboard test renders
+# reports/dashboard.html headless (tests/e2e/dashboard.sh).
 pkgs=(build-essential cmake pkg-config libxxhash-dev libcriterion-dev libmariadb-dev
-      libmariadb-dev-compat python3)
+      libmariadb-dev-compat python3 chromium fonts-dejavu-core)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -52,6 +52,13 @@ ofi_status ofi_outset_close(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s);
 /* Write a whole buffer as rel. Fails with OFI_E_NOMEM when the buffer had failed. */
 ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const ofi_outbuf *b);
 
+/* The temporary path of rel, a file of this set written so far, so that a later output can
+ * read it back before the commit (reports/dashboard.html reads the small views). Its stream
+ * must be closed (ofi_outset_close) before the file is read.
+ * @return the path (owned by the set, valid until ofi_outset_free), or NULL when rel was
+ * not written. Not thread-safe against a concurrent ofi_outset_open. */
+const char *ofi_outset_tmp(const ofi_outset *set, const char *rel);
+
 /* Rename every file into place. @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set);
 

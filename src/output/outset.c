@@ -135,6 +135,14 @@ ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const 
     return st != OFI_OK ? st : st2;
 }
 
+const char *ofi_outset_tmp(const ofi_outset *set, const char *rel)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->f[i].rel, rel) == 0)
+            return set->f[i].tmp;
+    return NULL;
+}
+
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
 {
     for (size_t i = 0; i < set->n; i++)

@@ -1,5 +1,5 @@
 /* run.c - the pipeline of one run: weights -> load+join -> score -> sort -> views -> dq ->
- * reports -> commit.
+ * reports -> dashboard -> commit.
  *
  * Owns the db, the features, the scores and the output set for the length of the run and
  * frees them all at its single cleanup label. Outputs are committed (renamed into place)
@@ -8,6 +8,7 @@
 #include "ofi/run.h"
 
 #include "ofi/aggregate.h"
+#include "ofi/dashboard.h"
 #include "ofi/dq.h"
 #include "ofi/extract.h"
 #include "ofi/load.h"
@@ -190,6 +191,8 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     }
     ofi_report_in rin = {opts, &db, v, res, domain, started, source};
     OFI_CHECK(ofi_reports_write(ctx, &set, &rin));
+    /* After the views, dq/, fk/ and ofi_summary.csv: the page quotes their text. */
+    OFI_CHECK(ofi_dashboard_write(ctx, &set, &rin));
     utc_now(ended, sizeof ended);
     OFI_CHECK(ofi_manifest_write(ctx, &set, &rin, ended));
     OFI_CHECK(ofi_outset_commit(ctx, &set));

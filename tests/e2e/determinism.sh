@@ -8,7 +8,8 @@
 #    (the reference), --threads 2, --threads 2 --chunk-rows 5000, --threads 2
 #    --chunk-rows 64 (the smallest chunks: thousands of chunk boundaries) and --threads 3
 #    --chunk-rows 20000 (more threads than a 2-core machine has); every file
-#    under ofi/, dq/, fk/ must be byte-identical to the reference, and the file sets equal.
+#    under ofi/, dq/, fk/ and reports/dashboard.html must be byte-identical to the
+#    reference, and the file sets equal.
 # 2. `ofi gen --cases 20000 --seed 7 --dirty 0.05` with --threads 1 and --threads 2: the
 #    eight CSV files must be byte-identical.
 # 3. A 3000-case dataset rewritten with CRLF line ends and quoted multi-line fields (commas,
@@ -74,6 +75,13 @@ else
         for name in "${ok_runs[@]:1}"; do
             compare_trees "run $name == threads1 (ofi/ dq/ fk/)" \
                 "$tmp/out_threads1" "$tmp/out_$name" ofi dq fk
+            # The dashboard holds no time and no timing: the same bytes too.
+            d=reports/dashboard.html
+            if [ -s "$tmp/out_threads1/$d" ] && cmp -s "$tmp/out_threads1/$d" "$tmp/out_$name/$d"; then
+                pass "run $name == threads1 ($d)"
+            else
+                fail "run $name == threads1 ($d)" "$(cmp "$tmp/out_threads1/$d" "$tmp/out_$name/$d" 2>&1 | head -1)"
+            fi
         done
     fi
     rm -rf "$data" "$tmp"/out_*
