@@ -26,6 +26,11 @@ typedef struct ofi_run_opts {
     int extract_only;         /* MySQL source: write outputs/extracts/ (and the manifest) only */
     int variants;             /* score every variant of the weights file and write
                                  outputs/variants/ (and the manifest) only */
+    int sensitivity;          /* Monte Carlo: write outputs/variants/sensitivity_*.csv (and
+                                 the manifest) only, baseline = the chosen variant */
+    uint64_t samples;         /* sensitivity: S */
+    double spread;            /* sensitivity: F */
+    uint64_t seed;            /* sensitivity: the factors' seed */
 } ofi_run_opts;
 
 /* Phase timings, seconds. */

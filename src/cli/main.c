@@ -188,6 +188,7 @@ static const char main_help[] =
     "  load      create the schema in MySQL/MariaDB and bulk-load a CSV directory\n"
     "  extract   stream the tables from MySQL/MariaDB into outputs/extracts/\n"
     "  variants  score every variant of a weights file and compare their rankings\n"
+    "  sensitivity  Monte Carlo uncertainty of the rankings under random weights\n"
     "  gen       generate a synthetic dataset (the eight tables as CSV)\n"
     "  version   print the version\n"
     "  help      this text; 'ofi COMMAND --help' for a command's options\n"
@@ -246,6 +247,27 @@ static const char variants_help[] =
     "top-N overlap, Spearman correlations of cases and customers, Kendall's tau-b over the\n"
     "top-N union, customers changing tier), variant_top_cases.csv (each variant's top N)\n"
     "and variant_tier_migration.csv (customers per baseline tier and variant tier).\n";
+
+static const char sensitivity_help[] =
+    "usage: ofi sensitivity --samples S --spread F --seed X [--weights FILE] [--variant NAME]\n"
+    "                       [--top N] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
+    "                       [--threads N] [--quiet]\n"
+    "\n"
+    "Monte Carlo uncertainty of the rankings. Each of S samples multiplies every weight of\n"
+    "the baseline (the chosen variant, default the file's first, or the default weights)\n"
+    "by its own uniform factor in [1-F, 1+F]; the sampled weight (points/per) * factor is\n"
+    "a plain number, written to sensitivity_samples.csv so that `ofi run --weights`\n"
+    "reproduces any sample. The same seed gives the same bytes, at any thread count.\n"
+    "Writes DIR/variants/ (default DIR: outputs): sensitivity_cases.csv and\n"
+    "sensitivity_customers.csv (the baseline's top N: median, 5th and 95th percentile of\n"
+    "their exact rank among all cases / customers, share of samples in the top N),\n"
+    "sensitivity_tiers.csv (every customer: share of samples per tier) and\n"
+    "sensitivity_samples.csv.\n"
+    "\n"
+    "  --samples S    1..10000000\n"
+    "  --spread F     0 <= F <= 1\n"
+    "  --seed X       0..2^64-1\n"
+    "  --top N        N of the top-N questions (default 50)\n";
 
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
@@ -309,13 +331,15 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     ctx->log_user = lg;
 }
 
-/* mode: 0 run, 1 extract, 2 variants */
+/* mode: 0 run, 1 extract, 2 variants, 3 sensitivity */
 static int cmd_run(int argc, char **argv, int mode)
 {
     const int extract_only = mode == 1;
     ofi_run_opts o = {0};
     o.extract_only = extract_only;
     o.variants = mode == 2;
+    o.sensitivity = mode == 3;
+    int have_samples = 0, have_spread = 0, have_seed = 0;
     o.out_dir = "outputs";
     o.top_n = 50;
     const char *source = "mysql", *env_file = NULL;
@@ -324,7 +348,11 @@ static int cmd_run(int argc, char **argv, int mode)
     for (int i = 2; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(mode == 1 ? extract_help : mode == 2 ? variants_help : run_help, stdout);
+            fputs(mode == 1   ? extract_help
+                  : mode == 2 ? variants_help
+                  : mode == 3 ? sensitivity_help
+                              : run_help,
+                  stdout);
             return 0;
         } else if ((v = opt_value(argc, argv, &i, "--source"))) {
             source = v;
@@ -348,6 +376,26 @@ static int cmd_run(int argc, char **argv, int mode)
             if (!parse_count(v, 1ULL << 32, &top))
                 return usage_error("--top: expected a count, got \"%s\"", v);
             o.top_n = (size_t)top;
+        } else if (mode == 3 && (v = opt_value(argc, argv, &i, "--samples"))) {
+            unsigned long long x;
+            if (!parse_count(v, 10000000ULL, &x) || x == 0)
+                return usage_error("--samples: expected 1..10000000, got \"%s\"", v);
+            o.samples = x;
+            have_samples = 1;
+        } else if (mode == 3 && (v = opt_value(argc, argv, &i, "--spread"))) {
+            char *end;
+            errno = 0;
+            const double x = strtod(v, &end);
+            if (*v == '\0' || *end != '\0' || errno || !(x >= 0.0 && x <= 1.0))
+                return usage_error("--spread: expected a number in [0, 1], got \"%s\"", v);
+            o.spread = x;
+            have_spread = 1;
+        } else if (mode == 3 && (v = opt_value(argc, argv, &i, "--seed"))) {
+            unsigned long long x;
+            if (!parse_count(v, ~0ULL, &x))
+                return usage_error("--seed: expected 0..18446744073709551615, got \"%s\"", v);
+            o.seed = x;
+            have_seed = 1;
         } else if ((v = opt_value(argc, argv, &i, "--partitions"))) {
             if (!parse_count(v, 64, &partitions) || partitions == 0)
                 return usage_error("--partitions: expected 1..64, got \"%s\"", v);
@@ -365,6 +413,8 @@ static int cmd_run(int argc, char **argv, int mode)
     ofi_mysql_cfg mcfg;
     if (mode == 2 && o.weights_path == NULL)
         return usage_error("variants: --weights FILE is required%s", "");
+    if (mode == 3 && !(have_samples && have_spread && have_seed))
+        return usage_error("sensitivity: --samples S, --spread F and --seed X are required%s", "");
     if (extract_only && strcmp(source, "mysql") != 0)
         return usage_error("extract reads MySQL only, not \"%s\"", source);
     if (strncmp(source, "csv:", 4) == 0 && source[4] != '\0') {
@@ -407,7 +457,11 @@ static int cmd_run(int argc, char **argv, int mode)
         fprintf(stderr, "ofi: error: %s\n", ctx.err[0] ? ctx.err : "failed");
         return exit_code(st);
     }
-    if (!lg.quiet && mode == 2)
+    if (!lg.quiet && mode == 3)
+        fprintf(stderr, "ofi: %llu samples over %llu cases in %.2f s; outputs in %s/variants/\n",
+                (unsigned long long)o.samples, (unsigned long long)res.sum.cases, res.t.total,
+                o.out_dir);
+    else if (!lg.quiet && mode == 2)
         fprintf(stderr, "ofi: compared the variants of %s over %llu cases in %.2f s; outputs in %s/variants/\n",
                 o.weights_path, (unsigned long long)res.sum.cases, res.t.total, o.out_dir);
     else if (!lg.quiet && extract_only)
@@ -529,6 +583,8 @@ int main(int argc, char **argv)
         rc = cmd_run(argc, argv, 1);
     else if (strcmp(cmd, "variants") == 0)
         rc = cmd_run(argc, argv, 2);
+    else if (strcmp(cmd, "sensitivity") == 0)
+        rc = cmd_run(argc, argv, 3);
     else if (strcmp(cmd, "gen") == 0)
         rc = cmd_gen(argc, argv);
     else if (strcmp(cmd, "load") == 0)

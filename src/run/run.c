@@ -15,6 +15,7 @@
 #include "ofi/mysql.h"
 #include "ofi/report.h"
 #include "ofi/score.h"
+#include "ofi/sensitivity.h"
 #include "ofi/table.h"
 #include "ofi/variants.h"
 #include "ofi/weights.h"
@@ -87,7 +88,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         goto cleanup;
     }
     OFI_CHECK(ofi_outset_init(ctx, &set, opts->out_dir ? opts->out_dir : "outputs"));
-    if (!opts->extract_only && !opts->variants) {
+    if (!opts->extract_only && !opts->variants && !opts->sensitivity) {
         OFI_CHECK(ofi_rejects_open(ctx, &set, &rej));
         rej_open = 1;
     }
@@ -100,7 +101,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         OFI_CHECK(ofi_mysql_snapshot(ctx, conn));
         const int extract = !opts->no_extract || opts->extract_only;
         OFI_CHECK(ofi_load_mysql(ctx, conn, &db, rej_open ? ofi_rejects_write : ignore_reject, &rej,
-                                 extract && !opts->variants ? ofi_extract_write : NULL, &ext, &lt));
+                                 extract && !opts->variants && !opts->sensitivity ? ofi_extract_write : NULL, &ext, &lt));
         res->resumes = ofi_mysql_resumes(conn);
         res->consistent = ofi_mysql_consistent(conn);
         res->connections = ofi_mysql_connections(conn);
@@ -136,8 +137,13 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu scores", n);
         goto cleanup;
     }
-    if (opts->variants) { /* `ofi variants`: every variant, compared with the first */
-        OFI_CHECK(ofi_variants_write(ctx, &set, &db, &f, &w, opts->top_n));
+    if (opts->variants || opts->sensitivity) { /* `ofi variants`, `ofi sensitivity` */
+        if (opts->variants) { /* every variant, compared with the first */
+            OFI_CHECK(ofi_variants_write(ctx, &set, &db, &f, &w, opts->top_n));
+        } else {
+            const ofi_sens_opts so = {opts->samples, opts->spread, opts->seed, opts->top_n};
+            OFI_CHECK(ofi_sensitivity_write(ctx, &set, &db, &f, v, &so));
+        }
         res->t.score = ofi_now() - t0;
         res->t.total = ofi_now() - t_start;
         res->sum.cases = n;

@@ -1348,7 +1348,99 @@ def run_variants(args):
         write_csv(os.path.join(args.out, name), rows)
 
 
+MASK64 = (1 << 64) - 1
+
+
+def sens_factor(seed, sample, w, spread):
+    """The factor of weight w (WEIGHT_KEYS index) in sample (1-based): splitmix64 of the seed
+    and the counter, as the engine defines it (include/ofi/sensitivity.h)."""
+    z = (seed + (sample * len(WEIGHT_KEYS) + w + 1) * 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    z ^= z >> 31
+    u = float(z >> 11) * 2.0 ** -53
+    return (1.0 - spread) + (2.0 * spread) * u
+
+
+def rank_stats(ranks, top_n):
+    values = sorted(float(r) for r in ranks)
+    share = sum(1 for r in ranks if r <= top_n) / len(ranks)
+    return [fmt_float(quantile(values, 0.5)), fmt_float(quantile(values, 0.05)),
+            fmt_float(quantile(values, 0.95)), fmt_float(share)]
+
+
+def run_sensitivity(args):
+    """--sensitivity S F SEED: brute force - every sample's weights scored over every case,
+    every case and customer ranked by sorting, tiers from the sample's quantiles."""
+    samples, spread, seed = int(args.sensitivity[0]), float(args.sensitivity[1]), \
+        int(args.sensitivity[2])
+    base = load_weights(args.weights, args.variant) if args.weights else DEFAULT_WEIGHTS
+    tables = {name: load_table(args.csv, name) for name in TABLE_NAMES}
+    q = [a if b == 1.0 else a / b for a, b in (base[k] for k in WEIGHT_KEYS)]
+
+    def customer_avgs(cases):
+        return {k: g.avg_ofi() for k, g in customer_groups(cases).items()}
+
+    def customer_order(avgs):
+        return sorted(avgs, key=lambda k: (-avgs[k], k))
+
+    base_cases = build_cases(tables, base)
+    base_ranked = rank_cases(base_cases)
+    top_cases = base_ranked[:args.top]
+    base_avgs = customer_avgs(base_cases)
+    base_customers = customer_order(base_avgs)
+    top_customers = base_customers[:args.top]
+    base_tiers = assign_tiers(base_avgs)
+
+    sample_rows = [["sample"] + WEIGHT_KEYS]
+    case_ranks = {c.case_id: [] for c in top_cases}
+    cust_ranks = {k: [] for k in top_customers}
+    tier_counts = {k: [0, 0, 0] for k in base_avgs}
+    for s in range(1, samples + 1):
+        ws = dict(base)
+        row = [str(s)]
+        for w, key in enumerate(WEIGHT_KEYS):
+            value = q[w] * sens_factor(seed, s, w, spread)
+            ws[key] = (value, 1.0)
+            row.append("%.17g" % (value if value != 0 else 0.0))
+        sample_rows.append(row)
+        cases = build_cases(tables, ws)
+        position = {c.case_id: i + 1 for i, c in enumerate(rank_cases(cases))}
+        for c in top_cases:
+            case_ranks[c.case_id].append(position[c.case_id])
+        avgs = customer_avgs(cases)
+        cpos = {k: i + 1 for i, k in enumerate(customer_order(avgs))}
+        for k in top_customers:
+            cust_ranks[k].append(cpos[k])
+        for k, tier in assign_tiers(avgs).items():
+            tier_counts[k][TIERS.index(tier)] += 1
+
+    cases_rows = [["baseline_rank", "case_id", "baseline_ofi", "median_rank", "p05_rank",
+                   "p95_rank", "top_n_share"]]
+    for i, c in enumerate(top_cases):
+        cases_rows.append([str(i + 1), str(c.case_id), fmt_float(c.ofi)] +
+                          rank_stats(case_ranks[c.case_id], args.top))
+    cust_rows = [["baseline_rank", "customer_id", "baseline_avg_ofi", "median_rank", "p05_rank",
+                  "p95_rank", "top_n_share"]]
+    for i, k in enumerate(top_customers):
+        cust_rows.append([str(i + 1), str(k), fmt_float(base_avgs[k])] +
+                         rank_stats(cust_ranks[k], args.top))
+    tier_rows = [["customer_id", "baseline_tier", "low_share", "medium_share", "high_share"]]
+    for k in base_customers:
+        tier_rows.append([str(k), base_tiers[k]] + [fmt_float(n / samples) for n in tier_counts[k]])
+    outputs = {
+        "variants/sensitivity_samples.csv": sample_rows,
+        "variants/sensitivity_cases.csv": cases_rows,
+        "variants/sensitivity_customers.csv": cust_rows,
+        "variants/sensitivity_tiers.csv": tier_rows,
+    }
+    for name, rows in outputs.items():
+        write_csv(os.path.join(args.out, name), rows)
+
+
 def run(args):
+    if args.sensitivity:
+        return run_sensitivity(args)
     if args.variants:
         return run_variants(args)
     weights = load_weights(args.weights, args.variant) if args.weights else DEFAULT_WEIGHTS
@@ -1404,6 +1496,9 @@ def main(argv=None):
                              "(default 50)")
     parser.add_argument("--variants", action="store_true",
                         help="score every variant; write only variants/*.csv")
+    parser.add_argument("--sensitivity", nargs=3, metavar=("S", "F", "SEED"),
+                        help="Monte Carlo: S samples, spread F, seed; write only "
+                             "variants/sensitivity_*.csv (brute force)")
     args = parser.parse_args(argv)
     if args.top < 0:
         parser.error("--top must be >= 0")
