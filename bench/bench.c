@@ -13,7 +13,9 @@
 #include "ofi/mysql.h"
 #include "ofi/ofi.h"
 #include "ofi/run.h"
+#include "ofi/aggregate.h"
 #include "ofi/score.h"
+#include "ofi/sensitivity.h"
 #include "ofi/weights.h"
 
 #include <malloc.h>
@@ -257,7 +259,8 @@ static double median3(double t[3])
 /* Scoring K variants: one pass (ofi_score_multi) against K passes of ofi_score_all, on the
  * features of a CSV dataset. Variant q multiplies each default weight's points by a factor
  * in [0.75, 1.25] (a fixed sequence), per kept. Prints "cases,threads,k,one_pass_s,
- * k_passes_s" per K, medians of 3. */
+ * k_passes_s,store_floor_s" per K, medians of 3; the store floor is a parallel memset of
+ * the K score arrays (the bytes any scoring must write). */
 static int score_variants(const char *data, int threads, const char *ks)
 {
     ofi_ctx ctx;
@@ -290,8 +293,16 @@ static int score_variants(const char *data, int threads, const char *ks)
                 return 2;
             memset(out[q], 0, (n ? n : 1) * sizeof *out[q]); /* pages touched before timing */
         }
-        double one[3], naive[3];
+        double one[3], naive[3], store[3];
         for (int r = 0; r < 3; r++) {
+            double t0s = ofi_now();
+#pragma omp parallel for num_threads(threads) schedule(static)
+            for (long b = 0; b < (long)k * 64; b++) { /* the K arrays, in 64 slices each */
+                const size_t q = (size_t)b / 64, sl = (size_t)b % 64;
+                const size_t lo = n * sl / 64, hi = n * (sl + 1) / 64;
+                memset(out[q] + lo, 0, (hi - lo) * sizeof(double));
+            }
+            store[r] = ofi_now() - t0s;
             double t0 = ofi_now();
             if (ofi_score_multi(&ctx, &f, v, k, out) != OFI_OK)
                 return 2;
@@ -301,7 +312,8 @@ static int score_variants(const char *data, int threads, const char *ks)
                 ofi_score_all(&ctx, &f, &v[q], out[q]);
             naive[r] = ofi_now() - t0;
         }
-        printf("%zu,%d,%d,%.4f,%.4f\n", n, threads, k, median3(one), median3(naive));
+        printf("%zu,%d,%d,%.4f,%.4f,%.4f\n", n, threads, k, median3(one), median3(naive),
+               median3(store));
         fflush(stdout);
         for (int q = 0; q < k; q++)
             free(out[q]);
@@ -315,8 +327,71 @@ static int score_variants(const char *data, int threads, const char *ks)
     return 0;
 }
 
+/* The naive Monte Carlo: per sample, score every case, sort them all, group them by
+ * customer (exact sums), sort the customers - what a tool without bounds or lanes does.
+ * Prints "cases,threads,samples,seconds_per_sample" (median of the samples). */
+static int sensitivity_naive(const char *data, int threads, int samples)
+{
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ctx.n_threads = threads;
+    ofi_db db;
+    ofi_features f;
+    if (ofi_db_init(&db, threads) != OFI_OK ||
+        ofi_load_csv_dir(&ctx, data, &db, no_reject, NULL, NULL) != OFI_OK ||
+        ofi_db_compact(&db) != OFI_OK || ofi_features_build(&ctx, &db, &f) != OFI_OK) {
+        fprintf(stderr, "ofi-bench: %s\n", ctx.err);
+        return 2;
+    }
+    const size_t n = f.n;
+    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys), *gkeys = NULL;
+    uint32_t *group = malloc((n ? n : 1) * sizeof *group), ng = 0;
+    double *score = malloc((n ? n : 1) * sizeof *score);
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!keys || !group || !score || !order)
+        return 2;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t id = ofi_case_fk(&db, OFI_CAS_CUSTOMER, i);
+        keys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
+    }
+    if (ofi_densify(&ctx, n, keys, group, &ng, &gkeys) != OFI_OK)
+        return 2;
+    ofi_gstat *gs = malloc((ng ? ng : 1) * sizeof *gs);
+    double *avg = malloc((ng ? ng : 1) * sizeof *avg);
+    uint32_t *gorder = malloc((ng ? ng : 1) * sizeof *gorder);
+    int64_t *gid = malloc((ng ? ng : 1) * sizeof *gid);
+    double *t = malloc((size_t)samples * sizeof *t);
+    if (!gs || !avg || !gorder || !gid || !t)
+        return 2;
+    for (uint32_t g = 0; g < ng; g++)
+        gid[g] = (int64_t)gkeys[g];
+    for (int s = 0; s < samples; s++) {
+        ofi_variant v;
+        ofi_variant_default(&v, "sample");
+        for (int w = 0; w < OFI_W_N; w++) {
+            v.w[w].points = v.w[w].points / v.w[w].per * ofi_sens_factor(1, (uint64_t)s + 1, w, 0.25);
+            v.w[w].per = 1.0;
+        }
+        const double t0 = ofi_now();
+        ofi_score_all(&ctx, &f, &v, score);
+        if (ofi_sort_desc(&ctx, n, score, db.t[OFI_T_CASES].col[OFI_CAS_ID].i64, order) != OFI_OK ||
+            ofi_group(&ctx, &db, &f, score, group, ng, gs) != OFI_OK)
+            return 2;
+        for (uint32_t g = 0; g < ng; g++)
+            avg[g] = gs[g].total_ofi / (double)gs[g].count;
+        if (ofi_sort_desc(&ctx, ng, avg, gid, gorder) != OFI_OK)
+            return 2;
+        t[s] = ofi_now() - t0;
+    }
+    qsort(t, (size_t)samples, sizeof *t, cmp_double);
+    printf("%zu,%d,%d,%.4f\n", n, threads, samples, t[samples / 2]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--sensitivity-naive") == 0)
+        return sensitivity_naive(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 5 && strcmp(argv[1], "--score-variants") == 0)
         return score_variants(argv[2], atoi(argv[3]), argv[4]);
     if (argc == 4 && strcmp(argv[1], "--mysql-stream-binary") == 0)
@@ -341,7 +416,8 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: ofi-bench --data DIR [--out DIR] [--threads N] [--header]\n"
                             "       ofi-bench --mysql-stream ENV_FILE TABLE [PARTITIONS]\n"
-                            "       ofi-bench --score-variants DATA_DIR THREADS K[,K...]\n");
+                            "       ofi-bench --score-variants DATA_DIR THREADS K[,K...]\n"
+                            "       ofi-bench --sensitivity-naive DATA_DIR THREADS SAMPLES\n");
             return 1;
         }
     }

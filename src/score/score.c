@@ -228,45 +228,60 @@ static void block_load(const ofi_features *f, size_t i0, size_t m, block *b)
     }
 }
 
-/* acc += term(x, w) over the block: the sum of score_one, one term at a time, each a loop
- * the compiler vectorises (the branch on per is the same for the whole loop). */
-static inline void add_term(double *restrict acc, const double *restrict x, size_t m,
-                            const ofi_weight *w)
+/* One variant's scores of a block in one fused loop: score_one's operations in its order,
+ * each case's sum kept in a register. The five continuous terms divide by per only where
+ * per is not 1 (dividing by 1 changes no bit but costs a division): the d* arguments are
+ * constants at each call of the switch below, so every combination compiles to its own
+ * loop without branches. */
+static inline __attribute__((always_inline)) void
+fused(const block *restrict b, size_t m, const vconst *restrict c, double *restrict acc,
+      const int dd, const int dr, const int dref, const int dt, const int dis)
 {
-    const double p = w->points, q = w->per;
-    if (q == 1.0) {
+    const double p0 = c->prio[0], p1 = c->prio[1], p2 = c->prio[2];
+    const double e0 = c->flag[0][0], e1 = c->flag[0][1], r0 = c->flag[1][0],
+                 r1 = c->flag[1][1], f0 = c->flag[2][0], f1 = c->flag[2][1];
+    const double pd = c->w[0]->points, qd = c->w[0]->per, pr = c->w[1]->points,
+                 qr = c->w[1]->per, pf = c->w[2]->points, qf = c->w[2]->per,
+                 pt = c->w[3]->points, qt = c->w[3]->per, pi = c->w[4]->points,
+                 qi = c->w[4]->per;
 #pragma omp simd
-        for (size_t j = 0; j < m; j++)
-            acc[j] = acc[j] + x[j] * p;
-    } else {
-#pragma omp simd
-        for (size_t j = 0; j < m; j++)
-            acc[j] = acc[j] + (x[j] * p) / q;
+    for (size_t j = 0; j < m; j++) {
+        const unsigned fl = b->fl[j];
+        double a = b->pc[j] == 0 ? p0 : b->pc[j] == 1 ? p1 : p2;
+        a = a + (fl & 1u ? e1 : e0);
+        a = a + ((fl >> 1) & 1u ? r1 : r0);
+        a = a + ((fl >> 2) & 1u ? f1 : f0);
+        a = a + (dd ? (b->d[j] * pd) / qd : b->d[j] * pd);
+        a = a + (dr ? (b->r[j] * pr) / qr : b->r[j] * pr);
+        a = a + (dref ? (b->ref[j] * pf) / qf : b->ref[j] * pf);
+        a = a + (dt ? (b->t[j] * pt) / qt : b->t[j] * pt);
+        a = a + (dis ? (b->fw[j] * pi) / qi : b->fw[j] * pi);
+        acc[j] = a;
     }
 }
 
-/* One variant's scores of a block, the very operations of score_one in its order. Cloned
- * for AVX-512 and AVX2: IEEE operations give the same bits at any vector width (no
- * multiply-add is fused: -ffp-contract=off). */
+/* One variant's scores of a block. Cloned for AVX-512 and AVX2: IEEE operations give the
+ * same bits at any vector width (no multiply-add is fused: -ffp-contract=off). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void
 block_score(const block *restrict b, size_t m, const vconst *restrict c, double *restrict out)
 {
     double acc[BLOCK];
-    const double p0 = c->prio[0], p1 = c->prio[1], p2 = c->prio[2];
-#pragma omp simd
-    for (size_t j = 0; j < m; j++)
-        acc[j] = b->pc[j] == 0 ? p0 : b->pc[j] == 1 ? p1 : p2;
-    for (int k = 0; k < 3; k++) {
-        const double f0 = c->flag[k][0], f1 = c->flag[k][1];
-#pragma omp simd
-        for (size_t j = 0; j < m; j++)
-            acc[j] = acc[j] + ((b->fl[j] >> k) & 1u ? f1 : f0);
+    const int mask = (c->w[0]->per != 1.0) | (c->w[1]->per != 1.0) << 1 |
+                     (c->w[2]->per != 1.0) << 2 | (c->w[3]->per != 1.0) << 3 |
+                     (c->w[4]->per != 1.0) << 4;
+    switch (mask) {
+#define F1(k)                                                                                      \
+    case k:                                                                                        \
+        fused(b, m, c, acc, (k) & 1, ((k) >> 1) & 1, ((k) >> 2) & 1, ((k) >> 3) & 1, ((k) >> 4) & 1); \
+        break;
+#define F4(k) F1(k) F1(k + 1) F1(k + 2) F1(k + 3)
+#define F16(k) F4(k) F4(k + 4) F4(k + 8) F4(k + 12)
+        F16(0)
+        F16(16)
+#undef F16
+#undef F4
+#undef F1
     }
-    add_term(acc, b->d, m, c->w[0]);
-    add_term(acc, b->r, m, c->w[1]);
-    add_term(acc, b->ref, m, c->w[2]);
-    add_term(acc, b->t, m, c->w[3]);
-    add_term(acc, b->fw, m, c->w[4]);
     if (c->sev) {
 #pragma omp simd
         for (size_t j = 0; j < m; j++)
