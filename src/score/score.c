@@ -210,7 +210,9 @@ static void variant_consts(const ofi_variant *v, vconst *c)
     c->seg = v->segment_multiplier;
 }
 
-static void block_load(const ofi_features *f, size_t i0, size_t m, block *b)
+/* Gather a block's inputs; the multipliers only when a variant uses them (the customers'
+ * segment multiplier is a random access into a table of millions). */
+static void block_load(const ofi_features *f, size_t i0, size_t m, int sev, int seg, block *b)
 {
     for (size_t j = 0; j < m; j++) {
         const size_t i = i0 + j;
@@ -222,9 +224,13 @@ static void block_load(const ofi_features *f, size_t i0, size_t m, block *b)
         b->t[j] = (double)f->touch[i];
         const uint32_t ir = f->issue_row[i] == UINT32_MAX ? f->n_issues : f->issue_row[i];
         b->fw[j] = f->issue_fw[ir];
-        b->sev[j] = f->issue_sev[ir];
-        const uint32_t cr = f->customer_row[i] == UINT32_MAX ? f->n_customers : f->customer_row[i];
-        b->seg[j] = f->cust_seg[cr];
+        if (sev)
+            b->sev[j] = f->issue_sev[ir];
+        if (seg) {
+            const uint32_t cr =
+                f->customer_row[i] == UINT32_MAX ? f->n_customers : f->customer_row[i];
+            b->seg[j] = f->cust_seg[cr];
+        }
     }
 }
 
@@ -308,8 +314,12 @@ ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_varian
     vconst *c = malloc((size_t)(k > 0 ? k : 1) * sizeof *c);
     if (c == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %d variants", k);
-    for (int q = 0; q < k; q++)
+    int any_sev = 0, any_seg = 0;
+    for (int q = 0; q < k; q++) {
         variant_consts(&v[q], &c[q]);
+        any_sev |= c[q].sev;
+        any_seg |= c[q].seg;
+    }
     const long n_blocks = (long)((f->n + BLOCK - 1) / BLOCK);
     int oom = 0;
 #pragma omp parallel num_threads(ctx->n_threads) reduction(| : oom)
@@ -322,7 +332,7 @@ ofi_status ofi_score_multi(ofi_ctx *ctx, const ofi_features *f, const ofi_varian
             if (b == NULL)
                 continue;
             const size_t i0 = (size_t)bi * BLOCK, m = f->n - i0 < BLOCK ? f->n - i0 : BLOCK;
-            block_load(f, i0, m, b);
+            block_load(f, i0, m, any_sev, any_seg, b);
             for (int q = 0; q < k; q++)
                 block_score(b, m, &c[q], out[q] + i0);
         }
