@@ -62,7 +62,9 @@ void ofi_features_free(ofi_features *f);
 /* The nine component scores of case i, in output order, and its OFI. */
 double ofi_score_components(const ofi_features *f, const ofi_variant *v, size_t i, double comp[9]);
 
-/* The OFI of every case into ofi[0..n). Parallel; identical results for any thread count. */
+/* The OFI of every case into ofi[0..n), case by case: the plain loop, kept as the reference
+ * the blocked kernel (ofi_score_multi, which runs use) is tested against. Parallel;
+ * identical results for any thread count. */
 void ofi_score_all(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, double *ofi);
 
 /* The OFI of k variants in one pass over the cases: out[q][0..n) receives v[q]'s scores,

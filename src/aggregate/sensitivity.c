@@ -422,7 +422,7 @@ ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db
     /* ---- the baseline: scores, order, customers, tiers ---------------------------------- */
     ALLOC(bscore, n);
     ALLOC(border, n);
-    ofi_score_all(ctx, f, base, bscore);
+    OFI_CHECK(ofi_score_multi(ctx, f, base, 1, &bscore));
     OFI_CHECK(ofi_sort_desc(ctx, n, bscore, case_id, border));
     ALLOC(keys, n);
     ALLOC(group, n);
