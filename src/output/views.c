@@ -405,24 +405,28 @@ static uint32_t *alloc_order(ofi_ctx *ctx, size_t n)
     return o;
 }
 
-/* qsort with context, for ordering groups. */
+/* What a group comparator needs (qsort_r's argument): the grouping and the run, plus what
+ * the view's order reads - kind (0 total_ofi, 1 avg_ofi), the text dictionary, the radixes
+ * of the severity trend's composite key. */
 typedef struct gsort_ctx {
     const grouping *g;
     const ofi_scored *s;
     int kind;
+    const ofi_dict *dict;
+    uint64_t sev_radix, prio_radix;
 } gsort_ctx;
 
-static _Thread_local const gsort_ctx *gsc;
+static int cmp_key_asc(const void *a, const void *b, void *arg);
+static int cmp_sev(const void *a, const void *b, void *arg);
+static int cmp_text_groups(const void *a, const void *b, void *arg);
+static int cmp_roots(const void *a, const void *b, void *arg);
 
-static int cmp_key_asc(const void *a, const void *b);
-static int cmp_sev(const void *a, const void *b);
-static int cmp_text_groups(const void *a, const void *b);
-static int cmp_roots(const void *a, const void *b);
-
-/* Group the cases by keys (freed) and order the groups with cmp (kind as gsort_ctx's):
- * *ord receives the group numbers in output order (free it; on failure nothing is left). */
-static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, int kind,
-                               int (*cmp)(const void *, const void *), grouping *g, uint32_t **ord)
+/* Group the cases by keys (freed) and order the groups with cmp, given how (its g and s are
+ * filled here): *ord receives the group numbers in output order (free it; on failure
+ * nothing is left). */
+static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsort_ctx how,
+                               int (*cmp)(const void *, const void *, void *), grouping *g,
+                               uint32_t **ord)
 {
     OFI_TRY(group_by(ctx, s, keys, g));
     *ord = alloc_order(ctx, g->n);
@@ -430,9 +434,9 @@ static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, int 
         grouping_free(g);
         return OFI_E_NOMEM;
     }
-    gsort_ctx c = {g, s, kind};
-    gsc = &c;
-    qsort(*ord, g->n, sizeof **ord, cmp);
+    how.g = g;
+    how.s = s;
+    qsort_r(*ord, g->n, sizeof **ord, cmp, &how);
     return OFI_OK;
 }
 
@@ -567,8 +571,9 @@ cleanup:
 
 /* ---- time trends ---------------------------------------------------------------------- */
 
-static int cmp_key_asc(const void *a, const void *b)
+static int cmp_key_asc(const void *a, const void *b, void *arg)
 {
+    const gsort_ctx *gsc = arg;
     const uint64_t *k = gsc->g->keys;
     uint64_t x = k[*(const uint32_t *)a], y = k[*(const uint32_t *)b];
     return (x > y) - (x < y);
@@ -610,7 +615,7 @@ static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
     }
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_key_asc, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "week_start,iso_year,iso_week,case_count,avg_ofi,total_ofi,escalation_rate,"
@@ -665,7 +670,7 @@ static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
         keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_key_asc, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0}, r = {0};
     ofi_puts(&b, "month,case_count,avg_ofi,total_ofi,escalation_rate,avg_resolution_minutes,"
@@ -699,13 +704,14 @@ cleanup:
 /* severity_trend keys: a mixed-radix number (month index, severity code, priority code),
  * codes canonical (0 for NULL, missing and "(unknown)"), so keys stay in a narrow range
  * and group without hashing. */
-static uint64_t sev_radix, prio_radix; /* dictionary sizes; set before grouping */
 
-static int cmp_sev(const void *a, const void *b)
+static int cmp_sev(const void *a, const void *b, void *arg)
 {
+    const gsort_ctx *gsc = arg;
     const grouping *g = gsc->g;
     const ofi_db *db = gsc->s->db;
     const uint64_t x = g->keys[*(const uint32_t *)a], y = g->keys[*(const uint32_t *)b];
+    const uint64_t sev_radix = gsc->sev_radix, prio_radix = gsc->prio_radix;
     const uint64_t mx = x / (sev_radix * prio_radix), my = y / (sev_radix * prio_radix);
     if (mx != my)
         return (mx > my) - (mx < my);
@@ -730,8 +736,8 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
     const int32_t *cd = db->links.case_date;
     const uint32_t sev_unknown = unknown_code(&is->dict[OFI_ISS_SEVERITY]);
     const uint32_t prio_unknown = unknown_code(&cs->dict[OFI_CAS_PRIORITY]);
-    sev_radix = ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]);
-    prio_radix = ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]);
+    const uint64_t sev_radix = ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]);
+    const uint64_t prio_radix = ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]);
     uint64_t *keys = alloc_keys(ctx, n);
     if (keys == NULL)
         return OFI_E_NOMEM;
@@ -759,7 +765,9 @@ static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
     }
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_sev, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys,
+                         (gsort_ctx){.sev_radix = sev_radix, .prio_radix = prio_radix}, cmp_sev,
+                         &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "month,severity,priority,case_count,avg_ofi,total_refund_eur,escalation_rate\n");
@@ -796,11 +804,10 @@ cleanup:
 /* ---- text-keyed drivers: product groups and teams --------------------------------------- */
 
 /* Order: kind 0 total_ofi desc, kind 1 avg_ofi desc; then the group's text ascending. The
- * key is the canonical dictionary code of the text. */
-static const ofi_dict *text_dict;
-
-static int cmp_text_groups(const void *a, const void *b)
+ * key is the canonical dictionary code of the text in gsc->dict. */
+static int cmp_text_groups(const void *a, const void *b, void *arg)
 {
+    const gsort_ctx *gsc = arg;
     const grouping *g = gsc->g;
     const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     double vx = g->st[x].total_ofi, vy = g->st[y].total_ofi;
@@ -811,8 +818,8 @@ static int cmp_text_groups(const void *a, const void *b)
     if (vx != vy)
         return vx > vy ? -1 : 1;
     size_t l1, l2;
-    const char *s1 = code_text(text_dict, (uint32_t)g->keys[x], &l1);
-    const char *s2 = code_text(text_dict, (uint32_t)g->keys[y], &l2);
+    const char *s1 = code_text(gsc->dict, (uint32_t)g->keys[x], &l1);
+    const char *s2 = code_text(gsc->dict, (uint32_t)g->keys[y], &l2);
     return bytecmp(s1, l1, s2, l2);
 }
 
@@ -846,8 +853,7 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
         return OFI_E_NOMEM;
     grouping g;
     uint32_t *ord;
-    text_dict = d;
-    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_text_groups, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0, .dict = d}, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "product_group,case_count,total_refund_eur,avg_ofi,total_ofi,share_of_total_ofi,"
@@ -897,8 +903,7 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
         return OFI_E_NOMEM;
     grouping g;
     uint32_t *ord;
-    text_dict = d;
-    OFI_TRY(group_sorted(ctx, s, keys, 1, cmp_text_groups, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 1, .dict = d}, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     uint64_t *agents = calloc(g.n ? g.n : 1, sizeof *agents);
@@ -959,8 +964,9 @@ cleanup:
 
 /* ---- root causes --------------------------------------------------------------------------- */
 
-static int cmp_roots(const void *a, const void *b)
+static int cmp_roots(const void *a, const void *b, void *arg)
 {
+    const gsort_ctx *gsc = arg;
     const grouping *g = gsc->g;
     const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     const double vx = g->st[x].total_ofi, vy = g->st[y].total_ofi;
@@ -986,7 +992,7 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_
         keys[i] = (uint64_t)ofi_case_fk(db, OFI_CAS_ISSUE, (size_t)i); /* NULL: own group */
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, 0, cmp_roots, &g, &ord));
+    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_roots, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "issue_id,issue_category,root_cause,severity,case_count,avg_ofi,total_ofi,"
