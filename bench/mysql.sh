@@ -96,6 +96,6 @@ out="$root/bench/results/mysql-latest.md"
   done
   m=$(printf '%s\n' "${runs_m[@]}" | med) c=$(printf '%s\n' "${runs_c[@]}" | med)
   m1=$(printf '%s\n' "${runs_1[@]}" | med)
-  echo "Whole \`ofi run\` (all threads): from MySQL $m s (default partitions: one connection per thread), $m1 s with \`--partitions 1\`; from CSV $c s (MySQL / CSV $(calc "$m / $c" 2))."
+  echo "Whole \`ofi run\` (all threads): from MySQL $m s (default partitions: one connection per two threads), $m1 s with \`--partitions 1\`; from CSV $c s (MySQL / CSV $(calc "$m / $c" 2))."
 } > "$out"
 cat "$out"
