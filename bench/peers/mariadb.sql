@@ -14,8 +14,10 @@
 -- in DOUBLE: (CAST(x AS DOUBLE) * points) / per with DOUBLE literals (1e0), summed left to
 -- right. Refunds are summed as DECIMAL (exact cents) and then cast. Touches are counted
 -- per case by a correlated COUNT over the case_timeline index (the covering index read in
--- case order; grouping 70M rows into a derived table was slower); the first event's date is
--- looked up only for a case without a calendar date. The per-case scores live in a MEMORY
+-- case order). Measured at 1M cases: 12.7 s for this script, 49.5 s with LEFT JOINs to
+-- GROUP BY derived tables instead (MariaDB ran the timeline's as a lateral derived table,
+-- once per case). The first event's date is looked up only for a case without a
+-- calendar date. The per-case scores live in a MEMORY
 -- temporary table.
 
 SET SESSION max_heap_table_size = 8589934592, tmp_table_size = 8589934592;
