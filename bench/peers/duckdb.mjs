@@ -17,8 +17,8 @@
 // right; multipliers are off (the default). NULL numbers count as 0, negative minutes as
 // 0, touches are timeline rows per case, refunds are summed as DECIMAL (exact cents), the
 // priority class comes from the trimmed, lowercased text ('med' = medium, anything else
-// low), case_date is the calendar's date or else the first event's. Tiers use
-// quantile_cont (linear interpolation, as numpy). The data is assumed clean (ofi gen
+// low), case_date is the calendar's date or else the first event's. Tier boundaries are
+// numpy's quantiles, written out (see viewsSql). The data is assumed clean (ofi gen
 // without --dirty): no duplicate ids or malformed rows, which ofi rejects and DuckDB would not.
 import { mkdirSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -105,8 +105,20 @@ function viewsSql(out) {
            FROM scores ORDER BY ofi DESC, case_id LIMIT 50) ${to('top_50_cases')}`,
     `CREATE TABLE customers AS SELECT customer_id, count(*) AS case_count, avg(ofi) AS avg_ofi
            FROM scores WHERE customer_id IS NOT NULL GROUP BY customer_id`,
-    `COPY (WITH q AS (SELECT quantile_cont(avg_ofi, CAST(1 AS DOUBLE) / 3) AS t1,
-                             quantile_cont(avg_ofi, CAST(2 AS DOUBLE) / 3) AS t2 FROM customers)
+    // The tier boundaries: the quantiles 1/3 and 2/3 exactly as SPEC section 4 (numpy)
+    // writes them. quantile_cont interpolates the same line but not to the bit: between two
+    // equal neighbours it returned the value one ulp lower, which put the customers whose
+    // average equals the boundary in the next tier (50 of them at 1M cases).
+    `CREATE TABLE bounds AS
+       WITH ranked AS (SELECT avg_ofi, row_number() OVER (ORDER BY avg_ofi) - 1 AS k FROM customers),
+            q AS (SELECT name, (n - 1) * q AS pos, floor((n - 1) * q) AS i
+                  FROM (SELECT count(*) AS n FROM customers),
+                       (VALUES ('t1', CAST(1 AS DOUBLE) / 3), ('t2', CAST(2 AS DOUBLE) / 3)) v(name, q))
+       SELECT name, CASE WHEN b.avg_ofi IS NULL THEN a.avg_ofi
+                         WHEN pos - i < 0.5 THEN a.avg_ofi + (b.avg_ofi - a.avg_ofi) * (pos - i)
+                         ELSE b.avg_ofi - (b.avg_ofi - a.avg_ofi) * (1 - (pos - i)) END AS t
+       FROM q JOIN ranked a ON a.k = q.i LEFT JOIN ranked b ON b.k = q.i + 1`,
+    `COPY (WITH q AS (SELECT max(t) FILTER (name = 't1') AS t1, max(t) FILTER (name = 't2') AS t2 FROM bounds)
            SELECT customer_id, case_count, avg_ofi,
                   CASE WHEN avg_ofi <= t1 THEN 'Low Friction' WHEN avg_ofi <= t2 THEN 'Medium Friction'
                        ELSE 'High Friction' END AS tier
