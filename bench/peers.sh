@@ -109,6 +109,7 @@ fi
 if [ -z "${skip["SQL in MariaDB"]:-}" ]; then
   meta "MariaDB" "server $("${client[@]}" -N -B -e 'SELECT VERSION()'), client $(mariadb --version | sed 's/.*Distrib \([^,]*\),.*/\1/'), on 127.0.0.1 (same machine), innodb_buffer_pool_size 1G"
 fi
+meta load_before "$(cut -d' ' -f1 /proc/loadavg)"
 meta reps "$reps"
 meta limit "$limit"
 
@@ -230,6 +231,7 @@ for size in "${sizes[@]}"; do
   done
 done
 
+meta load_after "$(cut -d' ' -f1 /proc/loadavg)"
 python3 "$peers/report.py" "$raw" "$results/peers-latest.md" "$results/peers-latest.svg"
 say "raw measurements and checks in $raw"
 cat "$results/peers-latest.md"

@@ -128,7 +128,9 @@ def main():
         phases[r[0]].append(r)
 
     out = ["# ofi against the tools users would pick instead (issue #5)", ""]
-    out.append("- machine: %s" % meta.get("machine", "?"))
+    out.append("- machine: %s; 1-minute load average %s before the run, %s after (the machine is "
+               "shared: read ratios, not absolute times)" % (
+                   meta.get("machine", "?"), meta.get("load_before", "?"), meta.get("load_after", "?")))
     out.append("- date %s, commit %s" % (meta.get("date", "?"), meta.get("commit", "?")))
     for key in ("ofi", "DuckDB", "pandas", "MariaDB"):
         if key in meta:
