@@ -138,7 +138,9 @@ def main():
     for tool, why in skipped.items():
         out.append("- **skipped %s**: %s" % (tool, why))
     out.append("- data: `ofi gen --cases N --seed 42` (about 7 timeline events per case), the same "
-               "CSV files for the CSV tools, loaded once into the private MariaDB for the others")
+               "CSV files for the CSV tools (read once, untimed, before each of their runs, so every "
+               "run starts with them in the page cache), loaded once into the private MariaDB for "
+               "the others")
     out.append("- time: wall clock of the whole command, start to exit, outputs written; median "
                "[min..max] of up to %s runs (a command over a minute ran once); limit %s s per "
                "command. Peak RSS is the client process's (the MariaDB server's memory is not "
