@@ -590,7 +590,9 @@ static ofi_status query_retry(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const
         ofi_ctx_init(&probe);
         if (reconnect(&probe, m, attempt) == OFI_OK && query(&probe, m, sql, what) == OFI_OK) {
             m->resumes++;
-            ofi_log(ctx, OFI_LOG_WARN, "%s: %s: connection lost; reconnected", m->where, what);
+            ofi_log(ctx, OFI_LOG_WARN,
+                    "%s: table %s: connection lost before its read; reconnected (a new snapshot)",
+                    m->where, what);
             return OFI_OK;
         }
     }
