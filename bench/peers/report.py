@@ -13,6 +13,7 @@ import collections
 import html
 import math
 import os
+import re
 import statistics
 import sys
 
@@ -100,9 +101,8 @@ class Tool:
         if failed:
             return "**FAIL** %d of %d: %s" % (len(failed), len(self.checks),
                                               "; ".join(c[3].split(":")[0] for c in failed))
-        ties = [c for c in self.checks if "tie on a tier boundary" in c[3]]
-        return "OK (%d checks%s)" % (len(self.checks), "; tier ties: " + ties[0][3].split(" ")[1]
-                                     if ties else "")
+        ties = [re.match(r"tiers: (\d+) of", c[3]) for c in self.checks if "tie on a tier boundary" in c[3]]
+        return "OK (%d checks%s)" % (len(self.checks), "; tier ties: %s" % ties[0].group(1) if ties else "")
 
 
 def secs(t):
