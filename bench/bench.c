@@ -256,6 +256,22 @@ static double median3(double t[3])
     return t[1];
 }
 
+/* Load a CSV dataset and build its score features (not timed). @return 0, or 2 after
+ * printing the error. */
+static int load_features(const char *data, int threads, ofi_ctx *ctx, ofi_db *db,
+                         ofi_features *f)
+{
+    ofi_ctx_init(ctx);
+    ctx->n_threads = threads;
+    if (ofi_db_init(db, threads) != OFI_OK ||
+        ofi_load_csv_dir(ctx, data, db, no_reject, NULL, NULL) != OFI_OK ||
+        ofi_db_compact(db) != OFI_OK || ofi_features_build(ctx, db, f) != OFI_OK) {
+        fprintf(stderr, "ofi-bench: %s\n", ctx->err);
+        return 2;
+    }
+    return 0;
+}
+
 /* Scoring K variants: one pass (ofi_score_multi) against K passes of ofi_score_all, on the
  * features of a CSV dataset. Variant q multiplies each default weight's points by a factor
  * in [0.75, 1.25] (a fixed sequence), per kept. Prints "cases,threads,k,one_pass_s,
@@ -264,16 +280,10 @@ static double median3(double t[3])
 static int score_variants(const char *data, int threads, const char *ks)
 {
     ofi_ctx ctx;
-    ofi_ctx_init(&ctx);
-    ctx.n_threads = threads;
     ofi_db db;
     ofi_features f;
-    if (ofi_db_init(&db, threads) != OFI_OK ||
-        ofi_load_csv_dir(&ctx, data, &db, no_reject, NULL, NULL) != OFI_OK ||
-        ofi_db_compact(&db) != OFI_OK || ofi_features_build(&ctx, &db, &f) != OFI_OK) {
-        fprintf(stderr, "ofi-bench: %s\n", ctx.err);
+    if (load_features(data, threads, &ctx, &db, &f) != 0)
         return 2;
-    }
     const size_t n = f.n;
     for (const char *p = ks; *p;) {
         const int k = atoi(p);
@@ -333,16 +343,10 @@ static int score_variants(const char *data, int threads, const char *ks)
 static int sensitivity_naive(const char *data, int threads, int samples)
 {
     ofi_ctx ctx;
-    ofi_ctx_init(&ctx);
-    ctx.n_threads = threads;
     ofi_db db;
     ofi_features f;
-    if (ofi_db_init(&db, threads) != OFI_OK ||
-        ofi_load_csv_dir(&ctx, data, &db, no_reject, NULL, NULL) != OFI_OK ||
-        ofi_db_compact(&db) != OFI_OK || ofi_features_build(&ctx, &db, &f) != OFI_OK) {
-        fprintf(stderr, "ofi-bench: %s\n", ctx.err);
+    if (load_features(data, threads, &ctx, &db, &f) != 0)
         return 2;
-    }
     const size_t n = f.n;
     uint64_t *keys = malloc((n ? n : 1) * sizeof *keys), *gkeys = NULL;
     uint32_t *group = malloc((n ? n : 1) * sizeof *group), ng = 0;

@@ -354,12 +354,6 @@ static void rank_tops(const cand *c, size_t nc, const uint32_t *tops, size_t n_t
     }
 }
 
-static void put_f6_or_empty(ofi_outbuf *b, double v, int ok)
-{
-    if (ok)
-        ofi_put_f6(b, v);
-}
-
 /* The percentiles and top-N share of one top item's S ranks (sorted in place). */
 static void put_rank_stats(ofi_outbuf *b, uint32_t *r, size_t S, size_t top_n, double *tmp)
 {
@@ -757,7 +751,7 @@ ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db
         ofi_puts(&out_t, tier_names[btier[g]]);
         for (int t = 0; t < 3; t++) {
             ofi_putc(&out_t, ',');
-            put_f6_or_empty(&out_t, (double)cnt[(size_t)g * 3 + (size_t)t] / (double)S, 1);
+            ofi_put_f6(&out_t, (double)cnt[(size_t)g * 3 + (size_t)t] / (double)S);
         }
         ofi_putc(&out_t, '\n');
     }

@@ -131,12 +131,6 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
     double t0 = ofi_now();
     const size_t n = db.t[OFI_T_CASES].n_rows;
     OFI_CHECK(ofi_features_build(ctx, &db, &f));
-    ofi = malloc((n ? n : 1) * sizeof *ofi);
-    order = malloc((n ? n : 1) * sizeof *order);
-    if (ofi == NULL || order == NULL) {
-        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu scores", n);
-        goto cleanup;
-    }
     if (opts->variants || opts->sensitivity) { /* `ofi variants`, `ofi sensitivity` */
         if (opts->variants) { /* every variant, compared with the first */
             OFI_CHECK(ofi_variants_write(ctx, &set, &db, &f, &w, opts->top_n));
@@ -154,8 +148,14 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         committed = 1;
         goto cleanup;
     }
+    ofi = malloc((n ? n : 1) * sizeof *ofi);
+    order = malloc((n ? n : 1) * sizeof *order);
+    if (ofi == NULL || order == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %zu scores", n);
+        goto cleanup;
+    }
     /* The blocked, vectorised kernel: bit-identical to ofi_score_all (tests/unit/test_score.c),
-     * about twice as fast. */
+     * 0.64x its time at 10M cases (bench/variants.sh, K = 1). */
     OFI_CHECK(ofi_score_multi(ctx, &f, v, 1, &ofi));
     uint64_t domain[8];
     ofi_domain_violations(ctx, &db, domain);
