@@ -30,12 +30,8 @@ dbdir="${OFI_MARIADB_DIR:-$root/.mariadb}"
 env="$dbdir/ofi.env"
 # shellcheck disable=SC1090
 . "$env"
-data="$root/bench/cache/gen-$cases-seed$seed"
-if [ ! -f "$data/.complete" ]; then
-  rm -rf "$data"
-  "$build/ofi" gen --cases "$cases" --seed "$seed" --out "$data"
-  touch "$data/.complete"
-fi
+. "$root/bench/lib.sh"
+data=$(bench_dataset "$cases" "$seed")
 stamp="$dbdir/loaded-gen-$cases-seed$seed"
 if [ ! -f "$stamp" ]; then
   echo "bench: loading $data" >&2

@@ -51,6 +51,7 @@ fi
 peers="$root/bench/peers"
 stamp_utc="$(date -u +%Y%m%dT%H%M%SZ)"
 raw="$results/raw/peers-$stamp_utc"
+. "$root/bench/lib.sh"
 mkdir -p "$raw" "$cache"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-peers.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -163,13 +164,7 @@ record_check() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$raw/checks.t
 
 IFS=, read -r -a sizes <<< "$cases_list"
 for size in "${sizes[@]}"; do
-  data="$cache/gen-$size-seed$seed"
-  if [ ! -f "$data/.complete" ]; then
-    rm -rf "$data"
-    say "generating $size cases (seed $seed) into $data"
-    "$build/ofi" gen --cases "$size" --seed "$seed" --out "$data" --quiet
-    touch "$data/.complete"
-  fi
+  data=$(bench_dataset "$size" "$seed")
   if [ -n "${env:-}" ]; then
     loaded="$dbdir/loaded-gen-$size-seed$seed"
     if [ ! -f "$loaded" ]; then

@@ -28,6 +28,7 @@ build="$root/build"
 if [ ! -x "$build/bench/ofi-bench" ] || [ ! -x "$build/ofi" ]; then
   "$root/scripts/build.sh" "$build" >&2
 fi
+. "$root/bench/lib.sh"
 cache="$root/bench/cache"
 raw_dir="$root/bench/results/raw"
 mkdir -p "$cache" "$raw_dir"
@@ -40,13 +41,7 @@ trap 'rm -rf "$out"' EXIT
 IFS=, read -r -a cases_arr <<< "$cases_list"
 IFS=, read -r -a threads_arr <<< "$threads_list"
 for c in "${cases_arr[@]}"; do
-  data="$cache/gen-$c-seed$seed"
-  if [ ! -f "$data/.complete" ]; then
-    rm -rf "$data"
-    echo "bench: generating $c cases (seed $seed) into $data" >&2
-    "$build/ofi" gen --cases "$c" --seed "$seed" --out "$data"
-    touch "$data/.complete"
-  fi
+  data=$(bench_dataset "$c" "$seed")
   for t in "${threads_arr[@]}"; do
     for r in $(seq 1 "$reps"); do
       echo "bench: $c cases, $t threads, run $r/$reps" >&2

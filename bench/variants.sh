@@ -26,12 +26,8 @@ done
 build="$root/build"
 calc() { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
 [ -x "$build/bench/ofi-bench" ] || "$root/scripts/build.sh" "$build" >&2
-data="$root/bench/cache/gen-$cases-seed$seed"
-if [ ! -f "$data/.complete" ]; then
-  rm -rf "$data"
-  "$build/ofi" gen --cases "$cases" --seed "$seed" --out "$data"
-  touch "$data/.complete"
-fi
+. "$root/bench/lib.sh"
+data=$(bench_dataset "$cases" "$seed")
 out="$root/bench/results/variants-latest.md"
 {
   echo "# ofi weight-variant and sensitivity bench"
