@@ -170,14 +170,44 @@ static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_
 
 /* Formats row k of a big file into b. */
 typedef void (*row_fn)(ofi_outbuf *b, size_t k, const void *arg);
+/* Prefetches what row k reads at one level of indirection (0: read through the row's
+ * index; 1: through a value level 0 fetched; ...). */
+typedef void (*prefetch_fn)(size_t k, int level, const void *arg);
+
+typedef struct rows_def {
+    row_fn row;
+    prefetch_fn prefetch; /* NULL: none */
+    int levels;
+    const void *arg;
+} rows_def;
 
 #define ROW_BLOCK 32768
+/* Rows are formatted in order of a sort, so each column a row reads is a cache miss on a
+ * random line, and one row's misses are few enough that formatting row by row leaves the
+ * memory system idle. A sweep first prefetches every line WINDOW rows will read, level by
+ * level (a level reads values the previous one brought in), so that hundreds of misses
+ * are in flight at once; the rows are then formatted from cache. WINDOW rows of ~26 lines
+ * stay well inside a 1 MiB L2. */
+#define WINDOW 256
 
-/* Write a file of n rows formatted in parallel: each round, thread t formats one block of
- * ROW_BLOCK rows into its own buffer; the blocks are then written in order. The bytes do
- * not depend on the thread count. */
+static void format_block(ofi_outbuf *b, const rows_def *d, size_t lo, size_t hi)
+{
+    for (size_t w = lo; w < hi; w += WINDOW) {
+        const size_t e = w + WINDOW < hi ? w + WINDOW : hi;
+        for (int lvl = 0; d->prefetch && lvl < d->levels; lvl++)
+            for (size_t k = w; k < e; k++)
+                d->prefetch(k, lvl, d->arg);
+        for (size_t k = w; k < e; k++)
+            d->row(b, k, d->arg);
+    }
+}
+
+/* Write a file of n rows formatted in parallel: thread t formats blocks t, t + nt, ... of
+ * ROW_BLOCK rows into its own buffer and writes each block when its turn comes (an
+ * ordered section), so that one block is written while the next ones are formatted. The
+ * bytes do not depend on the thread count. */
 static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, ofi_scored *sc, const char *rel,
-                             const char *header, size_t n, row_fn fn, const void *arg)
+                             const char *header, size_t n, const rows_def *d)
 {
     const double t0 = ofi_now();
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
@@ -188,22 +218,30 @@ static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, ofi_scored *sc, cons
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     OFI_CHECK(ofi_outset_open(ctx, set, rel, &out));
     OFI_CHECK(ofi_outstream_write(ctx, set, &out, header, strlen(header)));
-    for (size_t base = 0; base < n; base += (size_t)nt * ROW_BLOCK) {
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-        for (int t = 0; t < nt; t++) {
-            ofi_outbuf *b = &bufs[t];
-            b->len = 0;
-            size_t lo = base + (size_t)t * ROW_BLOCK;
-            size_t hi = lo + ROW_BLOCK < n ? lo + ROW_BLOCK : n;
-            for (size_t k = lo; k < hi; k++)
-                fn(b, k, arg);
-        }
-        for (int t = 0; t < nt; t++) {
-            if (ofi_outbuf_failed(&bufs[t])) {
-                st = ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory while formatting", rel);
-                goto cleanup;
+    const long n_blocks = (long)((n + ROW_BLOCK - 1) / ROW_BLOCK);
+    int stop = 0; /* a write failed: format no more */
+#pragma omp parallel for ordered num_threads(nt) schedule(static, 1)
+    for (long blk = 0; blk < n_blocks; blk++) {
+        ofi_outbuf *b = &bufs[omp_get_thread_num()];
+        const size_t lo = (size_t)blk * ROW_BLOCK;
+        const size_t hi = lo + ROW_BLOCK < n ? lo + ROW_BLOCK : n;
+        int stopped;
+#pragma omp atomic read
+        stopped = stop;
+        b->len = 0;
+        if (!stopped)
+            format_block(b, d, lo, hi);
+#pragma omp ordered
+        {
+            if (st == OFI_OK) {
+                st = ofi_outbuf_failed(b)
+                         ? ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory while formatting", rel)
+                         : ofi_outstream_write(ctx, set, &out, b->p, b->len);
+                if (st != OFI_OK) {
+#pragma omp atomic write
+                    stop = 1;
+                }
             }
-            OFI_CHECK(ofi_outstream_write(ctx, set, &out, bufs[t].p, bufs[t].len));
         }
     }
 cleanup:;
@@ -222,17 +260,21 @@ typedef struct case_rows {
     size_t row_max;
 } case_rows;
 
-/* Rows are written in score order, so every column read is a cache miss on a random row;
- * formatting one row at a time serialises ~20 of them. Prefetching the columns of the row
- * PREFETCH_AHEAD places later lets those misses overlap with formatting (measured: the
- * case list formats several times faster). */
-#define PREFETCH_AHEAD 24
-
-static void prefetch_case(const ofi_scored *s, uint32_t i)
+static void prefetch_case(size_t k, int level, const void *arg)
 {
+    const ofi_scored *s = ((const case_rows *)arg)->s;
     const ofi_table *cs = &s->db->t[OFI_T_CASES];
     const ofi_case_links *L = &s->db->links;
     const ofi_features *f = s->f;
+    const uint32_t i = s->order[k];
+    if (level == 1) { /* the customer's id and segment multiplier */
+        const uint32_t r = L->customer_row[i];
+        if (r != UINT32_MAX) {
+            __builtin_prefetch(&s->db->t[OFI_T_CUSTOMERS].col[OFI_CUS_ID].i64[r]);
+            __builtin_prefetch(&f->cust_seg[r]);
+        }
+        return;
+    }
     __builtin_prefetch(&cs->col[OFI_CAS_ID].i64[i]);
     for (int c = OFI_CAS_CHANNEL; c <= OFI_CAS_PRIORITY; c++)
         __builtin_prefetch(cs->code8[c] ? (const void *)&cs->col[c].u8[i]
@@ -255,21 +297,14 @@ static void prefetch_case(const ofi_scored *s, uint32_t i)
 static void case_row(ofi_outbuf *b, size_t k, const void *arg)
 {
     const case_rows *c = arg;
-    if (k + PREFETCH_AHEAD < c->s->f->n)
-        prefetch_case(c->s, c->s->order[k + PREFETCH_AHEAD]);
-    /* Second level, half as far ahead: the customer's id, through the row fetched above. */
-    if (k + PREFETCH_AHEAD / 2 < c->s->f->n) {
-        const uint32_t r = c->s->db->links.customer_row[c->s->order[k + PREFETCH_AHEAD / 2]];
-        if (r != UINT32_MAX)
-            __builtin_prefetch(&c->s->db->t[OFI_T_CUSTOMERS].col[OFI_CUS_ID].i64[r]);
-    }
     put_case(b, c->s, c->s->order[k], c->row_max);
 }
 
 static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
     case_rows c = {s, case_row_max(s->db)};
-    return write_rows(ctx, set, s, "ofi/ofi_case_scores.csv", case_header, s->f->n, case_row, &c);
+    const rows_def d = {case_row, prefetch_case, 2, &c};
+    return write_rows(ctx, set, s, "ofi/ofi_case_scores.csv", case_header, s->f->n, &d);
 }
 
 static ofi_status write_top(ofi_ctx *ctx, ofi_outset *set, const ofi_scored *s)
@@ -459,6 +494,7 @@ typedef struct cust_rows {
     const int64_t *ids;
     const uint32_t *ord;
     double t1, t2;
+    int with_texts; /* the rows show country, region, segment */
 } cust_rows;
 
 static void customer_row(ofi_outbuf *b, size_t k, const void *arg)
@@ -491,6 +527,30 @@ static void customer_row(ofi_outbuf *b, size_t k, const void *arg)
     ofi_putc(b, ',');
     ofi_puts(b, tier_name(c->avg[gi], c->t1, c->t2, &tk));
     ofi_putc(b, '\n');
+}
+
+static void prefetch_customer(size_t k, int level, const void *arg)
+{
+    const cust_rows *c = arg;
+    const uint32_t gi = c->ord[k];
+    if (level == 0) {
+        __builtin_prefetch(&c->g->st[gi]);
+        __builtin_prefetch(&c->ids[gi]);
+        __builtin_prefetch(&c->avg[gi]);
+        return;
+    }
+    const uint32_t first = c->g->st[gi].first;
+    if (level == 1) {
+        __builtin_prefetch(&c->db->links.customer_row[first]);
+        return;
+    }
+    const uint32_t crow = c->db->links.customer_row[first];
+    const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
+    if (crow == UINT32_MAX || c->with_texts == 0)
+        return;
+    for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++)
+        __builtin_prefetch(cu->code8[col] ? (const void *)&cu->col[col].u8[crow]
+                                          : (const void *)&cu->col[col].code[crow]);
 }
 
 static void tier_row(ofi_outbuf *b, size_t k, const void *arg)
@@ -554,13 +614,17 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
         tier_name(avg[ord[k]], t1, t2, &tk);
         sum->tier_count[tk]++;
     }
-    cust_rows cr = {db, &g, avg, ids, ord, t1, t2};
+    cust_rows cr = {db, &g, avg, ids, ord, t1, t2, 1};
+    const rows_def cd = {customer_row, prefetch_customer, 3, &cr};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/high_friction_customers.csv",
                          "customer_id,country,region,segment,case_count,avg_ofi,total_ofi,max_ofi,"
                          "total_refund_eur,escalated_cases,reopened_cases,tier\n",
-                         ng, customer_row, &cr));
+                         ng, &cd));
+    cust_rows tr = cr;
+    tr.with_texts = 0;
+    const rows_def td = {tier_row, prefetch_customer, 1, &tr};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/customer_tiers.csv", "customer_id,case_count,avg_ofi,tier\n",
-                         ng, tier_row, &cr));
+                         ng, &td));
 cleanup:
     grouping_free(&g);
     free(avg);

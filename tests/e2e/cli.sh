@@ -13,8 +13,8 @@
 #   source     a missing source directory exits 2
 #   unwritable --out under a regular file, or a regular file, exits 4
 #   atomic     a failed run (missing table: exit 2; bad weights: exit 1; an output that
-#              cannot be written: exit 4, with different data) leaves the previous
-#              outputs byte-identical and no *.tmp file behind
+#              cannot be written, or a write failing mid-file: exit 4, with different
+#              data) leaves the previous outputs byte-identical and no *.tmp file behind
 #   format     every output ends with "\n", holds no "\r" and no BOM
 #   crlf       the same tables with a BOM and CRLF line ends give byte-identical outputs
 #   manifest   reports/run_manifest.json is JSON and lists every other output with its
@@ -173,6 +173,18 @@ for blocked in reports fk; do
         snapshot_check "unwritable out/$blocked/ (exit 4) replaces no other output" 4
     fi
 done
+
+# A disk that fills up in the middle of a file: a file-size limit with SIGXFSZ ignored makes
+# write() fail with EFBIG once a file passes 16 KiB (the 300-case list does, in its
+# first block).
+if fresh_outputs; then
+    cp -a out snap
+    (trap '' XFSZ; ulimit -f 16; exec "$BIN" run --source csv:data2 --out out --quiet) > so 2> se
+    rc=$?
+    snapshot_check "a write failing mid-file (file too large, exit 4) replaces no output" 4
+    grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
+        fail "atomic: the write error names the file and the cause" "stderr $(shown se)"
+fi
 
 # --- output format ------------------------------------------------------------------------
 rm -rf out
