@@ -8,6 +8,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +68,29 @@ static inline unsigned byte_class(unsigned char c)
     return c & 0x80 ? 5u : cls[c];
 }
 
+/* The first byte of [p, end) that is not plain (class 0), or end. Sixteen bytes at a time
+ * with SSE2 (every x86-64 has it) while sixteen remain; fields are short, so most are
+ * settled by one load. */
+static inline const char *skip_plain(const char *p, const char *end)
+{
+#ifdef __SSE2__
+    const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)p);
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, comma), _mm_cmpeq_epi8(v, lf)),
+                                         _mm_cmpeq_epi8(v, cr));
+        /* movemask of v itself: the bytes >= 0x80 */
+        const unsigned mask = (unsigned)(_mm_movemask_epi8(hit) | _mm_movemask_epi8(v));
+        if (mask)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (p < end && byte_class((unsigned char)*p) == 0)
+        p++;
+    return p;
+}
+
 int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *nf,
                   const char **next, uint64_t *n_lines)
 {
@@ -117,15 +143,14 @@ int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *
             const char *s = p;
             int high = 0;
             for (;;) {
+                p = skip_plain(p, end);
                 if (p == end) {
                     ended = 1;
                     fld.len = (uint32_t)(p - s);
                     break;
                 }
                 unsigned c = byte_class((unsigned char)*p);
-                if (c == 0) {
-                    p++;
-                } else if (c == 1) {
+                if (c == 1) {
                     fld.len = (uint32_t)(p - s);
                     p++;
                     break;
