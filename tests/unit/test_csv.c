@@ -320,6 +320,65 @@ Test(csv_split, valid_multibyte_utf8)
     expect_field(&o.f[8], "\xF0\x90\x80\x80", 0);               /* smallest 4-byte */
 }
 
+/* Unquoted fields are scanned 16 bytes at a time: put each kind of special byte at every
+ * position of the first three blocks, with and without data after it, so that every lane,
+ * block boundary and tail of the scan is crossed. */
+Test(csv_split, special_bytes_at_every_position)
+{
+    char buf[96], want0[64];
+    for (int len = 0; len < 48; len++) {
+        for (int kind = 0; kind < 4; kind++) {
+            for (int tail = 0; tail < 2; tail++) {
+                memset(buf, 'a', sizeof buf);
+                for (int j = 0; j < len; j++)
+                    buf[j] = (char)('a' + j % 26);
+                memcpy(want0, buf, (size_t)len);
+                want0[len] = '\0';
+                size_t n = (size_t)len;
+                /* kind 0: ','; 1: LF; 2: CRLF; 3: 'é' inside the field, then LF */
+                if (kind == 0) {
+                    buf[n++] = ',';
+                } else if (kind == 1) {
+                    buf[n++] = '\n';
+                } else if (kind == 2) {
+                    buf[n++] = '\r';
+                    buf[n++] = '\n';
+                } else {
+                    buf[n++] = '\xC3';
+                    buf[n++] = '\xA9';
+                    memcpy(want0 + len, "\xC3\xA9", 3);
+                    buf[n++] = '\n';
+                }
+                if (tail) { /* a second field long enough to be scanned by blocks too */
+                    memcpy(buf + n, "0123456789abcdefghij\n", 21);
+                    n += 21;
+                }
+                split_out o = split_n(buf, n);
+                cr_assert_eq(o.st, OFI_CSV_OK, "len %d kind %d tail %d", len, kind, tail);
+                expect_field(&o.f[0], want0, 0);
+                if (kind == 0) {
+                    cr_assert_eq(o.nf, 2, "len %d tail %d", len, tail);
+                    expect_field(&o.f[1], tail ? "0123456789abcdefghij" : "", 0);
+                } else {
+                    cr_assert_eq(o.nf, 1, "len %d kind %d tail %d", len, kind, tail);
+                    cr_assert_eq(o.lines, 1);
+                }
+                cr_assert_eq(o.next, kind == 0 || !tail ? buf + n : buf + n - 21);
+            }
+        }
+    }
+    /* A lone CR and an invalid byte at every position are still errors. */
+    for (int len = 0; len < 40; len++) {
+        memset(buf, 'x', sizeof buf);
+        buf[len] = '\r';
+        buf[len + 1] = 'y';
+        buf[len + 2] = '\n';
+        cr_assert_eq(split_n(buf, (size_t)len + 3).st, OFI_CSV_BADEOL, "len %d", len);
+        buf[len] = '\xFF';
+        cr_assert_eq(split_n(buf, (size_t)len + 3).st, OFI_CSV_BADUTF8, "len %d", len);
+    }
+}
+
 /* ---- quoting ------------------------------------------------------------------------------ */
 
 Test(csv_quote, rules)
