@@ -9,7 +9,7 @@
  * One process per measurement, so that peak RSS is this run's own. The driver is
  * bench/run.sh, which repeats runs, takes medians and writes bench/results/.
  */
-#include "hugepages.h"
+#include "runtime.h"
 #include "ofi/load.h"
 #include "ofi/mysql.h"
 #include "ofi/ofi.h"
@@ -395,7 +395,7 @@ static int sensitivity_naive(const char *data, int threads, int samples)
 
 int main(int argc, char **argv)
 {
-    ofi_hugepages_reexec(argv);
+    ofi_runtime_reexec(argv);
     if (argc == 5 && strcmp(argv[1], "--sensitivity-naive") == 0)
         return sensitivity_naive(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 5 && strcmp(argv[1], "--score-variants") == 0)

@@ -5,7 +5,7 @@
  * section 6's; out of memory exits 2. Progress is a live line on stderr only when stderr
  * is a terminal, and never with --quiet.
  */
-#include "hugepages.h"
+#include "runtime.h"
 #include "ofi/gen.h"
 #include "ofi/mysql.h"
 #include "ofi/ofi.h"
@@ -568,7 +568,7 @@ static int cmd_gen(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    ofi_hugepages_reexec(argv);
+    ofi_runtime_reexec(argv);
     /* A batch engine allocates and frees big column arrays phase after phase. By default
      * glibc serves each with a fresh mmap, which the kernel must zero page by page (a
      * quarter of a run's time went to clear_page). Keeping freed memory in the heap lets

@@ -1,0 +1,24 @@
+/* runtime.h - runtime settings that only the environment at process start can give
+ * (executables only; the library never reads the environment).
+ *
+ * ofi_runtime_reexec re-executes the program once, with the same arguments, when it can
+ * add one of these to the environment:
+ *
+ * - glibc.malloc.hugetlb=1 (in GLIBC_TUNABLES): glibc backs its heap with transparent
+ *   huge pages. The engine reads its per-case arrays in random order (joins, ordered
+ *   output), where 4 KiB-page TLB misses cost as much as the memory access itself. Added
+ *   only when the kernel's THP mode is "madvise" ("always" needs no help, "never" cannot
+ *   be helped) and OFI_HUGEPAGES=0 is not set.
+ * - OMP_WAIT_POLICY=passive: OpenMP threads waiting at a barrier sleep instead of
+ *   spinning, leaving the cores to the database server, the fetch and I/O threads and the
+ *   kernel that share them with the engine. Added only when OMP_WAIT_POLICY is unset.
+ *
+ * Nothing is changed by a user's own setting, a failed exec leaves the environment as it
+ * was, and the re-executed process finds everything set, so it never loops.
+ */
+#ifndef OFI_CLI_RUNTIME_H
+#define OFI_CLI_RUNTIME_H
+
+void ofi_runtime_reexec(char **argv);
+
+#endif
