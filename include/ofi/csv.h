@@ -69,6 +69,8 @@ typedef struct ofi_csv_reader {
     size_t cap;   /* buffer size */
     size_t len;   /* valid bytes in buf */
     size_t taken; /* bytes of buf handed out by the last ofi_csv_next */
+    uint64_t off; /* file offset of buf + len */
+    int regular;  /* a regular file: read with pread, in parallel parts */
     int eof;
     uint64_t line_of_first_record; /* 1-based line number of the first data record */
     int n_header;

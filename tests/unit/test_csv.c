@@ -591,11 +591,13 @@ static void dump_bytes(const char *what, const char *p, size_t n)
 
 /* Read path with the given split count and compare every record with t. Returns the
  * reader's final buffer capacity. */
-static size_t read_and_check(const char *path, const gen_table *t, int n_split, size_t chunk)
+static size_t read_and_check_nt(const char *path, const gen_table *t, int n_split, size_t chunk,
+                                int n_threads)
 {
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
     ctx.chunk_bytes = chunk;
+    ctx.n_threads = n_threads;
     ofi_csv_reader r;
     cr_assert_eq(ofi_csv_open(&ctx, path, &r), OFI_OK, "open: %s", ctx.err);
     cr_assert_eq(r.n_header, t->n_cols);
@@ -678,6 +680,28 @@ static size_t read_and_check(const char *path, const gen_table *t, int n_split, 
     free(tmp);
     free(concat);
     return cap;
+}
+
+static size_t read_and_check(const char *path, const gen_table *t, int n_split, size_t chunk)
+{
+    return read_and_check_nt(path, t, n_split, chunk, 1);
+}
+
+/* Chunks of 4 MiB and more are read by one pread per thread: the records must come back
+ * the same with 2, 3 and 7 threads, chunk sizes that do and do not divide evenly, and a
+ * file that ends inside a thread's part. */
+Test(csv_reader, parallel_reads_of_big_chunks)
+{
+    unit_rng r = unit_seed("csv_reader.parallel_reads_of_big_chunks");
+    gen_table t = gen_make(&r, 240000, 4, 0, 40);
+    cr_assert(t.file_len > 9u << 20, "file of %zu bytes: too small for the test", t.file_len);
+    char *path = unit_temp_file(t.file, t.file_len);
+    read_and_check_nt(path, &t, 2, (size_t)6 << 20, 2);
+    read_and_check_nt(path, &t, 3, ((size_t)5 << 20) + 12345, 3);
+    read_and_check_nt(path, &t, 7, (size_t)4 << 20, 7);
+    unlink(path);
+    free(path);
+    gen_free(&t);
 }
 
 Test(csv_reader, random_records_all_splits)
