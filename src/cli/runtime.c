@@ -54,8 +54,18 @@ static void restore(const char *name, char *saved, int had)
     free(saved);
 }
 
+/* Valgrind runs the program on its own CPU emulator: re-executing /proc/self/exe there
+ * would start the emulator's binary, not ours. Its preload library gives it away. */
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+
 void ofi_runtime_reexec(char **argv)
 {
+    if (under_valgrind())
+        return;
     char *saved_tun = NULL, *saved_wait = NULL;
     int had_tun = 0, had_wait = 0, set_tun = 0, set_wait = 0;
 
