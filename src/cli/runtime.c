@@ -64,7 +64,9 @@ static int under_valgrind(void)
 
 void ofi_runtime_reexec(char **argv)
 {
-    if (under_valgrind())
+    /* OFI_RUNTIME_SET marks the re-executed process: whatever the loader did with the
+     * environment (glibc may drop tunables for a set-user-ID program), never twice. */
+    if (under_valgrind() || getenv("OFI_RUNTIME_SET") != NULL)
         return;
     char *saved_tun = NULL, *saved_wait = NULL;
     int had_tun = 0, had_wait = 0, set_tun = 0, set_wait = 0;
@@ -81,8 +83,10 @@ void ofi_runtime_reexec(char **argv)
     }
     if (getenv("OMP_WAIT_POLICY") == NULL)
         set_wait = set_saved("OMP_WAIT_POLICY", "passive", &saved_wait, &had_wait);
-    if (set_tun || set_wait)
+    if ((set_tun || set_wait) && setenv("OFI_RUNTIME_SET", "1", 1) == 0) {
         execv("/proc/self/exe", argv);
+        unsetenv("OFI_RUNTIME_SET");
+    }
     /* Nothing to add, or the exec failed: carry on as started. */
     if (set_tun)
         restore("GLIBC_TUNABLES", saved_tun, had_tun);

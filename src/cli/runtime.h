@@ -14,8 +14,8 @@
  *   kernel that share them with the engine. Added only when OMP_WAIT_POLICY is unset.
  *
  * Nothing is changed by a user's own setting, a failed exec leaves the environment as it
- * was, and the re-executed process finds everything set, so it never loops. Under
- * valgrind nothing is done (the re-exec would leave its emulator).
+ * was, and the re-executed process (marked by OFI_RUNTIME_SET=1) never re-executes
+ * again. Under valgrind nothing is done (the re-exec would leave its emulator).
  */
 #ifndef OFI_CLI_RUNTIME_H
 #define OFI_CLI_RUNTIME_H
