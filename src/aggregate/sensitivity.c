@@ -373,6 +373,20 @@ static void put_rank_stats(ofi_outbuf *b, uint32_t *r, size_t S, size_t top_n, d
     ofi_putc(b, '\n');
 }
 
+/* One row of sensitivity_cases.csv or sensitivity_customers.csv: the k-th top item's
+ * baseline rank, id and baseline value, then its rank statistics. */
+static void put_rank_row(ofi_outbuf *b, size_t k, int64_t id, double baseline, uint32_t *r,
+                         size_t S, size_t top_n, double *tmp)
+{
+    ofi_put_u64(b, k + 1);
+    ofi_putc(b, ',');
+    ofi_put_i64(b, id);
+    ofi_putc(b, ',');
+    ofi_put_f6(b, baseline);
+    ofi_putc(b, ',');
+    put_rank_stats(b, r, S, top_n, tmp);
+}
+
 static const char *const tier_names[3] = {"Low Friction", "Medium Friction", "High Friction"};
 
 ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
@@ -723,26 +737,14 @@ ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db
     }
     ALLOC(rk, S);
     ofi_puts(&out_c, "baseline_rank,case_id,baseline_ofi,median_rank,p05_rank,p95_rank,top_n_share\n");
-    for (size_t k = 0; k < top; k++) {
-        ofi_put_u64(&out_c, k + 1);
-        ofi_putc(&out_c, ',');
-        ofi_put_i64(&out_c, case_id[border[k]]);
-        ofi_putc(&out_c, ',');
-        ofi_put_f6(&out_c, bscore[border[k]]);
-        ofi_putc(&out_c, ',');
-        put_rank_stats(&out_c, case_rank + k * S, S, o->top_n, rk);
-    }
+    for (size_t k = 0; k < top; k++)
+        put_rank_row(&out_c, k, case_id[border[k]], bscore[border[k]], case_rank + k * S, S,
+                     o->top_n, rk);
     ofi_puts(&out_g, "baseline_rank,customer_id,baseline_avg_ofi,median_rank,p05_rank,p95_rank,"
                      "top_n_share\n");
-    for (size_t k = 0; k < gtop_n; k++) {
-        ofi_put_u64(&out_g, k + 1);
-        ofi_putc(&out_g, ',');
-        ofi_put_i64(&out_g, gid[gorder[k]]);
-        ofi_putc(&out_g, ',');
-        ofi_put_f6(&out_g, gavg[gorder[k]]);
-        ofi_putc(&out_g, ',');
-        put_rank_stats(&out_g, cust_rank + k * S, S, o->top_n, rk);
-    }
+    for (size_t k = 0; k < gtop_n; k++)
+        put_rank_row(&out_g, k, gid[gorder[k]], gavg[gorder[k]], cust_rank + k * S, S, o->top_n,
+                     rk);
     ofi_puts(&out_t, "customer_id,baseline_tier,low_share,medium_share,high_share\n");
     for (uint32_t k = 0; k < ng; k++) {
         const uint32_t g = gorder[k];

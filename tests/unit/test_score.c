@@ -364,6 +364,32 @@ Test(score, fractions_as_written)
     hand_free(&h);
 }
 
+enum { WIDE_DELAY, WIDE_RES };
+
+/* A random case: NULL minutes one time in null_in, one minutes column (which) wide one
+ * time in wide_in (a delay often outside int32, or a resolution above it), refunds in
+ * cents from cents_min, missing issue and customer rows one time in 10. */
+static hcase random_case(unit_rng *r, uint64_t null_in, int which, uint64_t wide_in,
+                         int64_t cents_min)
+{
+    hcase c;
+    c.prio = (int)unit_below(r, 4);
+    c.flags = (unsigned)unit_below(r, 16);
+    c.delay = unit_below(r, null_in) == 0 ? NULL_MIN : (int64_t)unit_below(r, 5000) - 100;
+    c.res = unit_below(r, null_in) == 0 ? NULL_MIN : (int64_t)unit_below(r, 20000) - 100;
+    if (unit_below(r, wide_in) == 0) {
+        if (which == WIDE_DELAY)
+            c.delay = (int64_t)(unit_next(r) >> 30) - ((int64_t)1 << 33);
+        else
+            c.res = (int64_t)(unit_next(r) >> 30);
+    }
+    c.cents = (int64_t)unit_below(r, 10000000) + cents_min;
+    c.touch = (uint32_t)unit_below(r, 30);
+    c.issue = unit_below(r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(r, 3);
+    c.cust = unit_below(r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(r, 3);
+    return c;
+}
+
 Test(score, random_cases_all_thread_counts)
 {
     unit_rng r = unit_seed("score.random_cases_all_thread_counts");
@@ -371,17 +397,7 @@ Test(score, random_cases_all_thread_counts)
     hand h;
     hand_alloc(&h, n);
     for (size_t i = 0; i < n; i++) {
-        hcase c;
-        c.prio = (int)unit_below(&r, 4);
-        c.flags = (unsigned)unit_below(&r, 16);
-        c.delay = unit_below(&r, 50) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 5000) - 100;
-        c.res = unit_below(&r, 50) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 20000) - 100;
-        if (unit_below(&r, 500) == 0)
-            c.delay = (int64_t)(unit_next(&r) >> 30) - ((int64_t)1 << 33); /* often wide */
-        c.cents = (int64_t)unit_below(&r, 10000000);
-        c.touch = (uint32_t)unit_below(&r, 30);
-        c.issue = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
-        c.cust = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
+        const hcase c = random_case(&r, 50, WIDE_DELAY, 500, 0);
         hand_set(&h, i, &c);
     }
     ofi_variant vs[3];
@@ -467,17 +483,7 @@ Test(score, many_variants_one_pass)
     hand h;
     hand_alloc(&h, n);
     for (size_t i = 0; i < n; i++) {
-        hcase c;
-        c.prio = (int)unit_below(&r, 4);
-        c.flags = (unsigned)unit_below(&r, 16);
-        c.delay = unit_below(&r, 30) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 5000) - 100;
-        c.res = unit_below(&r, 30) == 0 ? NULL_MIN : (int64_t)unit_below(&r, 20000) - 100;
-        if (unit_below(&r, 300) == 0)
-            c.res = (int64_t)(unit_next(&r) >> 30); /* wide */
-        c.cents = (int64_t)unit_below(&r, 10000000) - 1000;
-        c.touch = (uint32_t)unit_below(&r, 30);
-        c.issue = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
-        c.cust = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 3);
+        const hcase c = random_case(&r, 30, WIDE_RES, 300, -1000);
         hand_set(&h, i, &c);
     }
     enum { K = 64 };
