@@ -188,8 +188,8 @@ typedef struct rows_def {
  * are in flight at once, and the rows are then formatted from cache: WINDOW rows of ~26
  * lines stay well inside a 1 MiB L2. With the ordered writes below, the case list of 1M
  * cases went from 1.36 s to 0.76 s (median of 5, alternated); the two were not measured
- * apart. What remains is the random-line throughput of the machine (~15-22 ns per line
- * per core measured here for plain gathers, prefetched or not). */
+ * apart (bench/ab.sh). What remains is bound by the machine's throughput of random cache
+ * lines. */
 #define WINDOW 256
 
 static void format_block(ofi_outbuf *b, const rows_def *d, size_t lo, size_t hi)

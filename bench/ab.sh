@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# bench/ab.sh - measure one change: two or more builds (or environments) of `ofi run`,
+# alternated run by run on the same data so that the machine's noise falls on all of them
+# alike; prints each arm's median per phase (from reports/project_report.txt) and its
+# total against the first arm's.
+#
+#   bench/ab.sh RUNS DATA_DIR 'ENV' OFI [ 'ENV' OFI ... ]
+#
+# ENV is a space-separated list of VAR=value for that arm (use X=1 for none), OFI the
+# binary. Example, huge pages on and off with the same build:
+#   bench/ab.sh 4 bench/cache/gen-10M-seed42 OFI_HUGEPAGES=0 build/ofi X=1 build/ofi
+# The commit messages' "alternated" medians come from this script.
+set -euo pipefail
+if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then
+  echo "usage: bench/ab.sh RUNS DATA_DIR 'ENV' OFI ['ENV' OFI ...]" >&2
+  exit 1
+fi
+runs=$1 data=$2
+shift 2
+envs=() bins=()
+while [ $# -gt 0 ]; do envs+=("$1"); bins+=("$2"); shift 2; done
+work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-ab.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+for r in $(seq "$runs"); do
+  for j in "${!bins[@]}"; do
+    # shellcheck disable=SC2086 # ENV is a list of assignments
+    env ${envs[$j]} "${bins[$j]}" run --source "csv:$data" --out "$work/out$j" --quiet
+    printf '%s %s\n' "$j" "$(grep -A2 'Phase timings' "$work/out$j/reports/project_report.txt" | tail -1)" \
+      >> "$work/log"
+  done
+done
+python3 - "$work/log" "$runs" "${envs[@]}" <<'PY'
+import collections, statistics, sys
+log, runs, envs = sys.argv[1], sys.argv[2], sys.argv[3:]
+d = collections.defaultdict(lambda: collections.defaultdict(list))
+for line in open(log):
+    w = line.split()
+    for k in range(1, len(w) - 1, 2):
+        d[int(w[0])][w[k]].append(float(w[k + 1]))
+base = statistics.median(d[0]["total"])
+print(f"medians of {runs} alternated runs, seconds")
+for j in sorted(d):
+    phases = "  ".join(f"{k} {statistics.median(v):.3f}" for k, v in d[j].items())
+    print(f"arm {j} [{envs[j]}]: {phases}  total/arm0 {statistics.median(d[j]['total']) / base:.3f}")
+PY
