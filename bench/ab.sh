@@ -4,19 +4,25 @@
 # alike; prints each arm's median per phase (from reports/project_report.txt) and its
 # total against the first arm's.
 #
-#   bench/ab.sh RUNS DATA_DIR 'ENV' OFI [ 'ENV' OFI ... ]
+#   bench/ab.sh RUNS DATA 'ENV' OFI [ 'ENV' OFI ... ]
 #
+# DATA is a directory of CSV files, or mysql:ENV_FILE to read the database that file
+# names (`--source mysql --no-extract`, e.g. mysql:.mariadb/ofi.env after `ofi load`).
 # ENV is a space-separated list of VAR=value for that arm (use X=1 for none), OFI the
 # binary. Example, huge pages on and off with the same build:
 #   bench/ab.sh 4 bench/cache/gen-10M-seed42 OFI_HUGEPAGES=0 build/ofi X=1 build/ofi
 # The commit messages' "alternated" medians come from this script.
 set -euo pipefail
 if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then
-  echo "usage: bench/ab.sh RUNS DATA_DIR 'ENV' OFI ['ENV' OFI ...]" >&2
+  echo "usage: bench/ab.sh RUNS DATA_DIR|mysql:ENV_FILE 'ENV' OFI ['ENV' OFI ...]" >&2
   exit 1
 fi
 runs=$1 data=$2
 shift 2
+case "$data" in
+  mysql:*) src=(--source mysql --env "${data#mysql:}" --no-extract) ;;
+  *) src=(--source "csv:$data") ;;
+esac
 envs=() bins=()
 while [ $# -gt 0 ]; do envs+=("$1"); bins+=("$2"); shift 2; done
 work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-ab.XXXXXX")"
@@ -24,7 +30,7 @@ trap 'rm -rf "$work"' EXIT
 for r in $(seq "$runs"); do
   for j in "${!bins[@]}"; do
     # shellcheck disable=SC2086 # ENV is a list of assignments
-    env ${envs[$j]} "${bins[$j]}" run --source "csv:$data" --out "$work/out$j" --quiet
+    env ${envs[$j]} "${bins[$j]}" run "${src[@]}" --out "$work/out$j" --quiet
     printf '%s %s\n' "$j" "$(grep -A2 'Phase timings' "$work/out$j/reports/project_report.txt" | tail -1)" \
       >> "$work/log"
   done

@@ -1,5 +1,6 @@
 /* runtime.c - see runtime.h. Measured on this project's 2-core VM, runs with and without
- * alternated in one session:
+ * alternated in one session (bench/ab.sh; the MySQL pairs with the same alternation by
+ * hand, before ab.sh took mysql:ENV_FILE):
  * - huge pages, 10M cases from CSV: 21.8 -> 21.3 s (median of 4) and 24.5 -> 22.2 s
  *   (median of 3, an earlier build), the gain in the read and join phases (id index
  *   probes, page faults); peak RSS ~2% higher (whole 2 MiB pages);
