@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/ab.sh - measure one change: two or more builds (or environments) of `ofi run`,
 # alternated run by run on the same data so that the machine's noise falls on all of them
-# alike; prints each arm's median per phase (from reports/project_report.txt) and its
-# total against the first arm's.
+# alike; prints each arm's median per phase and peak memory (MiB, from
+# reports/project_report.txt) and its total against the first arm's.
 #
 #   bench/ab.sh RUNS DATA 'ENV' OFI [ 'ENV' OFI ... ]
 #
@@ -31,8 +31,9 @@ for r in $(seq "$runs"); do
   for j in "${!bins[@]}"; do
     # shellcheck disable=SC2086 # ENV is a list of assignments
     env ${envs[$j]} "${bins[$j]}" run "${src[@]}" --out "$work/out$j" --quiet
-    printf '%s %s\n' "$j" "$(grep -A2 'Phase timings' "$work/out$j/reports/project_report.txt" | tail -1)" \
-      >> "$work/log"
+    rep="$work/out$j/reports/project_report.txt"
+    printf '%s %s peak_mib %s\n' "$j" "$(grep -A2 'Phase timings' "$rep" | tail -1)" \
+      "$(sed -n 's/^peak memory \([0-9]*\) MiB$/\1/p' "$rep")" >> "$work/log"
   done
 done
 python3 - "$work/log" "$runs" "${envs[@]}" <<'PY'
