@@ -93,11 +93,157 @@ static sortrec *radix_sort(int nt, size_t n, sortrec *a, sortrec *b, size_t *his
     return a;
 }
 
+/* Stable LSD sort of a small run a[0..c) on the low `bits` bits of k, 8 bits a pass, through
+ * tmp (c records); insertion sort when short. Sequential: runs are sorted in parallel. */
+static void sort_run(sortrec *a, size_t c, sortrec *tmp, int bits)
+{
+    if (c <= 32) {
+        for (size_t i = 1; i < c; i++) {
+            const sortrec x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1].k > x.k; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    sortrec *src = a, *dst = tmp;
+    for (int shift = 0; shift < bits; shift += 8) {
+        size_t cnt[256] = {0};
+        for (size_t i = 0; i < c; i++)
+            cnt[(src[i].k >> shift) & 255]++;
+        if (cnt[(src[0].k >> shift) & 255] == c)
+            continue; /* every record shares this digit */
+        size_t off = 0;
+        for (int d = 0; d < 256; d++) {
+            const size_t x = cnt[d];
+            cnt[d] = off;
+            off += x;
+        }
+        for (size_t i = 0; i < c; i++)
+            dst[cnt[(src[i].k >> shift) & 255]++] = src[i];
+        sortrec *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, c * sizeof *a);
+}
+
+/* Runs up to this long are sorted by one thread each with its own scratch; longer ones
+ * (many close scores) one after the other, each by all threads. */
+#define RUN_SMALL 65536
+
+/* Rows in id order: ties go by row number, so one stable sort on the value alone is the
+ * whole job, done with one buffer of records instead of LSD's two (the largest transient
+ * allocation of a run). A stable MSD scatter on the top 16 bits of the keys' range, read
+ * straight from the values, then every run of one digit sorted on the remaining bits.
+ * Keys are stored minus the smallest key, so a run's records differ only in those bits. */
+static ofi_status sort_in_row_order(ofi_ctx *ctx, int nt, size_t n, const double *value,
+                                    uint32_t *order)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(min : lo) reduction(max : hi)
+    for (long i = 0; i < (long)n; i++) {
+        const uint64_t k = ~dkey(value[i]);
+        lo = k < lo ? k : lo;
+        hi = k > hi ? k : hi;
+    }
+    if (lo == hi) { /* one value: row order */
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (long i = 0; i < (long)n; i++)
+            order[i] = (uint32_t)i;
+        return OFI_OK;
+    }
+    const int bits = 64 - __builtin_clzll(hi - lo); /* bits of the largest key - lo */
+    const int shift = bits > RADIX_BITS ? bits - RADIX_BITS : 0;
+    sortrec *b = malloc(n * sizeof *b);
+    size_t *hist = malloc(((size_t)nt + 1) * RADIX * sizeof *hist);
+    sortrec *tmp = NULL;
+    ofi_status st = OFI_OK;
+    if (!b || !hist) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for sorting %zu rows", n);
+        goto cleanup;
+    }
+    memset(hist, 0, (size_t)nt * RADIX * sizeof *hist);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const size_t a = n * (size_t)t / (size_t)nt, z = n * (size_t)(t + 1) / (size_t)nt;
+        size_t *h = hist + (size_t)t * RADIX;
+        for (size_t i = a; i < z; i++)
+            h[(~dkey(value[i]) - lo) >> shift]++;
+    }
+    /* Thread t's rows of digit d go after those of threads < t: stable, any thread count.
+     * start[d] (the last RADIX entries of hist) is where digit d's run begins. */
+    size_t *start = hist + (size_t)nt * RADIX, off = 0, longest = 0;
+    for (unsigned d = 0; d < RADIX; d++) {
+        start[d] = off;
+        for (int t = 0; t < nt; t++) {
+            const size_t c = hist[(size_t)t * RADIX + d];
+            hist[(size_t)t * RADIX + d] = off;
+            off += c;
+        }
+        const size_t len = off - start[d];
+        longest = len > longest ? len : longest;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const size_t a = n * (size_t)t / (size_t)nt, z = n * (size_t)(t + 1) / (size_t)nt;
+        size_t *h = hist + (size_t)t * RADIX;
+        for (size_t i = a; i < z; i++) {
+            const uint64_t k = ~dkey(value[i]) - lo;
+            b[h[k >> shift]++] = (sortrec){k, (uint32_t)i};
+        }
+    }
+    if (shift > 0) {
+        const size_t small = longest < RUN_SMALL ? longest : RUN_SMALL;
+        tmp = malloc(((size_t)nt * small + (longest > RUN_SMALL ? longest : 0)) * sizeof *tmp);
+        if (!tmp) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for sorting %zu rows", n);
+            goto cleanup;
+        }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64)
+        for (long d = 0; d < (long)RADIX; d++) {
+            const size_t a = start[d], len = (d + 1 < (long)RADIX ? start[d + 1] : n) - a;
+            if (len > 1 && len <= RUN_SMALL)
+                sort_run(b + a, len, tmp + (size_t)omp_get_thread_num() * small, shift);
+        }
+        if (longest > RUN_SMALL) {
+            sortrec *big = tmp + (size_t)nt * small;
+            for (unsigned d = 0; d < RADIX; d++) {
+                const size_t a = start[d], len = (d + 1 < RADIX ? start[d + 1] : n) - a;
+                if (len <= RUN_SMALL)
+                    continue;
+                const sortrec *r = radix_sort(nt, len, b + a, big, hist);
+                if (r != b + a)
+                    memcpy(b + a, r, len * sizeof *b);
+            }
+        }
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long i = 0; i < (long)n; i++)
+        order[i] = b[i].idx;
+cleanup:
+    free(b);
+    free(hist);
+    free(tmp);
+    return st;
+}
+
 ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
                          uint32_t *order)
 {
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
-    sortrec *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+    /* Ties on the value go by id ascending. Rows usually come in id order already; then a
+     * stable sort on the value alone is enough. */
+    int ascending = 1;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(& : ascending)
+    for (long i = 1; i < (long)n; i++)
+        ascending &= id[i - 1] < id[i];
+    if (ascending)
+        return n ? sort_in_row_order(ctx, nt, n, value, order) : OFI_OK;
+    /* Otherwise a stable LSD sort by id first, then by the value (secondary key first). */
+    sortrec *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     size_t *hist = malloc((size_t)nt * RADIX * sizeof *hist);
     if (!a || !b || !hist) {
         free(a);
@@ -105,27 +251,13 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
         free(hist);
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for sorting %zu rows", n);
     }
-    /* Ties on the value go by id ascending. Rows usually come in id order already; then a
-     * stable sort on the value alone is enough. Otherwise sort by id first (stable LSD
-     * sorting by the secondary key, then by the primary). */
-    int ascending = 1;
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(& : ascending)
-    for (long i = 1; i < (long)n; i++)
-        ascending &= id[i - 1] < id[i];
-    sortrec *r = a;
-    if (ascending) {
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (long i = 0; i < (long)n; i++)
-            a[i] = (sortrec){~dkey(value[i]), (uint32_t)i};
-    } else {
+    for (long i = 0; i < (long)n; i++)
+        a[i] = (sortrec){(uint64_t)id[i] ^ ((uint64_t)1 << 63), (uint32_t)i};
+    sortrec *r = radix_sort(nt, n, a, b, hist);
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (long i = 0; i < (long)n; i++)
-            a[i] = (sortrec){(uint64_t)id[i] ^ ((uint64_t)1 << 63), (uint32_t)i};
-        r = radix_sort(nt, n, a, b, hist);
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (long i = 0; i < (long)n; i++)
-            r[i].k = ~dkey(value[r[i].idx]);
-    }
+    for (long i = 0; i < (long)n; i++)
+        r[i].k = ~dkey(value[r[i].idx]);
     r = radix_sort(nt, n, r, r == a ? b : a, hist);
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (long i = 0; i < (long)n; i++)

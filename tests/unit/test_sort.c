@@ -36,6 +36,17 @@ static void ref_sort(size_t n, const double *v, const int64_t *id, uint32_t *ord
     qsort(order, n, sizeof *order, ref_cmp);
 }
 
+/* Any finite double, every bit pattern equally likely. */
+static double any_finite(unit_rng *r)
+{
+    double d;
+    do {
+        const uint64_t b = unit_next(r);
+        memcpy(&d, &b, sizeof d);
+    } while (!isfinite(d));
+    return d;
+}
+
 static void sort_with(int threads, size_t n, const double *v, const int64_t *id, uint32_t *order)
 {
     ofi_ctx ctx;
@@ -136,17 +147,9 @@ Test(sort, random_100k_many_ties)
         case 1:
             v[i] = unit_below(&r, 2) ? 0.0 : -0.0;
             break;
-        case 2: /* any finite double */
-        {
-            uint64_t b;
-            double d;
-            do {
-                b = unit_next(&r);
-                memcpy(&d, &b, sizeof d);
-            } while (!isfinite(d));
-            v[i] = d;
+        case 2:
+            v[i] = any_finite(&r);
             break;
-        }
         default: /* scores: 0..200 with 6 decimals */
             v[i] = (double)unit_below(&r, 200000000) / 1e6;
             break;
@@ -191,4 +194,55 @@ Test(sort, all_equal_keys_keep_input_order)
     free(v);
     free(id);
     free(order);
+}
+
+/* Rows in id order take the one-buffer path (a scatter on the top 16 bits of the key
+ * range, then each run sorted alone): every shape of run it distinguishes. */
+Test(sort, rows_in_id_order)
+{
+    unit_rng r = unit_seed("sort.rows_in_id_order");
+    const size_t n = 300000;
+    double *v = malloc(n * sizeof *v);
+    int64_t *id = malloc(n * sizeof *id);
+    cr_assert(v && id);
+    for (size_t i = 0; i < n; i++)
+        id[i] = (int64_t)i * 3 - 1000;
+    /* Scores with many ties, zeros of both signs, and any finite double. */
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t kind = unit_below(&r, 4);
+        if (kind == 0)
+            v[i] = (double)((int)unit_below(&r, 41) - 20) / 8.0;
+        else if (kind == 1)
+            v[i] = unit_below(&r, 2) ? 0.0 : -0.0;
+        else if (kind == 2)
+            v[i] = (double)unit_below(&r, 200000000) / 1e6;
+        else
+            v[i] = any_finite(&r);
+    }
+    check_all_threads(n, v, id);
+    check_all_threads(1001, v, id);
+    /* Runs of one top digit longer than a thread's scratch (65536): most values within a
+     * few ulps-thousands of one score, the rest spread. */
+    for (size_t i = 0; i < n; i++)
+        v[i] = i % 10 ? 100.0 + (double)unit_below(&r, 1000000) * 1e-12
+                      : (double)unit_below(&r, 1000000);
+    check_all_threads(n, v, id);
+    /* Runs whose keys differ only above their low 32 bits (multiples of 1/1024 near 1024;
+     * the extremes widen the range, so a run is 1/32 of an octave, thousands of rows). */
+    for (size_t i = 0; i < n; i++)
+        v[i] = i % 2 ? 1024.0 + (double)unit_below(&r, 65536) / 1024.0 : i % 4 ? 1e-300 : 1e300;
+    check_all_threads(n, v, id);
+    /* A key range of at most 16 bits: the scatter alone sorts (every run is one value). */
+    for (size_t i = 0; i < n; i++) {
+        v[i] = 7.0;
+        for (uint64_t k = unit_below(&r, 300); k > 0; k--)
+            v[i] = nextafter(v[i], 8.0);
+    }
+    check_all_threads(n, v, id);
+    /* One value: row order. */
+    for (size_t i = 0; i < n; i++)
+        v[i] = 2.5;
+    check_all_threads(n, v, id);
+    free(v);
+    free(id);
 }
