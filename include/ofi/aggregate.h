@@ -29,15 +29,17 @@ double ofi_quantile_desc(const double *v, const uint32_t *order, size_t n, doubl
 
 /* Measures of a group of cases. */
 typedef struct ofi_gstat {
-    uint64_t count;
-    uint64_t escalated, reopened, delayed; /* cases with the flag non-zero */
-    uint64_t refunded;                     /* cases with >= 1 kept refund row */
+    /* Case counts are 32-bit (a table holds fewer than 2^32 rows): 64 bytes a group, not
+     * 88; the customer view holds one per customer. */
+    uint32_t count;
+    uint32_t escalated, reopened, delayed; /* cases with the flag non-zero */
+    uint32_t refunded;                     /* cases with >= 1 kept refund row */
+    uint32_t first;                        /* the group's first case (smallest case index) */
     uint64_t refund_rows;
     int64_t refund_cents;
     int64_t resolution; /* sum of max(resolution_minutes, 0), NULL as 0 */
     double total_ofi;   /* exact sum, correctly rounded */
     double max_ofi;
-    uint32_t first;     /* the group's first case (smallest case index) */
 } ofi_gstat;
 
 /* Group cases by key[i] in 0..n_groups-1 (UINT32_MAX leaves a case out; key NULL puts

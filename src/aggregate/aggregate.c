@@ -268,6 +268,8 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
     return OFI_OK;
 }
 
+_Static_assert(sizeof(ofi_gstat) == 64, "ofi_gstat: 64 bytes a group (aggregate.h)");
+
 /* ---- quantiles ------------------------------------------------------------------------- */
 
 /* numpy's linear interpolation between the i-th and (i+1)-th smallest values. */
