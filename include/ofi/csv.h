@@ -1,9 +1,14 @@
 /* csv.h - streaming RFC 4180 reader: bounded chunks of whole records, split for threads.
  *
- * The reader owns one buffer of about ctx->chunk_bytes. Each ofi_csv_next call returns
- * the next run of whole records in it, cut into n_split ranges that start on record
- * boundaries, so that threads can split and parse their ranges independently. The buffer
- * grows only when a single record is larger than it.
+ * A regular file is mapped read-only and each ofi_csv_next call returns a window of about
+ * ctx->chunk_bytes of it (no copy; pages behind the window are unmapped as it moves, so
+ * the memory held stays one window). Anything else (a pipe; a file mmap refuses; any
+ * file when ctx->no_map) is read into a buffer the reader owns, of the same size. Either
+ * way the call returns the next run of whole records, cut into n_split ranges that start
+ * on record boundaries, so that threads can split and parse their ranges independently.
+ * The window or buffer grows only when a single record is larger than it.
+ * A mapped file that shrinks while it is read raises SIGBUS in the process, as with any
+ * mapping; inputs are read once, by one run, after their export has finished.
  *
  * Record boundaries are found by jumping from quote to quote: a quote at a field's start
  * opens a quoted field, "" inside it is a quote, another quote closes it; a '\n' outside
@@ -65,12 +70,16 @@ int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 typedef struct ofi_csv_reader {
     int fd;
     char *path;
-    char *buf;
-    size_t cap;   /* buffer size */
+    char *buf;    /* the buffer, or the window in the mapping (then never written) */
+    size_t cap;   /* buffer or window size */
     size_t len;   /* valid bytes in buf */
     size_t taken; /* bytes of buf handed out by the last ofi_csv_next */
     uint64_t off; /* file offset of buf + len */
     int regular;  /* a regular file: read with pread, in parallel parts */
+    const char *map;   /* the whole file, mapped read-only; NULL when read into buf */
+    uint64_t map_len;  /* its size */
+    uint64_t pos;      /* mapped: the file offset of buf, the window's start */
+    uint64_t unmapped; /* mapped: bytes at the file's start already unmapped (whole pages) */
     int eof;
     uint64_t line_of_first_record; /* 1-based line number of the first data record */
     int n_header;

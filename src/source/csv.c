@@ -13,6 +13,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -273,8 +274,44 @@ int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
  * of the page cache (a serial step between parallel parses otherwise) takes 1/n of the
  * time; the bytes are the same. A part that comes back short (end of file, or a short
  * read) ends the parallel step there, and the plain loop finishes the fill. */
+/* Mapped: the window is the file from pos on, at most cap bytes; the one after it is
+ * announced to the kernel (MADV_WILLNEED), so that a file not yet in the page cache is read
+ * ahead while this window is parsed. */
+static void map_window(ofi_csv_reader *r)
+{
+    const uint64_t left = r->map_len - r->pos;
+    r->buf = (char *)r->map + r->pos; /* read-only: never written in mapped mode */
+    r->len = left < r->cap ? (size_t)left : r->cap;
+    r->eof = r->len == left;
+    r->off = r->pos + r->len;
+    if (!r->eof) {
+        const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        const uintptr_t a = (uintptr_t)(r->buf + r->len) & ~(page - 1);
+        const size_t more = left - r->len < r->cap ? (size_t)(left - r->len) : r->cap;
+        madvise((void *)a, (size_t)((uintptr_t)(r->buf + r->len) - a) + more, MADV_WILLNEED);
+    }
+}
+
+/* Mapped: move the window's start forward by n bytes and unmap the whole pages behind it
+ * (nothing points there any more: records handed out before are dead by contract). */
+static void map_advance(ofi_csv_reader *r, size_t n)
+{
+    r->pos += n;
+    const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    const uint64_t done = r->pos & ~(page - 1);
+    if (done > r->unmapped) {
+        munmap((void *)(r->map + r->unmapped), (size_t)(done - r->unmapped));
+        r->unmapped = done;
+    }
+    map_window(r);
+}
+
 static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
 {
+    if (r->map) {
+        map_window(r);
+        return OFI_OK;
+    }
     const int nt = ctx->n_threads;
     const size_t room = r->cap - r->len;
     if (r->regular && !r->eof && nt > 1 && room >= PARALLEL_FILL_MIN) {
@@ -320,6 +357,10 @@ static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
 
 static ofi_status grow(ofi_ctx *ctx, ofi_csv_reader *r)
 {
+    if (r->map) { /* a wider window; fill() maps it */
+        r->cap *= 2;
+        return OFI_OK;
+    }
     char *b = realloc(r->buf, r->cap * 2);
     if (b == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory for a record", r->path);
@@ -344,14 +385,24 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
     r->fd = -1;
     r->path = strdup(path);
     r->cap = ctx->chunk_bytes < 4096 ? 4096 : ctx->chunk_bytes;
-    r->buf = malloc(r->cap);
-    if (r->path == NULL || r->buf == NULL)
+    if (r->path == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory", path);
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     r->regular = fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    /* Mapping saves copying every byte out of the page cache (a serial memcpy the size of
+     * the input, before any parsing); pages are mapped as the parse threads touch them. */
+    if (r->regular && !ctx->no_map && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m != MAP_FAILED) {
+            r->map = m;
+            r->map_len = (uint64_t)sb.st_size;
+        }
+    }
+    if (r->map == NULL && (r->buf = malloc(r->cap)) == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory", path);
     OFI_TRY(fill(ctx, r));
     size_t start = 0;
     uint64_t blank_lines = 0;
@@ -406,6 +457,10 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
         r->line_of_first_record = 1 + blank_lines + (lines ? lines : 1);
         /* Drop the header from the buffer. */
         size_t used = (size_t)(next - r->buf);
+        if (r->map) {
+            map_advance(r, used);
+            return OFI_OK;
+        }
         memmove(r->buf, r->buf + used, r->len - used);
         r->len -= used;
         return OFI_OK;
@@ -468,7 +523,10 @@ ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *sp
                         const char **data, size_t *len)
 {
     /* Drop what the last call handed out. */
-    if (r->taken) {
+    if (r->taken && r->map) {
+        map_advance(r, r->taken);
+        r->taken = 0;
+    } else if (r->taken) {
         memmove(r->buf, r->buf + r->taken, r->len - r->taken);
         r->len -= r->taken;
         r->taken = 0;
@@ -503,7 +561,10 @@ void ofi_csv_close(ofi_csv_reader *r)
         return;
     if (r->path != NULL && r->fd >= 0) /* a zeroed reader has fd 0 but no path */
         close(r->fd);
-    free(r->buf);
+    if (r->map)
+        munmap((void *)(r->map + r->unmapped), (size_t)(r->map_len - r->unmapped));
+    else
+        free(r->buf);
     free(r->path);
     for (int i = 0; i < r->n_header; i++)
         free(r->header_names[i]);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- splitter helpers -------------------------------------------------------------------- */
@@ -589,17 +590,23 @@ static void dump_bytes(const char *what, const char *p, size_t n)
     fprintf(stderr, "\"%s\n", n > 300 ? " ..." : "");
 }
 
-/* Read path with the given split count and compare every record with t. Returns the
- * reader's final buffer capacity. */
+/* Read path with the given split count and compare every record with t, mapping the
+ * file (no_map 0; a regular file must then be mapped) or reading it into the buffer.
+ * Returns the reader's final buffer capacity. */
 static size_t read_and_check_nt(const char *path, const gen_table *t, int n_split, size_t chunk,
-                                int n_threads)
+                                int n_threads, int no_map)
 {
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
     ctx.chunk_bytes = chunk;
     ctx.n_threads = n_threads;
+    ctx.no_map = no_map;
     ofi_csv_reader r;
     cr_assert_eq(ofi_csv_open(&ctx, path, &r), OFI_OK, "open: %s", ctx.err);
+    struct stat sb;
+    cr_assert_eq(stat(path, &sb), 0);
+    cr_assert_eq(r.map != NULL, S_ISREG(sb.st_mode) && !no_map, "%s: mapped %d, no_map %d", path,
+                 r.map != NULL, no_map);
     cr_assert_eq(r.n_header, t->n_cols);
     for (int j = 0; j < t->n_cols; j++) {
         char want[32];
@@ -682,23 +689,30 @@ static size_t read_and_check_nt(const char *path, const gen_table *t, int n_spli
     return cap;
 }
 
+/* Both ways of reading a file: mapped and copied into the buffer. They must grow the
+ * window and the buffer alike. */
 static size_t read_and_check(const char *path, const gen_table *t, int n_split, size_t chunk)
 {
-    return read_and_check_nt(path, t, n_split, chunk, 1);
+    const size_t mapped = read_and_check_nt(path, t, n_split, chunk, 1, 0);
+    const size_t copied = read_and_check_nt(path, t, n_split, chunk, 1, 1);
+    cr_expect_eq(mapped, copied, "final window %zu, buffer %zu", mapped, copied);
+    return copied;
 }
 
-/* Chunks of 4 MiB and more are read by one pread per thread: the records must come back
- * the same with 2, 3 and 7 threads, chunk sizes that do and do not divide evenly, and a
- * file that ends inside a thread's part. */
+/* Copied chunks of 4 MiB and more are read by one pread per thread: the records must come
+ * back the same with 2, 3 and 7 threads, chunk sizes that do and do not divide evenly, and
+ * a file that ends inside a thread's part; mapped, too. */
 Test(csv_reader, parallel_reads_of_big_chunks)
 {
     unit_rng r = unit_seed("csv_reader.parallel_reads_of_big_chunks");
     gen_table t = gen_make(&r, 240000, 4, 0, 40);
     cr_assert(t.file_len > 9u << 20, "file of %zu bytes: too small for the test", t.file_len);
     char *path = unit_temp_file(t.file, t.file_len);
-    read_and_check_nt(path, &t, 2, (size_t)6 << 20, 2);
-    read_and_check_nt(path, &t, 3, ((size_t)5 << 20) + 12345, 3);
-    read_and_check_nt(path, &t, 7, (size_t)4 << 20, 7);
+    for (int no_map = 0; no_map <= 1; no_map++) {
+        read_and_check_nt(path, &t, 2, (size_t)6 << 20, 2, no_map);
+        read_and_check_nt(path, &t, 3, ((size_t)5 << 20) + 12345, 3, no_map);
+        read_and_check_nt(path, &t, 7, (size_t)4 << 20, 7, no_map);
+    }
     unlink(path);
     free(path);
     gen_free(&t);
