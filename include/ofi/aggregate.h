@@ -60,6 +60,24 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
                             const double *ofi, int scale, const uint32_t *key, uint32_t n_groups,
                             ofi_gstat *out);
 
+/* Cases per call of an ofi_group_keys_fn. */
+#define OFI_GROUP_BLOCK 1024
+
+/* Group numbers of cases [lo, hi) (hi - lo <= OFI_GROUP_BLOCK) in each of several
+ * groupings: keys[j * OFI_GROUP_BLOCK + (i - lo)] is case i's group in grouping j,
+ * UINT32_MAX to leave the case out of it. Called from several threads at once. */
+typedef void (*ofi_group_keys_fn)(const void *arg, size_t lo, size_t hi, uint32_t *keys);
+
+/* ofi_group_scaled for n_g groupings at once, with one pass over the cases for all those
+ * of up to 4096 groups (threads take contiguous ranges into private measures, merged in
+ * thread order); a grouping with more groups, or scores off the fixed-point path
+ * (scale < 0), has its keys gathered into an array and goes through ofi_group_scaled.
+ * out[j] receives n_groups[j] measures; results are those of ofi_group_scaled, grouping by
+ * grouping, for any thread count. @pre n_g <= 16. @return OFI_OK or OFI_E_NOMEM. */
+ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                           const double *ofi, int scale, int n_g, const uint32_t *n_groups,
+                           ofi_group_keys_fn keys, const void *arg, ofi_gstat *const *out);
+
 /* The general path: counting sort by group, then Shewchuk sums per group. Same results
  * as ofi_group, for any values; tests check one against the other. */
 ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,

@@ -451,6 +451,38 @@ static inline void add_case(ofi_gstat *s, __int128 *sum, const ofi_features *f,
     *sum += to_fixed(ofi[i], scale);
 }
 
+/* Merge thread t's measures part[t * stride + g] (sums psum[...]) of group g, in thread
+ * order: counts and fixed-point sums add exactly; first is the earliest thread's. */
+static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, int nt, size_t stride,
+                             size_t g, int scale)
+{
+    ofi_gstat m = {0};
+    __int128 total = 0;
+    m.first = UINT32_MAX;
+    for (int t = 0; t < nt; t++) {
+        const ofi_gstat *s = &part[(size_t)t * stride + g];
+        if (s->count == 0)
+            continue;
+        if (m.count == 0) {
+            m.first = s->first;
+            m.max_ofi = s->max_ofi;
+        } else if (s->max_ofi > m.max_ofi) {
+            m.max_ofi = s->max_ofi;
+        }
+        m.count += s->count;
+        m.escalated += s->escalated;
+        m.reopened += s->reopened;
+        m.delayed += s->delayed;
+        m.refunded += s->refunded;
+        m.refund_rows += s->refund_rows;
+        m.refund_cents += s->refund_cents;
+        m.resolution += s->resolution;
+        total += psum[(size_t)t * stride + g];
+    }
+    m.total_ofi = from_fixed(total, scale);
+    return m;
+}
+
 /* Few groups: threads take contiguous ranges of cases into private measures, merged in
  * thread order (counts and fixed-point sums add exactly; first is the smallest case). */
 #define FEW_GROUPS 4096
@@ -479,36 +511,96 @@ static ofi_status group_few(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
             if ((key ? key[i] : 0) < n_groups)
                 add_case(&s[key ? key[i] : 0], &sum[key ? key[i] : 0], f, L, ofi, i, scale);
     }
-    for (uint32_t g = 0; g < n_groups; g++) {
-        ofi_gstat m = {0};
-        __int128 total = 0;
-        m.first = UINT32_MAX;
-        for (int t = 0; t < nt; t++) {
-            const ofi_gstat *s = &part[(size_t)t * ng + g];
-            if (s->count == 0)
-                continue;
-            if (m.count == 0) {
-                m.first = s->first;
-                m.max_ofi = s->max_ofi;
-            } else if (s->max_ofi > m.max_ofi) {
-                m.max_ofi = s->max_ofi;
-            }
-            m.count += s->count;
-            m.escalated += s->escalated;
-            m.reopened += s->reopened;
-            m.delayed += s->delayed;
-            m.refunded += s->refunded;
-            m.refund_rows += s->refund_rows;
-            m.refund_cents += s->refund_cents;
-            m.resolution += s->resolution;
-            total += psum[(size_t)t * ng + g];
-        }
-        m.total_ofi = from_fixed(total, scale);
-        out[g] = m;
-    }
+    for (uint32_t g = 0; g < n_groups; g++)
+        out[g] = merge_parts(part, psum, nt, ng, g, scale);
     free(part);
     free(psum);
     return OFI_OK;
+}
+
+#define FUSED_MAX 16
+
+ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
+                           const double *ofi, int scale, int n_g, const uint32_t *n_groups,
+                           ofi_group_keys_fn keys, const void *arg, ofi_gstat *const *out)
+{
+    const size_t n = f->n;
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    /* In the pass: groupings of few groups on the fixed-point path; base[j] is where
+     * grouping j's groups start in a thread's measures. */
+    size_t base[FUSED_MAX], stride = 0;
+    int in_pass[FUSED_MAX], any = 0;
+    for (int j = 0; j < n_g; j++) {
+        in_pass[j] = scale >= 0 && n_groups[j] <= FEW_GROUPS;
+        base[j] = stride;
+        if (in_pass[j])
+            stride += n_groups[j], any = 1;
+    }
+    ofi_status st = OFI_OK;
+    uint32_t *col = NULL, *kb = NULL;
+    ofi_gstat *part = NULL;
+    __int128 *psum = NULL;
+    /* The others one by one, from their gathered keys. */
+    for (int j = 0; j < n_g; j++) {
+        if (in_pass[j] || n_groups[j] == 0)
+            continue;
+        if (col == NULL) {
+            col = malloc((n ? n : 1) * sizeof *col);
+            kb = malloc((size_t)nt * (size_t)n_g * OFI_GROUP_BLOCK * sizeof *kb);
+            if (col == NULL || kb == NULL) {
+                st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+                goto cleanup;
+            }
+        }
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (long b = 0; b < (long)((n + OFI_GROUP_BLOCK - 1) / OFI_GROUP_BLOCK); b++) {
+            uint32_t *k = kb + (size_t)omp_get_thread_num() * (size_t)n_g * OFI_GROUP_BLOCK;
+            const size_t lo = (size_t)b * OFI_GROUP_BLOCK;
+            const size_t hi = lo + OFI_GROUP_BLOCK < n ? lo + OFI_GROUP_BLOCK : n;
+            keys(arg, lo, hi, k);
+            memcpy(col + lo, k + (size_t)j * OFI_GROUP_BLOCK, (hi - lo) * sizeof *col);
+        }
+        OFI_CHECK(ofi_group_scaled(ctx, db, f, ofi, scale, col, n_groups[j], out[j]));
+    }
+    if (!any)
+        goto cleanup;
+    part = calloc((size_t)nt * stride, sizeof *part);
+    psum = calloc((size_t)nt * stride, sizeof *psum);
+    if (part == NULL || psum == NULL) {
+        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        goto cleanup;
+    }
+    const ofi_case_links *L = &db->links;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
+        ofi_gstat *s = part + (size_t)t * stride;
+        __int128 *sum = psum + (size_t)t * stride;
+        uint32_t k[FUSED_MAX * OFI_GROUP_BLOCK];
+        for (size_t b = lo; b < hi; b += OFI_GROUP_BLOCK) {
+            const size_t e = b + OFI_GROUP_BLOCK < hi ? b + OFI_GROUP_BLOCK : hi;
+            keys(arg, b, e, k);
+            for (int j = 0; j < n_g; j++) {
+                if (!in_pass[j])
+                    continue;
+                const uint32_t *kj = k + (size_t)j * OFI_GROUP_BLOCK, ng = n_groups[j];
+                ofi_gstat *sj = s + base[j];
+                __int128 *sumj = sum + base[j];
+                for (size_t i = b; i < e; i++)
+                    if (kj[i - b] < ng)
+                        add_case(&sj[kj[i - b]], &sumj[kj[i - b]], f, L, ofi, i, scale);
+            }
+        }
+    }
+    for (int j = 0; j < n_g; j++)
+        for (uint32_t g = 0; in_pass[j] && g < n_groups[j]; g++)
+            out[j][g] = merge_parts(part, psum, nt, stride, base[j] + g, scale);
+cleanup:
+    free(col);
+    free(kb);
+    free(part);
+    free(psum);
+    return st;
 }
 
 int ofi_group_scale(ofi_ctx *ctx, const double *ofi, size_t n)

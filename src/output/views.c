@@ -461,11 +461,10 @@ static int cmp_roots(const void *a, const void *b, void *arg);
 /* Group the cases by keys (freed) and order the groups with cmp, given how (its g and s are
  * filled here): *ord receives the group numbers in output order (free it; on failure
  * nothing is left). */
-static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsort_ctx how,
+static ofi_status order_groups(ofi_ctx *ctx, ofi_scored *s, gsort_ctx how,
                                int (*cmp)(const void *, const void *, void *), grouping *g,
                                uint32_t **ord)
 {
-    OFI_TRY(group_by(ctx, s, keys, g));
     *ord = alloc_order(ctx, g->n);
     if (*ord == NULL) {
         grouping_free(g);
@@ -475,6 +474,218 @@ static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsor
     how.s = s;
     qsort_r(*ord, g->n, sizeof **ord, cmp, &how);
     return OFI_OK;
+}
+
+static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsort_ctx how,
+                               int (*cmp)(const void *, const void *, void *), grouping *g,
+                               uint32_t **ord)
+{
+    OFI_TRY(group_by(ctx, s, keys, g));
+    return order_groups(ctx, s, how, cmp, g, ord);
+}
+
+/* ---- the few-group views, measured in one pass ------------------------------------------ */
+
+/* The KPIs, the weekly and monthly trends, the severity trend and the product groups put
+ * every case in one of a few groups: one pass over the cases measures all five
+ * (ofi_group_fused), where each alone would write a keys array and a group array and read
+ * the cases again. A grouping's raw groups are its keys' offsets from the smallest (in
+ * steps of 7 days for weeks); one spanning more than FEW_SPAN raw groups (dates over
+ * decades, thousands of priority texts) groups alone through group_by, as before. */
+enum { FEW_ALL, FEW_WEEK, FEW_MONTH, FEW_SEV, FEW_PRODUCT, FEW_N };
+#define FEW_SPAN 4096
+
+/* Time keys are offset to stay non-negative as unsigned. */
+#define TKEY(v) ((uint64_t)((int64_t)(v) + ((int64_t)1 << 40)))
+#define TVAL(k) ((int32_t)((int64_t)(k) - ((int64_t)1 << 40)))
+
+/* The Monday of a date's week: day 0 (1970-01-01) is a Thursday. */
+static inline int32_t monday_of(int32_t d)
+{
+    return d - (((d + 3) % 7) + 7) % 7;
+}
+
+/* severity_trend keys: a mixed-radix number (month index, severity code, priority code),
+ * codes canonical (0 for NULL, missing and "(unknown)"), so keys stay in a narrow range. */
+typedef struct sev_keys {
+    const ofi_table *cs, *is;
+    const uint32_t *issue_row;
+    uint32_t sev_unknown, prio_unknown;
+    uint64_t sev_radix, prio_radix;
+    int32_t min_month; /* the earliest date's month */
+} sev_keys;
+
+static void sev_keys_init(sev_keys *k, const ofi_db *db, int32_t min_month)
+{
+    k->cs = &db->t[OFI_T_CASES];
+    k->is = &db->t[OFI_T_ISSUES];
+    k->issue_row = db->links.issue_row;
+    k->sev_unknown = unknown_code(&k->is->dict[OFI_ISS_SEVERITY]);
+    k->prio_unknown = unknown_code(&k->cs->dict[OFI_CAS_PRIORITY]);
+    k->sev_radix = ofi_dict_size(&k->is->dict[OFI_ISS_SEVERITY]);
+    k->prio_radix = ofi_dict_size(&k->cs->dict[OFI_CAS_PRIORITY]);
+    k->min_month = min_month;
+}
+
+/* The key of case i, of month min_month + m. */
+static inline uint64_t sev_key(const sev_keys *k, size_t i, uint32_t m)
+{
+    const uint32_t ir = k->issue_row[i];
+    uint32_t sev = ir == UINT32_MAX ? 0 : k->is->col[OFI_ISS_SEVERITY].code[ir];
+    uint32_t pr = ofi_table_code(k->cs, OFI_CAS_PRIORITY, i);
+    if (sev == k->sev_unknown)
+        sev = 0;
+    if (pr == k->prio_unknown)
+        pr = 0;
+    return ((uint64_t)m * k->sev_radix + sev) * k->prio_radix + pr;
+}
+
+/* A parent's text column code of a case, by the parent's row: the canonical code, 0 for a
+ * NULL key, a missing parent, a NULL text or the text "(unknown)". */
+static inline uint32_t parent_code(const ofi_table *parent, int col, uint32_t unk, uint32_t r)
+{
+    const uint32_t code = r == UINT32_MAX ? 0 : ofi_table_code(parent, col, r);
+    return code == unk ? 0 : code;
+}
+
+/* Case dates span at most this many days for the per-day tables (358 years; wider spans
+ * have over 4096 months: no date grouping is in the pass then). */
+#define FEW_DAYS (1 << 17)
+
+typedef struct few {
+    const int32_t *cd; /* case dates */
+    int32_t day_lo;    /* the earliest date */
+    uint32_t *day_wk;  /* per day from day_lo: its week's and its month's raw group (a */
+    uint32_t *day_mo;  /* table: a month is a civil-date conversion); NULL when too wide */
+    int32_t week_lo;   /* the earliest Monday */
+    sev_keys sev;      /* its min_month is the earliest month */
+    const ofi_table *pr;
+    const uint32_t *product_row;
+    uint32_t prd_unknown;
+    uint32_t n_raw[FEW_N]; /* raw groups of each grouping measured in the pass, else 0 */
+    ofi_gstat *raw[FEW_N]; /* their measures; NULL for a grouping left to group_by */
+} few;
+
+static void few_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
+{
+    const few *fw = arg;
+    uint32_t *all = keys + FEW_ALL * OFI_GROUP_BLOCK, *wk = keys + FEW_WEEK * OFI_GROUP_BLOCK,
+             *mo = keys + FEW_MONTH * OFI_GROUP_BLOCK, *sv = keys + FEW_SEV * OFI_GROUP_BLOCK,
+             *pd = keys + FEW_PRODUCT * OFI_GROUP_BLOCK;
+    for (size_t i = lo; i < hi; i++) {
+        const size_t o = i - lo;
+        const int32_t d = fw->cd[i];
+        all[o] = 0;
+        if (d == OFI_NO_DATE || fw->day_wk == NULL) {
+            wk[o] = mo[o] = sv[o] = UINT32_MAX;
+        } else { /* a grouping too wide for the pass has n_raw 0: its keys go unread */
+            wk[o] = fw->day_wk[d - fw->day_lo];
+            mo[o] = fw->day_mo[d - fw->day_lo];
+            sv[o] = (uint32_t)sev_key(&fw->sev, i, mo[o]);
+        }
+        pd[o] = parent_code(fw->pr, OFI_PRD_GROUP, fw->prd_unknown, fw->product_row[i]);
+    }
+}
+
+static void few_free(few *fw)
+{
+    for (int j = 0; j < FEW_N; j++)
+        free(fw->raw[j]);
+    free(fw->day_wk);
+    free(fw->day_mo);
+}
+
+/* Measure the few-group groupings of the scored cases in one pass. */
+static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
+{
+    const ofi_db *db = s->db;
+    const size_t n = s->f->n;
+    memset(fw, 0, sizeof *fw);
+    fw->cd = db->links.case_date;
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
+    reduction(min : lo) reduction(max : hi)
+    for (long i = 0; i < (long)n; i++) {
+        const int32_t d = fw->cd[i];
+        if (d == OFI_NO_DATE)
+            continue;
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    const int dated = lo <= hi;
+    fw->day_lo = lo;
+    fw->week_lo = dated ? monday_of(lo) : 0;
+    sev_keys_init(&fw->sev, db, dated ? ofi_month_key(lo) : 0);
+    if (dated && (int64_t)hi - lo < FEW_DAYS) {
+        const size_t days = (size_t)(hi - lo) + 1;
+        fw->day_wk = malloc(days * sizeof *fw->day_wk);
+        fw->day_mo = malloc(days * sizeof *fw->day_mo);
+        if (fw->day_wk == NULL || fw->day_mo == NULL) {
+            few_free(fw);
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        }
+        for (size_t k = 0; k < days; k++) {
+            const int32_t d = lo + (int32_t)k;
+            fw->day_wk[k] = (uint32_t)((monday_of(d) - fw->week_lo) / 7);
+            fw->day_mo[k] = (uint32_t)(ofi_month_key(d) - fw->sev.min_month);
+        }
+    }
+    fw->pr = &db->t[OFI_T_PRODUCTS];
+    fw->product_row = db->links.product_row;
+    fw->prd_unknown = unknown_code(&fw->pr->dict[OFI_PRD_GROUP]);
+    const uint64_t months = dated ? (uint64_t)(ofi_month_key(hi) - fw->sev.min_month) + 1 : 0;
+    uint64_t span[FEW_N];
+    span[FEW_ALL] = 1;
+    span[FEW_WEEK] = dated ? (uint64_t)((monday_of(hi) - fw->week_lo) / 7) + 1 : 0;
+    span[FEW_MONTH] = months;
+    span[FEW_SEV] = months * fw->sev.sev_radix * fw->sev.prio_radix;
+    span[FEW_PRODUCT] = ofi_dict_size(&fw->pr->dict[OFI_PRD_GROUP]);
+    for (int j = 0; j < FEW_N; j++) {
+        if (span[j] > FEW_SPAN)
+            continue; /* grouped alone */
+        fw->n_raw[j] = (uint32_t)span[j];
+        fw->raw[j] = malloc((span[j] ? span[j] : 1) * sizeof *fw->raw[j]);
+        if (fw->raw[j] == NULL) {
+            few_free(fw);
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        }
+    }
+    ofi_status st = ofi_group_fused(ctx, db, s->f, s->ofi, s->scale, FEW_N, fw->n_raw, few_keys,
+                                    fw, fw->raw);
+    if (st != OFI_OK)
+        few_free(fw);
+    return st;
+}
+
+/* Grouping j from the pass (raw group k has key lo + k * step), ordered by cmp, and 1 in
+ * *done; 0 in *done when j was too wide for the pass (nothing allocated). */
+static ofi_status few_sorted(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j, uint64_t lo,
+                             uint64_t step, gsort_ctx how,
+                             int (*cmp)(const void *, const void *, void *), grouping *g,
+                             uint32_t **ord, int *done)
+{
+    memset(g, 0, sizeof *g);
+    *done = fw->raw[j] != NULL;
+    if (!*done)
+        return OFI_OK;
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < fw->n_raw[j]; k++)
+        m += fw->raw[j][k].count != 0;
+    g->n = m;
+    g->st = malloc((m ? m : 1) * sizeof *g->st);
+    g->keys = malloc((m ? m : 1) * sizeof *g->keys);
+    if (g->st == NULL || g->keys == NULL) {
+        grouping_free(g);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
+    m = 0;
+    for (uint32_t k = 0; k < fw->n_raw[j]; k++) {
+        if (fw->raw[j][k].count == 0)
+            continue;
+        g->st[m] = fw->raw[j][k];
+        g->keys[m++] = lo + (uint64_t)k * step;
+    }
+    return order_groups(ctx, s, how, cmp, g, ord);
 }
 
 /* ---- customers ------------------------------------------------------------------------- */
@@ -645,10 +856,6 @@ static int cmp_key_asc(const void *a, const void *b, void *arg)
     return (x > y) - (x < y);
 }
 
-/* Time keys are offset to stay non-negative as unsigned. */
-#define TKEY(v) ((uint64_t)((int64_t)(v) + ((int64_t)1 << 40)))
-#define TVAL(k) ((int32_t)((int64_t)(k) - ((int64_t)1 << 40)))
-
 static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
 {
     ofi_put_u64(b, x->count);
@@ -665,23 +872,25 @@ static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
     ofi_putc(b, '\n');
 }
 
-static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
+static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
                                ofi_summary *sum)
 {
     const size_t n = s->f->n;
-    const int32_t *cd = s->db->links.case_date;
-    uint64_t *keys = alloc_keys(ctx, n);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++) {
-        /* The Monday of the week: day 0 (1970-01-01) is a Thursday. */
-        const int64_t d = cd[i];
-        keys[i] = d == OFI_NO_DATE ? UINT64_MAX : TKEY(d - (((d + 3) % 7) + 7) % 7);
-    }
+    const int32_t *cd = fw->cd;
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
+    int done;
+    OFI_TRY(few_sorted(ctx, s, fw, FEW_WEEK, TKEY(fw->week_lo), 7, (gsort_ctx){.kind = 0},
+                       cmp_key_asc, &g, &ord, &done));
+    if (!done) {
+        uint64_t *keys = alloc_keys(ctx, n);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        PAR_FOR
+        for (long i = 0; i < (long)n; i++)
+            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(monday_of(cd[i]));
+        OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
+    }
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "week_start,iso_year,iso_week,case_count,avg_ofi,total_ofi,escalation_rate,"
@@ -724,19 +933,24 @@ cleanup:
     return st;
 }
 
-static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
+static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw)
 {
     const size_t n = s->f->n;
-    const int32_t *cd = s->db->links.case_date;
-    uint64_t *keys = alloc_keys(ctx, n);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++)
-        keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
+    const int32_t *cd = fw->cd;
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
+    int done;
+    OFI_TRY(few_sorted(ctx, s, fw, FEW_MONTH, TKEY(fw->sev.min_month), 1, (gsort_ctx){.kind = 0},
+                       cmp_key_asc, &g, &ord, &done));
+    if (!done) {
+        uint64_t *keys = alloc_keys(ctx, n);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        PAR_FOR
+        for (long i = 0; i < (long)n; i++)
+            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
+        OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
+    }
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0}, r = {0};
     ofi_puts(&b, "month,case_count,avg_ofi,total_ofi,escalation_rate,avg_resolution_minutes,"
@@ -767,10 +981,6 @@ cleanup:
     return st;
 }
 
-/* severity_trend keys: a mixed-radix number (month index, severity code, priority code),
- * codes canonical (0 for NULL, missing and "(unknown)"), so keys stay in a narrow range
- * and group without hashing. */
-
 static int cmp_sev(const void *a, const void *b, void *arg)
 {
     const gsort_ctx *gsc = arg;
@@ -794,46 +1004,29 @@ static int cmp_sev(const void *a, const void *b, void *arg)
     return bytecmp(s1, l1, s2, l2);
 }
 
-static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
+static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw)
 {
-    const ofi_db *db = s->db;
-    const ofi_table *cs = &db->t[OFI_T_CASES], *is = &db->t[OFI_T_ISSUES];
+    const ofi_table *cs = fw->sev.cs, *is = fw->sev.is;
     const size_t n = s->f->n;
-    const int32_t *cd = db->links.case_date;
-    const uint32_t sev_unknown = unknown_code(&is->dict[OFI_ISS_SEVERITY]);
-    const uint32_t prio_unknown = unknown_code(&cs->dict[OFI_CAS_PRIORITY]);
-    const uint64_t sev_radix = ofi_dict_size(&is->dict[OFI_ISS_SEVERITY]);
-    const uint64_t prio_radix = ofi_dict_size(&cs->dict[OFI_CAS_PRIORITY]);
-    uint64_t *keys = alloc_keys(ctx, n);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
-    /* The earliest month: the earliest date's. */
-    int32_t min_day = INT32_MAX;
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static) reduction(min : min_day)
-    for (long i = 0; i < (long)n; i++)
-        if (cd[i] != OFI_NO_DATE && cd[i] < min_day)
-            min_day = cd[i];
-    const int32_t min_month = min_day == INT32_MAX ? 0 : ofi_month_key(min_day);
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++) {
-        if (cd[i] == OFI_NO_DATE) {
-            keys[i] = UINT64_MAX;
-            continue;
-        }
-        const uint32_t ir = db->links.issue_row[i];
-        uint32_t sev = ir == UINT32_MAX ? 0 : is->col[OFI_ISS_SEVERITY].code[ir];
-        uint32_t pr = ofi_table_code(cs, OFI_CAS_PRIORITY, (size_t)i);
-        if (sev == sev_unknown)
-            sev = 0;
-        if (pr == prio_unknown)
-            pr = 0;
-        keys[i] = ((uint64_t)(ofi_month_key(cd[i]) - min_month) * sev_radix + sev) * prio_radix + pr;
-    }
+    const int32_t *cd = fw->cd;
+    const uint64_t sev_radix = fw->sev.sev_radix, prio_radix = fw->sev.prio_radix;
+    const int32_t min_month = fw->sev.min_month;
+    const gsort_ctx how = {.sev_radix = sev_radix, .prio_radix = prio_radix};
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys,
-                         (gsort_ctx){.sev_radix = sev_radix, .prio_radix = prio_radix}, cmp_sev,
-                         &g, &ord));
+    int done;
+    OFI_TRY(few_sorted(ctx, s, fw, FEW_SEV, 0, 1, how, cmp_sev, &g, &ord, &done));
+    if (!done) {
+        uint64_t *keys = alloc_keys(ctx, n);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        PAR_FOR
+        for (long i = 0; i < (long)n; i++)
+            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX
+                                           : sev_key(&fw->sev, (size_t)i,
+                                                     (uint32_t)(ofi_month_key(cd[i]) - min_month));
+        OFI_TRY(group_sorted(ctx, s, keys, how, cmp_sev, &g, &ord));
+    }
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "month,severity,priority,case_count,avg_ofi,total_refund_eur,escalation_rate\n");
@@ -899,27 +1092,29 @@ static uint64_t *parent_text_keys(ofi_ctx *ctx, size_t n, const uint32_t *rows,
     if (keys == NULL)
         return NULL;
     PAR_FOR
-    for (long i = 0; i < (long)n; i++) {
-        const uint32_t r = rows[i];
-        const uint32_t code = r == UINT32_MAX ? 0 : ofi_table_code(parent, col, r);
-        keys[i] = code == unk ? 0 : code;
-    }
+    for (long i = 0; i < (long)n; i++)
+        keys[i] = parent_code(parent, col, unk, rows[i]);
     return keys;
 }
 
-static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
+static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
                                  ofi_summary *sum)
 {
     const ofi_db *db = s->db;
     const ofi_table *pr = &db->t[OFI_T_PRODUCTS];
     const size_t n = s->f->n;
     const ofi_dict *d = &pr->dict[OFI_PRD_GROUP];
-    uint64_t *keys = parent_text_keys(ctx, n, db->links.product_row, pr, OFI_PRD_GROUP);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
+    const gsort_ctx how = {.kind = 0, .dict = d};
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0, .dict = d}, cmp_text_groups, &g, &ord));
+    int done;
+    OFI_TRY(few_sorted(ctx, s, fw, FEW_PRODUCT, 0, 1, how, cmp_text_groups, &g, &ord, &done));
+    if (!done) {
+        uint64_t *keys = parent_text_keys(ctx, n, db->links.product_row, pr, OFI_PRD_GROUP);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        OFI_TRY(group_sorted(ctx, s, keys, how, cmp_text_groups, &g, &ord));
+    }
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "product_group,case_count,total_refund_eur,avg_ofi,total_ofi,share_of_total_ofi,"
@@ -1100,11 +1295,10 @@ cleanup:
 
 /* ---- KPIs ------------------------------------------------------------------------------------ */
 
-static ofi_status kpis(ofi_ctx *ctx, ofi_scored *s, ofi_summary *sum)
+static ofi_status kpis(ofi_scored *s, const few *fw, ofi_summary *sum)
 {
     const size_t n = s->f->n;
-    ofi_gstat x = {0};
-    OFI_TRY(ofi_group_scaled(ctx, s->db, s->f, s->ofi, s->scale, NULL, 1, &x));
+    const ofi_gstat x = fw->raw[FEW_ALL][0];
     sum->cases = n;
     sum->refund_cents = x.refund_cents;
     sum->total_ofi = x.total_ofi;
@@ -1167,16 +1361,29 @@ ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_sum
 {
     memset(sum, 0, sizeof *sum);
     s->scale = ofi_group_scale(ctx, s->ofi, s->f->n); /* once for every grouping below */
-    OFI_TRY(kpis(ctx, s, sum));
-    OFI_TRY(write_cases(ctx, set, s));
-    OFI_TRY(write_top(ctx, set, s));
-    OFI_TRY(write_customers(ctx, set, s, sum));
-    OFI_TRY(write_weekly(ctx, set, s, sum));
-    OFI_TRY(write_monthly(ctx, set, s));
-    OFI_TRY(write_severity(ctx, set, s));
-    OFI_TRY(write_products(ctx, set, s, sum));
-    OFI_TRY(write_roots(ctx, set, s, sum));
-    OFI_TRY(write_teams(ctx, set, s));
-    OFI_TRY(write_kpis(ctx, set, sum));
-    return OFI_OK;
+    few fw;
+    OFI_TRY(few_measure(ctx, s, &fw));
+    ofi_status st = kpis(s, &fw, sum);
+    if (st == OFI_OK)
+        st = write_cases(ctx, set, s);
+    if (st == OFI_OK)
+        st = write_top(ctx, set, s);
+    if (st == OFI_OK)
+        st = write_customers(ctx, set, s, sum);
+    if (st == OFI_OK)
+        st = write_weekly(ctx, set, s, &fw, sum);
+    if (st == OFI_OK)
+        st = write_monthly(ctx, set, s, &fw);
+    if (st == OFI_OK)
+        st = write_severity(ctx, set, s, &fw);
+    if (st == OFI_OK)
+        st = write_products(ctx, set, s, &fw, sum);
+    if (st == OFI_OK)
+        st = write_roots(ctx, set, s, sum);
+    if (st == OFI_OK)
+        st = write_teams(ctx, set, s);
+    if (st == OFI_OK)
+        st = write_kpis(ctx, set, sum);
+    few_free(&fw);
+    return st;
 }

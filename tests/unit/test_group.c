@@ -147,3 +147,76 @@ Test(group, values_beyond_the_fixed_point_range_take_the_plain_path)
     free(key);
     teardown_fixture(&x);
 }
+
+/* ofi_group_fused's keyings: arrays, read by block. */
+#define N_FUSED 5
+typedef struct fused_arg {
+    const uint32_t *key[N_FUSED];
+} fused_arg;
+
+static void fused_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
+{
+    const fused_arg *a = arg;
+    for (int j = 0; j < N_FUSED; j++)
+        memcpy(keys + (size_t)j * OFI_GROUP_BLOCK, a->key[j] + lo, (hi - lo) * sizeof *keys);
+}
+
+/* Several keyings in one pass give what each gives alone through ofi_group_plain: few
+ * groups (in the pass), 10000 groups (too many for the pass: grouped alone), no group at
+ * all; any thread count; and with scale -1 (every keying grouped alone, plain path). */
+Test(group, fused_equals_one_by_one)
+{
+    fixture x;
+    setup_fixture(&x, 30000, 0.02);
+    const size_t n = x.f.n;
+    unit_rng r = unit_seed("group.fused_equals_one_by_one");
+    const uint32_t n_groups[N_FUSED] = {1, 10000, 7, 300, 0};
+    uint32_t *key[N_FUSED];
+    fused_arg a;
+    for (int j = 0; j < N_FUSED; j++) {
+        key[j] = malloc(n * sizeof *key[j]);
+        cr_assert(key[j] != NULL);
+        a.key[j] = key[j];
+    }
+    for (size_t i = 0; i < n; i++) {
+        key[0][i] = 0;
+        key[1][i] = unit_below(&r, 10) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 9000);
+        key[2][i] = (uint32_t)(i % 7);
+        key[3][i] = unit_below(&r, 4) == 0 ? UINT32_MAX : (uint32_t)unit_below(&r, 150) * 2;
+        key[4][i] = UINT32_MAX;
+    }
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_gstat *want[N_FUSED], *got[N_FUSED];
+    for (int j = 0; j < N_FUSED; j++) {
+        want[j] = calloc(n_groups[j] + 1, sizeof *want[j]);
+        got[j] = calloc(n_groups[j] + 1, sizeof *got[j]);
+        cr_assert(want[j] && got[j]);
+        cr_assert_eq(ofi_group_plain(&ctx, &x.db, &x.f, x.ofi, key[j], n_groups[j], want[j]),
+                     OFI_OK);
+    }
+    const int scale = ofi_group_scale(&ctx, x.ofi, n);
+    cr_assert(scale >= 0, "generated scores take the fixed-point path");
+    const int threads[] = {1, 2, 5};
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        for (int sc = 0; sc < 2; sc++) {
+            ctx.n_threads = threads[t];
+            for (int j = 0; j < N_FUSED; j++)
+                memset(got[j], 0xAB, (n_groups[j] + 1) * sizeof *got[j]);
+            cr_assert_eq(ofi_group_fused(&ctx, &x.db, &x.f, x.ofi, sc ? -1 : scale, N_FUSED,
+                                         n_groups, fused_keys, &a, got),
+                         OFI_OK, "%s", ctx.err);
+            for (int j = 0; j < N_FUSED; j++)
+                expect_same(want[j], got[j], n_groups[j]);
+            /* A keying of no group has no measures to write: the guard entry is untouched. */
+            const unsigned char *guard = (const unsigned char *)got[4];
+            cr_assert_eq(guard[0], 0xAB);
+        }
+    }
+    for (int j = 0; j < N_FUSED; j++) {
+        free(key[j]);
+        free(want[j]);
+        free(got[j]);
+    }
+    teardown_fixture(&x);
+}
