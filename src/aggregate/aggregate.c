@@ -483,39 +483,17 @@ static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, int nt
     return m;
 }
 
-/* Few groups: threads take contiguous ranges of cases into private measures, merged in
- * thread order (counts and fixed-point sums add exactly; first is the smallest case). */
+/* Up to this many groups, threads keep private measures of every group (ofi_group_fused). */
 #define FEW_GROUPS 4096
 
-static ofi_status group_few(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
-                            const double *ofi, const uint32_t *key, uint32_t n_groups,
-                            ofi_gstat *out, int scale)
+/* The keys of one grouping held in an array (NULL: every case in group 0). */
+static void array_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
 {
-    const size_t n = f->n;
-    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
-    const size_t ng = n_groups ? n_groups : 1;
-    ofi_gstat *part = calloc((size_t)nt * ng, sizeof *part);
-    __int128 *psum = calloc((size_t)nt * ng, sizeof *psum);
-    if (part == NULL || psum == NULL) {
-        free(part);
-        free(psum);
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-    }
-    const ofi_case_links *L = &db->links;
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-    for (int t = 0; t < nt; t++) {
-        const size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
-        ofi_gstat *s = part + (size_t)t * ng;
-        __int128 *sum = psum + (size_t)t * ng;
-        for (size_t i = lo; i < hi; i++)
-            if ((key ? key[i] : 0) < n_groups)
-                add_case(&s[key ? key[i] : 0], &sum[key ? key[i] : 0], f, L, ofi, i, scale);
-    }
-    for (uint32_t g = 0; g < n_groups; g++)
-        out[g] = merge_parts(part, psum, nt, ng, g, scale);
-    free(part);
-    free(psum);
-    return OFI_OK;
+    const uint32_t *key = arg;
+    if (key)
+        memcpy(keys, key + lo, (hi - lo) * sizeof *keys);
+    else
+        memset(keys, 0, (hi - lo) * sizeof *keys);
 }
 
 #define FUSED_MAX 16
@@ -529,13 +507,14 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     /* In the pass: groupings of few groups on the fixed-point path; base[j] is where
      * grouping j's groups start in a thread's measures. */
     size_t base[FUSED_MAX], stride = 0;
-    int in_pass[FUSED_MAX], any = 0;
+    int in_pass[FUSED_MAX], any;
     for (int j = 0; j < n_g; j++) {
         in_pass[j] = scale >= 0 && n_groups[j] <= FEW_GROUPS;
         base[j] = stride;
         if (in_pass[j])
-            stride += n_groups[j], any = 1;
+            stride += n_groups[j];
     }
+    any = stride > 0;
     ofi_status st = OFI_OK;
     uint32_t *col = NULL, *kb = NULL;
     ofi_gstat *part = NULL;
@@ -622,8 +601,10 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
     const size_t n = f->n;
     if (scale < 0)
         return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
-    if (n_groups <= FEW_GROUPS)
-        return group_few(ctx, db, f, ofi, key, n_groups, out, scale);
+    if (n_groups <= FEW_GROUPS) {
+        ofi_gstat *o[1] = {out};
+        return ofi_group_fused(ctx, db, f, ofi, scale, 1, &n_groups, array_keys, key, o);
+    }
     /* Many groups (customers): each thread owns a contiguous range of groups, scans every
      * case (a sequential read of key[]) and accumulates the cases of its own groups; no
      * private copies of millions of groups. */

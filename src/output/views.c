@@ -657,17 +657,24 @@ static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
     return st;
 }
 
-/* Grouping j from the pass (raw group k has key lo + k * step), ordered by cmp, and 1 in
- * *done; 0 in *done when j was too wide for the pass (nothing allocated). */
-static ofi_status few_sorted(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j, uint64_t lo,
-                             uint64_t step, gsort_ctx how,
-                             int (*cmp)(const void *, const void *, void *), grouping *g,
-                             uint32_t **ord, int *done)
+/* Grouping j of the few-group views, ordered by cmp: from the pass (raw group k has key
+ * lo + k * step), or, when j was too wide for it, grouped alone by key_of each case. */
+static ofi_status few_grouping(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j, uint64_t lo,
+                               uint64_t step, uint64_t (*key_of)(const few *, size_t),
+                               gsort_ctx how, int (*cmp)(const void *, const void *, void *),
+                               grouping *g, uint32_t **ord)
 {
     memset(g, 0, sizeof *g);
-    *done = fw->raw[j] != NULL;
-    if (!*done)
-        return OFI_OK;
+    if (fw->raw[j] == NULL) {
+        const size_t n = s->f->n;
+        uint64_t *keys = alloc_keys(ctx, n);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        PAR_FOR
+        for (long i = 0; i < (long)n; i++)
+            keys[i] = key_of(fw, (size_t)i);
+        return group_sorted(ctx, s, keys, how, cmp, g, ord);
+    }
     uint32_t m = 0;
     for (uint32_t k = 0; k < fw->n_raw[j]; k++)
         m += fw->raw[j][k].count != 0;
@@ -686,6 +693,29 @@ static ofi_status few_sorted(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j, 
         g->keys[m++] = lo + (uint64_t)k * step;
     }
     return order_groups(ctx, s, how, cmp, g, ord);
+}
+
+/* Each grouping's key of case i when it groups alone (UINT64_MAX: left out). */
+static uint64_t week_key_of(const few *fw, size_t i)
+{
+    return fw->cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(monday_of(fw->cd[i]));
+}
+
+static uint64_t month_key_of(const few *fw, size_t i)
+{
+    return fw->cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(fw->cd[i]));
+}
+
+static uint64_t sev_key_of(const few *fw, size_t i)
+{
+    const int32_t d = fw->cd[i];
+    return d == OFI_NO_DATE ? UINT64_MAX
+                            : sev_key(&fw->sev, i, (uint32_t)(ofi_month_key(d) - fw->sev.min_month));
+}
+
+static uint64_t product_key_of(const few *fw, size_t i)
+{
+    return parent_code(fw->pr, OFI_PRD_GROUP, fw->prd_unknown, fw->product_row[i]);
 }
 
 /* ---- customers ------------------------------------------------------------------------- */
@@ -875,22 +905,10 @@ static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
 static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
                                ofi_summary *sum)
 {
-    const size_t n = s->f->n;
-    const int32_t *cd = fw->cd;
     grouping g;
     uint32_t *ord;
-    int done;
-    OFI_TRY(few_sorted(ctx, s, fw, FEW_WEEK, TKEY(fw->week_lo), 7, (gsort_ctx){.kind = 0},
-                       cmp_key_asc, &g, &ord, &done));
-    if (!done) {
-        uint64_t *keys = alloc_keys(ctx, n);
-        if (keys == NULL)
-            return OFI_E_NOMEM;
-        PAR_FOR
-        for (long i = 0; i < (long)n; i++)
-            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(monday_of(cd[i]));
-        OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
-    }
+    OFI_TRY(few_grouping(ctx, s, fw, FEW_WEEK, TKEY(fw->week_lo), 7, week_key_of,
+                         (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "week_start,iso_year,iso_week,case_count,avg_ofi,total_ofi,escalation_rate,"
@@ -935,22 +953,10 @@ cleanup:
 
 static ofi_status write_monthly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw)
 {
-    const size_t n = s->f->n;
-    const int32_t *cd = fw->cd;
     grouping g;
     uint32_t *ord;
-    int done;
-    OFI_TRY(few_sorted(ctx, s, fw, FEW_MONTH, TKEY(fw->sev.min_month), 1, (gsort_ctx){.kind = 0},
-                       cmp_key_asc, &g, &ord, &done));
-    if (!done) {
-        uint64_t *keys = alloc_keys(ctx, n);
-        if (keys == NULL)
-            return OFI_E_NOMEM;
-        PAR_FOR
-        for (long i = 0; i < (long)n; i++)
-            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX : TKEY(ofi_month_key(cd[i]));
-        OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
-    }
+    OFI_TRY(few_grouping(ctx, s, fw, FEW_MONTH, TKEY(fw->sev.min_month), 1, month_key_of,
+                         (gsort_ctx){.kind = 0}, cmp_key_asc, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0}, r = {0};
     ofi_puts(&b, "month,case_count,avg_ofi,total_ofi,escalation_rate,avg_resolution_minutes,"
@@ -1007,26 +1013,13 @@ static int cmp_sev(const void *a, const void *b, void *arg)
 static ofi_status write_severity(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw)
 {
     const ofi_table *cs = fw->sev.cs, *is = fw->sev.is;
-    const size_t n = s->f->n;
-    const int32_t *cd = fw->cd;
     const uint64_t sev_radix = fw->sev.sev_radix, prio_radix = fw->sev.prio_radix;
     const int32_t min_month = fw->sev.min_month;
-    const gsort_ctx how = {.sev_radix = sev_radix, .prio_radix = prio_radix};
     grouping g;
     uint32_t *ord;
-    int done;
-    OFI_TRY(few_sorted(ctx, s, fw, FEW_SEV, 0, 1, how, cmp_sev, &g, &ord, &done));
-    if (!done) {
-        uint64_t *keys = alloc_keys(ctx, n);
-        if (keys == NULL)
-            return OFI_E_NOMEM;
-        PAR_FOR
-        for (long i = 0; i < (long)n; i++)
-            keys[i] = cd[i] == OFI_NO_DATE ? UINT64_MAX
-                                           : sev_key(&fw->sev, (size_t)i,
-                                                     (uint32_t)(ofi_month_key(cd[i]) - min_month));
-        OFI_TRY(group_sorted(ctx, s, keys, how, cmp_sev, &g, &ord));
-    }
+    OFI_TRY(few_grouping(ctx, s, fw, FEW_SEV, 0, 1, sev_key_of,
+                         (gsort_ctx){.sev_radix = sev_radix, .prio_radix = prio_radix}, cmp_sev,
+                         &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "month,severity,priority,case_count,avg_ofi,total_refund_eur,escalation_rate\n");
@@ -1100,21 +1093,11 @@ static uint64_t *parent_text_keys(ofi_ctx *ctx, size_t n, const uint32_t *rows,
 static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
                                  ofi_summary *sum)
 {
-    const ofi_db *db = s->db;
-    const ofi_table *pr = &db->t[OFI_T_PRODUCTS];
-    const size_t n = s->f->n;
-    const ofi_dict *d = &pr->dict[OFI_PRD_GROUP];
-    const gsort_ctx how = {.kind = 0, .dict = d};
+    const ofi_dict *d = &fw->pr->dict[OFI_PRD_GROUP];
     grouping g;
     uint32_t *ord;
-    int done;
-    OFI_TRY(few_sorted(ctx, s, fw, FEW_PRODUCT, 0, 1, how, cmp_text_groups, &g, &ord, &done));
-    if (!done) {
-        uint64_t *keys = parent_text_keys(ctx, n, db->links.product_row, pr, OFI_PRD_GROUP);
-        if (keys == NULL)
-            return OFI_E_NOMEM;
-        OFI_TRY(group_sorted(ctx, s, keys, how, cmp_text_groups, &g, &ord));
-    }
+    OFI_TRY(few_grouping(ctx, s, fw, FEW_PRODUCT, 0, 1, product_key_of,
+                         (gsort_ctx){.kind = 0, .dict = d}, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "product_group,case_count,total_refund_eur,avg_ofi,total_ofi,share_of_total_ofi,"
