@@ -484,6 +484,31 @@ static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsor
     return order_groups(ctx, s, how, cmp, g, ord);
 }
 
+/* The grouping of the raw groups 0..n_raw-1 that have cases, from their measures raw,
+ * which it takes (compacted in place: g->st is raw): raw group k's key is ids[k] when ids
+ * is given, else lo + k * step. On failure raw is freed. */
+static ofi_status grouping_from_raw(ofi_ctx *ctx, ofi_gstat *raw, uint32_t n_raw, uint64_t lo,
+                                    uint64_t step, const int64_t *ids, grouping *g)
+{
+    memset(g, 0, sizeof *g);
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < n_raw; k++)
+        m += raw[k].count != 0;
+    g->st = raw;
+    g->keys = malloc((m ? m : 1) * sizeof *g->keys);
+    if (g->keys == NULL) {
+        grouping_free(g);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
+    for (uint32_t k = 0; k < n_raw; k++) { /* g->n <= k: no entry moves before it is read */
+        if (raw[k].count == 0)
+            continue;
+        g->st[g->n] = raw[k];
+        g->keys[g->n++] = ids ? (uint64_t)ids[k] : lo + (uint64_t)k * step;
+    }
+    return OFI_OK;
+}
+
 /* ---- the few-group views, measured in one pass ------------------------------------------ */
 
 /* The KPIs, the weekly and monthly trends, the severity trend and the product groups put
@@ -659,7 +684,7 @@ static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
 
 /* Grouping j of the few-group views, ordered by cmp: from the pass (raw group k has key
  * lo + k * step), or, when j was too wide for it, grouped alone by key_of each case. */
-static ofi_status few_grouping(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j, uint64_t lo,
+static ofi_status few_grouping(ofi_ctx *ctx, ofi_scored *s, few *fw, int j, uint64_t lo,
                                uint64_t step, uint64_t (*key_of)(const few *, size_t),
                                gsort_ctx how, int (*cmp)(const void *, const void *, void *),
                                grouping *g, uint32_t **ord)
@@ -675,23 +700,9 @@ static ofi_status few_grouping(ofi_ctx *ctx, ofi_scored *s, const few *fw, int j
             keys[i] = key_of(fw, (size_t)i);
         return group_sorted(ctx, s, keys, how, cmp, g, ord);
     }
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < fw->n_raw[j]; k++)
-        m += fw->raw[j][k].count != 0;
-    g->n = m;
-    g->st = malloc((m ? m : 1) * sizeof *g->st);
-    g->keys = malloc((m ? m : 1) * sizeof *g->keys);
-    if (g->st == NULL || g->keys == NULL) {
-        grouping_free(g);
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-    }
-    m = 0;
-    for (uint32_t k = 0; k < fw->n_raw[j]; k++) {
-        if (fw->raw[j][k].count == 0)
-            continue;
-        g->st[m] = fw->raw[j][k];
-        g->keys[m++] = lo + (uint64_t)k * step;
-    }
+    ofi_gstat *raw = fw->raw[j];
+    fw->raw[j] = NULL; /* the grouping takes it */
+    OFI_TRY(grouping_from_raw(ctx, raw, fw->n_raw[j], lo, step, NULL, g));
     return order_groups(ctx, s, how, cmp, g, ord);
 }
 
@@ -821,16 +832,34 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
     int64_t *ids = NULL;
     uint32_t *ord = NULL;
     ofi_status st = OFI_OK;
-    uint64_t *keys = alloc_keys(ctx, n);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++)
-    {
-        const int64_t id = ofi_case_fk(db, OFI_CAS_CUSTOMER, (size_t)i);
-        keys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
+    const ofi_table *cs = &db->t[OFI_T_CASES], *cu = &db->t[OFI_T_CUSTOMERS];
+    if (cs->by_row[OFI_CAS_CUSTOMER] && cs->wide[OFI_CAS_CUSTOMER].n == 0) {
+        /* No orphan customer ids: every case's customer is its row in the customers table
+         * (UINT32_MAX for NULL), which the loader holds: group by it, with no key array,
+         * no min/max pass and no group array. Group order is immaterial (ranked below). */
+        ofi_gstat *raw = malloc((cu->n_rows ? cu->n_rows : 1) * sizeof *raw);
+        if (raw == NULL)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        st = ofi_group_scaled(ctx, db, s->f, s->ofi, s->scale, db->links.customer_row,
+                              (uint32_t)cu->n_rows, raw);
+        if (st != OFI_OK) {
+            free(raw);
+            return st;
+        }
+        OFI_TRY(grouping_from_raw(ctx, raw, (uint32_t)cu->n_rows, 0, 0, cu->col[OFI_CUS_ID].i64,
+                                  &g));
+    } else {
+        uint64_t *keys = alloc_keys(ctx, n);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        PAR_FOR
+        for (long i = 0; i < (long)n; i++)
+        {
+            const int64_t id = ofi_case_fk(db, OFI_CAS_CUSTOMER, (size_t)i);
+            keys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
+        }
+        OFI_TRY(group_by(ctx, s, keys, &g));
     }
-    OFI_TRY(group_by(ctx, s, keys, &g));
     const uint32_t ng = g.n;
     avg = malloc((ng ? ng : 1) * sizeof *avg);
     ids = malloc((ng ? ng : 1) * sizeof *ids);
