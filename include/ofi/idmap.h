@@ -91,6 +91,12 @@ int ofi_idpart_get(const ofi_idmap *m, const ofi_idpart *p, int64_t key, uint32_
 /* Find a key in whichever partition holds it (sequential convenience). */
 int ofi_idmap_get(const ofi_idmap *m, int64_t key, uint32_t *valp);
 
+/* Start loading the cache lines that ofi_idmap_get(m, key) will read: a loop that looks
+ * up random keys (a big parent table's ids) calls it some rows ahead, so that the misses
+ * overlap. No effect on any result; key may be absent (or OFI_NULL_I64: nothing done).
+ * Thread-safe against concurrent gets. */
+void ofi_idmap_prefetch(const ofi_idmap *m, int64_t key);
+
 /* Total number of ids. */
 size_t ofi_idmap_size(const ofi_idmap *m);
 

@@ -289,6 +289,27 @@ int ofi_idpart_get(const ofi_idmap *m, const ofi_idpart *p, int64_t key, uint32_
     return found;
 }
 
+void ofi_idmap_prefetch(const ofi_idmap *m, int64_t key)
+{
+    if (key == OFI_NULL_I64)
+        return;
+    const ofi_idpart *p = &m->parts[ofi_idmap_part_of(m, ofi_id_hash(key))];
+    if (!p->hashed) {
+        const ofi_idpage *pg = page_find(p, key >> OFI_ID_PAGE_BITS);
+        if (pg == NULL)
+            return;
+        const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
+        __builtin_prefetch(&pg->fp[k]);
+        if (pg->val)
+            __builtin_prefetch(&pg->val[k]);
+    } else if (p->cap) {
+        const size_t i = (size_t)key_hash(key) & (p->cap - 1);
+        __builtin_prefetch(&p->keys[i]);
+        if (p->vals)
+            __builtin_prefetch(&p->vals[i]);
+    }
+}
+
 int ofi_idmap_get(const ofi_idmap *m, int64_t key, uint32_t *valp)
 {
     const int part = ofi_idmap_part_of(m, ofi_id_hash(key));
