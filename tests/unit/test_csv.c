@@ -471,7 +471,8 @@ static void append(char **b, size_t *len, size_t *cap, const char *s, size_t n)
 }
 
 /* A random field: empty, plain, UTF-8, quoted with specials, or long multi-line. */
-static char *gen_field(unit_rng *r, size_t *len, int long_ok)
+/* A random field; plain: only the first 8 pieces (no comma, quote or line end). */
+static char *gen_field(unit_rng *r, size_t *len, int long_ok, int plain)
 {
     static const char *const pieces[] = {"a",  "Zz", "42",  " ",     "-1.5",  "\xC3\xA9",
                                          "\xE2\x82\xAC", "\xF0\x9D\x84\x9E", ",", "\"", "\n",
@@ -482,7 +483,8 @@ static char *gen_field(unit_rng *r, size_t *len, int long_ok)
     size_t l = 0, cap = 0;
     append(&b, &l, &cap, "", 0);
     for (size_t i = 0; i < n_pieces; i++) {
-        size_t k = kind < 4 ? unit_below(r, 8) : unit_below(r, sizeof pieces / sizeof pieces[0]);
+        size_t k = kind < 4 || plain ? unit_below(r, 8)
+                                     : unit_below(r, sizeof pieces / sizeof pieces[0]);
         append(&b, &l, &cap, pieces[k], strlen(pieces[k]));
     }
     append(&b, &l, &cap, "", 1); /* NUL */
@@ -509,7 +511,9 @@ static void put_field(char **b, size_t *len, size_t *cap, const char *s, size_t 
     append(b, len, cap, "\"", 1);
 }
 
-static gen_table gen_make(unit_rng *r, size_t n_rec, int n_cols, int bom, int big_every)
+/* A random table and its file image; plain: not a quote in the file. */
+static gen_table gen_make(unit_rng *r, size_t n_rec, int n_cols, int bom, int big_every,
+                          int plain)
 {
     gen_table t;
     memset(&t, 0, sizeof t);
@@ -538,11 +542,11 @@ static gen_table gen_make(unit_rng *r, size_t n_rec, int n_cols, int bom, int bi
         }
         for (int j = 0; j < n_cols; j++) {
             int big = big_every && unit_below(r, (uint64_t)big_every) == 0;
-            t.rec[i][j] = gen_field(r, &t.flen[i][j], big);
+            t.rec[i][j] = gen_field(r, &t.flen[i][j], big, plain);
             if (j)
                 append(&t.file, &t.file_len, &cap, ",", 1);
             put_field(&t.file, &t.file_len, &cap, t.rec[i][j], t.flen[i][j],
-                      unit_below(r, 5) == 0);
+                      !plain && unit_below(r, 5) == 0);
         }
         /* Every record ends with LF or CRLF, except perhaps the last one. */
         if (i + 1 < n_rec || unit_below(r, 2)) {
@@ -705,13 +709,25 @@ static size_t read_and_check(const char *path, const gen_table *t, int n_split, 
 Test(csv_reader, parallel_reads_of_big_chunks)
 {
     unit_rng r = unit_seed("csv_reader.parallel_reads_of_big_chunks");
-    gen_table t = gen_make(&r, 240000, 4, 0, 40);
+    gen_table t = gen_make(&r, 240000, 4, 0, 40, 0);
     cr_assert(t.file_len > 9u << 20, "file of %zu bytes: too small for the test", t.file_len);
     char *path = unit_temp_file(t.file, t.file_len);
     for (int no_map = 0; no_map <= 1; no_map++) {
         read_and_check_nt(path, &t, 2, (size_t)6 << 20, 2, no_map);
         read_and_check_nt(path, &t, 3, ((size_t)5 << 20) + 12345, 3, no_map);
         read_and_check_nt(path, &t, 7, (size_t)4 << 20, 7, no_map);
+    }
+    unlink(path);
+    free(path);
+    gen_free(&t);
+    /* Without a quote in the file, big chunks are checked for quotes in parallel and cut at
+     * line ends alone. */
+    t = gen_make(&r, 240000, 4, 0, 40, 1);
+    cr_assert(memchr(t.file, '"', t.file_len) == NULL);
+    path = unit_temp_file(t.file, t.file_len);
+    for (int no_map = 0; no_map <= 1; no_map++) {
+        read_and_check_nt(path, &t, 2, (size_t)6 << 20, 2, no_map);
+        read_and_check_nt(path, &t, 7, ((size_t)4 << 20) + 777, 7, no_map);
     }
     unlink(path);
     free(path);
@@ -723,7 +739,7 @@ Test(csv_reader, random_records_all_splits)
     unit_rng r = unit_seed("csv_reader.random_records_all_splits");
     for (int round = 0; round < 3; round++) {
         gen_table t = gen_make(&r, 1500 + unit_below(&r, 1500), 2 + (int)unit_below(&r, 5),
-                               round == 1, round == 2 ? 0 : 40);
+                               round == 1, round == 2 ? 0 : 40, round == 2);
         char *path = unit_temp_file(t.file, t.file_len);
         static const int splits[] = {1, 2, 3, 4, 7, 16, 64};
         for (size_t s = 0; s < sizeof splits / sizeof splits[0]; s++)
@@ -785,7 +801,7 @@ Test(csv_reader, quoted_newlines_span_chunks)
 Test(csv_reader, record_longer_than_buffer)
 {
     unit_rng r = unit_seed("csv_reader.record_longer_than_buffer");
-    gen_table t = gen_make(&r, 300, 3, 0, 0);
+    gen_table t = gen_make(&r, 300, 3, 0, 0, 0);
     /* Replace record 150's middle field by a 50000-byte multi-line field. */
     size_t big = 50000;
     char *s = malloc(big + 1);
