@@ -28,6 +28,8 @@ typedef struct ofi_features {
     size_t n;
     uint8_t *prio;  /* OFI_PRIO_*; unknown scores as low */
     uint8_t *flags; /* bit 0 escalated, 1 reopened, 2 has_refund, 3 is_delayed */
+    unsigned flags_exact; /* bit b set: flag b's column holds only 0 and 1 (no NULL, no
+                           * other value), so flags[i] bit b is the column's value itself */
     const ofi_table *cases;
     const int32_t *delay_min, *resolution_min; /* narrow columns with sentinels */
     const int64_t *refund_cents;

@@ -109,14 +109,20 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
     for (size_t r = 0; r < cu->n_rows; r++)
         f->cust_seg[r] = isnan(gm[r]) ? 1.0 : gm[r];
     f->cust_seg[cu->n_rows] = 1.0;
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    unsigned other = 0; /* bit b: flag b's column holds a value other than 0 and 1 */
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static) reduction(| : other)
     for (long li = 0; li < (long)n; li++) {
         const size_t i = (size_t)li;
         f->prio[i] = pclass[ofi_table_code(cs, OFI_CAS_PRIORITY, i)];
         f->flags[i] = (uint8_t)(flag(cs, OFI_CAS_ESCALATED, i) | flag(cs, OFI_CAS_REOPENED, i) << 1 |
                                 flag(cs, OFI_CAS_HAS_REFUND, i) << 2 |
                                 flag(cs, OFI_CAS_DELAYED, i) << 3);
+        other |= (unsigned)((uint8_t)cs->col[OFI_CAS_ESCALATED].i8[i] > 1) |
+                 (unsigned)((uint8_t)cs->col[OFI_CAS_REOPENED].i8[i] > 1) << 1 |
+                 (unsigned)((uint8_t)cs->col[OFI_CAS_HAS_REFUND].i8[i] > 1) << 2 |
+                 (unsigned)((uint8_t)cs->col[OFI_CAS_DELAYED].i8[i] > 1) << 3;
     }
+    f->flags_exact = ~other & 15u;
     free(pclass);
     return OFI_OK;
 }

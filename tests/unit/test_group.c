@@ -7,6 +7,7 @@
 #include "ofi/aggregate.h"
 #include "ofi/gen.h"
 #include "ofi/load.h"
+#include "ofi/schema.h"
 #include "ofi/score.h"
 #include "ofi/table.h"
 #include "ofi/weights.h"
@@ -219,4 +220,35 @@ Test(group, fused_equals_one_by_one)
         free(got[j]);
     }
     teardown_fixture(&x);
+}
+
+/* ofi_features.flags_exact: a flag column's bit is set exactly when the column holds only
+ * 0 and 1, and then the packed bit is the column's value (the case list prints it). */
+Test(group, flags_exact_marks_binary_flag_columns)
+{
+    static const int cols[4] = {OFI_CAS_ESCALATED, OFI_CAS_REOPENED, OFI_CAS_HAS_REFUND,
+                                OFI_CAS_DELAYED};
+    const double dirt[2] = {0.0, 0.2};
+    for (int d = 0; d < 2; d++) {
+        fixture x;
+        setup_fixture(&x, 3000, dirt[d]);
+        const ofi_table *cs = &x.db.t[OFI_T_CASES];
+        unsigned want = 0;
+        for (int b = 0; b < 4; b++) {
+            int binary = 1;
+            for (size_t i = 0; i < x.f.n; i++)
+                binary &= cs->col[cols[b]].i8[i] == 0 || cs->col[cols[b]].i8[i] == 1;
+            want |= (unsigned)binary << b;
+            for (size_t i = 0; binary && i < x.f.n; i++)
+                cr_assert_eq(x.f.flags[i] >> b & 1, (unsigned)cs->col[cols[b]].i8[i],
+                             "flag %d, case %zu", b, i);
+        }
+        cr_assert_eq(x.f.flags_exact, want, "dirt %.1f: flags_exact %u, expected %u", dirt[d],
+                     x.f.flags_exact, want);
+        if (d == 0)
+            cr_assert_eq(want, 15u, "clean data: every flag column is binary");
+        else
+            cr_assert_neq(want, 15u, "dirty data: some flag column is not");
+        teardown_fixture(&x);
+    }
 }
