@@ -354,12 +354,24 @@ void ofi_domain_violations(ofi_ctx *ctx, const ofi_db *db, uint64_t out[8])
     const ofi_table *cs = &db->t[OFI_T_CASES];
     const long n = (long)cs->n_rows;
     const ofi_dict *pd = &cs->dict[OFI_CAS_PRIORITY];
+    /* Whether each priority text is unknown, classified once per dictionary code (a
+     * dictionary of more than 4096 texts is classified row by row). */
+    uint8_t unk_code[4096];
+    const uint32_t n_codes = ofi_dict_size(pd);
+    const int by_code = n_codes <= sizeof unk_code;
+    for (uint32_t c = 0; by_code && c < n_codes; c++) {
+        size_t len;
+        const char *s = c ? ofi_dict_str(pd, c, &len) : NULL;
+        unk_code[c] = c == 0 || ofi_priority_class(s, len) == OFI_PRIO_UNKNOWN;
+    }
     uint64_t unknown = 0, f0 = 0, f1 = 0, f2 = 0, f3 = 0, f4 = 0, nd = 0, nr = 0;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)                              \
     reduction(+ : unknown, f0, f1, f2, f3, f4, nd, nr)
     for (long i = 0; i < n; i++) {
         const uint32_t code = ofi_table_code(cs, OFI_CAS_PRIORITY, (size_t)i);
-        if (code == 0) {
+        if (by_code) {
+            unknown += unk_code[code];
+        } else if (code == 0) {
             unknown++;
         } else {
             size_t len;

@@ -5,9 +5,9 @@
 # usage: tests/e2e/oracle.sh BIN
 #
 # Datasets (ofi gen): 3000 cases clean (seed 5), 5000 cases --dirty 0.05 (seed 6), 2000
-# cases --dirty 0.2 (seed 7), 20000 cases --dirty 0.01 (seed 8), 1 case (seed 9), 3000
-# cases (seed 10) with dates four centuries apart and 4100 unused product groups. Each is
-# scored three ways, by both programs:
+# cases --dirty 0.2 (seed 7), 20000 cases --dirty 0.01 (seed 8), 1 case (seed 9), 6000
+# cases (seed 10) with dates four centuries apart, 4100 unused product groups and 5400
+# priority texts. Each is scored three ways, by both programs:
 #   default        no weights file (SPEC section 3 defaults)
 #   weights_first  --weights W --top 7 (W's first variant: severity_multiplier on)
 #   weights_second --weights W --variant both_multipliers --top 7 (both multipliers on)
@@ -102,7 +102,7 @@ datasets=("clean3000:--cases 3000 --seed 5"
           "dirty2000:--cases 2000 --seed 7 --dirty 0.2"
           "dirty20000:--cases 20000 --seed 8 --dirty 0.01"
           "one_case:--cases 1 --seed 9"
-          "centuries3000:--cases 3000 --seed 10")
+          "centuries6000:--cases 6000 --seed 10")
 configs=("default:"
          "weights_first:--weights $tmp/weights.ini --top 7"
          "weights_second:--weights $tmp/weights.ini --variant both_multipliers --top 7")
@@ -115,10 +115,13 @@ for ds in "${datasets[@]}"; do
         fail "$dname: ofi gen ${ds#*:}" "$(head -5 "$tmp/gen.err")"
         continue
     fi
-    if [ "$dname" = centuries3000 ]; then
-        # Dates four centuries apart and 4100 more product groups (products without cases):
-        # weeks, months, the severity trend and the product groups span too many raw groups
-        # for the engine's one-pass grouping and take its one-by-one path.
+    if [ "$dname" = centuries6000 ]; then
+        # Dates four centuries apart, 4100 more product groups (products without cases) and
+        # 5400 distinct unknown priority texts: weeks, months, the severity trend and the
+        # product groups span too many raw groups for the engine's one-pass grouping and
+        # take its one-by-one path; priorities are classified row by row.
+        awk -F, -v OFS=, 'NR > 1 && NR % 10 { $9 = "p" NR } { print }' "$data/cases.csv" \
+            > "$tmp/cases.csv" && mv "$tmp/cases.csv" "$data/cases.csv"
         awk -F, -v OFS=, 'NR == 2 { $2 = "1700-03-01"; $3 = 1700; $4 = 3; $5 = "Mar" }
                           NR == 3 { $2 = "2100-12-31"; $3 = 2100; $4 = 12; $5 = "Dec" } { print }' \
             "$data/calendar.csv" > "$tmp/cal.csv" && mv "$tmp/cal.csv" "$data/calendar.csv"
