@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sort 0..n-1 by value descending, then id ascending (a stable LSD radix sort on the
- * composite key, parallel by blocks). -0.0 and 0.0 are equal. @return OFI_OK or
- * OFI_E_NOMEM. */
+/* Sort 0..n-1 by value descending, then id ascending, in parallel; -0.0 and 0.0 are equal.
+ * Rows in id order (the usual case) need one 12-byte record per row: a stable radix scatter
+ * on the top 16 bits of the values' key range, then each run sorted alone; otherwise a
+ * stable LSD radix sort by id, then by value, through two. The permutation is the same
+ * for any thread count. @return OFI_OK or OFI_E_NOMEM. */
 ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
                          uint32_t *order);
 

@@ -123,17 +123,17 @@ static char *raw_opt_i64(char *p, int64_t v)
     return v != OFI_NULL_I64 ? ofi_raw_i64(p, v) : p;
 }
 
-/* One row of ofi_case_scores. Writes through a raw pointer into room reserved for the
- * longest possible row: no per-field capacity checks on the hottest output loop. */
 /* The bit of ofi_features.flags holding each case-list column from escalated_flag to
  * has_refund (-1: none). Where the column holds only 0 and 1 (flags_exact), the row prints
- * the bit and skips the column's cache line: 4 of the ~26 random lines a row reads. */
+ * the bit and skips the column's cache line: 4 of the ~26 random lines a row read. */
 static const int flag_bit[OFI_CAS_HAS_REFUND - OFI_CAS_ESCALATED + 1] = {
     [OFI_CAS_ESCALATED - OFI_CAS_ESCALATED] = 0, [OFI_CAS_REOPENED - OFI_CAS_ESCALATED] = 1,
     [OFI_CAS_DELAYED - OFI_CAS_ESCALATED] = 3,   [OFI_CAS_DELAY_MIN - OFI_CAS_ESCALATED] = -1,
     [OFI_CAS_CANCELLED - OFI_CAS_ESCALATED] = -1, [OFI_CAS_RESOLUTION_MIN - OFI_CAS_ESCALATED] = -1,
     [OFI_CAS_HAS_REFUND - OFI_CAS_ESCALATED] = 2};
 
+/* One row of ofi_case_scores. Writes through a raw pointer into room reserved for the
+ * longest possible row: no per-field capacity checks on the hottest output loop. */
 static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_max)
 {
     if (!ofi_outbuf_room(b, row_max))
@@ -195,10 +195,10 @@ typedef struct rows_def {
 } rows_def;
 
 #define ROW_BLOCK 32768
-/* Rows are formatted in order of a sort, so each column a row reads (~26 of them) is a
+/* Rows are formatted in order of a sort, so each column a row reads (~22 of them) is a
  * cache miss on a random line. A sweep first prefetches every line WINDOW rows will read,
  * level by level (a level reads values the previous one brought in), so that many misses
- * are in flight at once, and the rows are then formatted from cache: WINDOW rows of ~26
+ * are in flight at once, and the rows are then formatted from cache: WINDOW rows of ~22
  * lines stay well inside a 1 MiB L2. With the ordered writes below, the case list of 1M
  * cases went from 1.36 s to 0.76 s (median of 5, alternated); the two were not measured
  * apart (bench/ab.sh). What remains is bound by the machine's throughput of random cache
@@ -475,9 +475,8 @@ static int cmp_sev(const void *a, const void *b, void *arg);
 static int cmp_text_groups(const void *a, const void *b, void *arg);
 static int cmp_roots(const void *a, const void *b, void *arg);
 
-/* Group the cases by keys (freed) and order the groups with cmp, given how (its g and s are
- * filled here): *ord receives the group numbers in output order (free it; on failure
- * nothing is left). */
+/* Order the groups of g with cmp, given how (its g and s are filled here): *ord receives
+ * the group numbers in output order (free it; on failure g is freed and nothing is left). */
 static ofi_status order_groups(ofi_ctx *ctx, ofi_scored *s, gsort_ctx how,
                                int (*cmp)(const void *, const void *, void *), grouping *g,
                                uint32_t **ord)
@@ -493,6 +492,7 @@ static ofi_status order_groups(ofi_ctx *ctx, ofi_scored *s, gsort_ctx how,
     return OFI_OK;
 }
 
+/* Group the cases by keys (freed), then order_groups. */
 static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsort_ctx how,
                                int (*cmp)(const void *, const void *, void *), grouping *g,
                                uint32_t **ord)
@@ -1202,9 +1202,26 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
         goto cleanup;
     }
     /* agent_count: distinct non-NULL agent ids among the team's cases (orphans included).
-     * An agent id has one team, so group cases by agent id and count each agent once,
-     * in the team of its first case. */
-    {
+     * An agent id has one team, so each agent is counted once, in the team of its first
+     * case. Without orphan ids an agent is its row in the agents table: one sequential
+     * pass finds each row's first case. With orphans, cases group by agent id. */
+    const ofi_table *cs = &db->t[OFI_T_CASES];
+    if (cs->by_row[OFI_CAS_AGENT] && cs->wide[OFI_CAS_AGENT].n == 0) {
+        const uint32_t *arow = db->links.agent_row;
+        uint32_t *first = malloc((ag->n_rows ? ag->n_rows : 1) * sizeof *first);
+        if (first == NULL) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+            goto cleanup;
+        }
+        memset(first, 0xFF, (ag->n_rows ? ag->n_rows : 1) * sizeof *first);
+        for (size_t i = 0; i < n; i++)
+            if (arow[i] != UINT32_MAX && first[arow[i]] == UINT32_MAX)
+                first[arow[i]] = (uint32_t)i;
+        for (size_t r = 0; r < ag->n_rows; r++)
+            if (first[r] != UINT32_MAX)
+                agents[g.group[first[r]]]++;
+        free(first);
+    } else {
         uint64_t *akeys = alloc_keys(ctx, n);
         if (akeys == NULL) {
             st = OFI_E_NOMEM;
