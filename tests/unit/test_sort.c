@@ -47,6 +47,22 @@ static double any_finite(unit_rng *r)
     return d;
 }
 
+/* A value to sort: a few values with many ties, zeros of both signs, any finite double,
+ * or a score (0..200 with 6 decimals, most often). */
+static double random_value(unit_rng *r)
+{
+    switch (unit_below(r, 5)) {
+    case 0:
+        return (double)((int)unit_below(r, 41) - 20) / 8.0;
+    case 1:
+        return unit_below(r, 2) ? 0.0 : -0.0;
+    case 2:
+        return any_finite(r);
+    default:
+        return (double)unit_below(r, 200000000) / 1e6;
+    }
+}
+
 static void sort_with(int threads, size_t n, const double *v, const int64_t *id, uint32_t *order)
 {
     ofi_ctx ctx;
@@ -140,20 +156,7 @@ Test(sort, random_100k_many_ties)
     int64_t *id = malloc(n * sizeof *id);
     cr_assert(v && id);
     for (size_t i = 0; i < n; i++) {
-        switch (unit_below(&r, 5)) {
-        case 0: /* a few values: many ties */
-            v[i] = (double)((int)unit_below(&r, 41) - 20) / 8.0;
-            break;
-        case 1:
-            v[i] = unit_below(&r, 2) ? 0.0 : -0.0;
-            break;
-        case 2:
-            v[i] = any_finite(&r);
-            break;
-        default: /* scores: 0..200 with 6 decimals */
-            v[i] = (double)unit_below(&r, 200000000) / 1e6;
-            break;
-        }
+        v[i] = random_value(&r);
         switch (unit_below(&r, 3)) {
         case 0:
             id[i] = (int64_t)unit_below(&r, 50) - 25; /* repeated ids, negatives */
@@ -207,18 +210,8 @@ Test(sort, rows_in_id_order)
     cr_assert(v && id);
     for (size_t i = 0; i < n; i++)
         id[i] = (int64_t)i * 3 - 1000;
-    /* Scores with many ties, zeros of both signs, and any finite double. */
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t kind = unit_below(&r, 4);
-        if (kind == 0)
-            v[i] = (double)((int)unit_below(&r, 41) - 20) / 8.0;
-        else if (kind == 1)
-            v[i] = unit_below(&r, 2) ? 0.0 : -0.0;
-        else if (kind == 2)
-            v[i] = (double)unit_below(&r, 200000000) / 1e6;
-        else
-            v[i] = any_finite(&r);
-    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = random_value(&r);
     check_all_threads(n, v, id);
     check_all_threads(1001, v, id);
     /* Runs of one top digit longer than a thread's scratch (65536): most values within a
