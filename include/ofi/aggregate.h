@@ -75,7 +75,8 @@ typedef void (*ofi_group_keys_fn)(const void *arg, size_t lo, size_t hi, uint32_
  * thread order); a grouping with more groups, or scores off the fixed-point path
  * (scale < 0), has its keys gathered into an array and goes through ofi_group_scaled.
  * out[j] receives n_groups[j] measures; results are those of ofi_group_scaled, grouping by
- * grouping, for any thread count. @pre n_g <= 16. @return OFI_OK or OFI_E_NOMEM. */
+ * grouping, for any thread count. @return OFI_OK, OFI_E_NOMEM, or OFI_E_USAGE when n_g is
+ * over 16. */
 ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
                            const double *ofi, int scale, int n_g, const uint32_t *n_groups,
                            ofi_group_keys_fn keys, const void *arg, ofi_gstat *const *out);

@@ -505,6 +505,9 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
 {
     const size_t n = f->n;
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    if (n_g < 0 || n_g > FUSED_MAX)
+        return ofi_fail(ctx, OFI_E_USAGE, "ofi_group_fused: %d groupings (at most %d)", n_g,
+                        FUSED_MAX);
     /* In the pass: groupings of few groups on the fixed-point path; base[j] is where
      * grouping j's groups start in a thread's measures. */
     size_t base[FUSED_MAX], stride = 0;

@@ -214,6 +214,14 @@ Test(group, fused_equals_one_by_one)
             cr_assert_eq(guard[0], 0xAB);
         }
     }
+    /* More groupings than one pass takes is a usage error, with nothing written. */
+    uint32_t many_groups[17] = {0};
+    ofi_gstat *many_out[17] = {0};
+    ofi_ctx_init(&ctx);
+    cr_assert_eq(ofi_group_fused(&ctx, &x.db, &x.f, x.ofi, scale, 17, many_groups, fused_keys,
+                                 &a, many_out),
+                 OFI_E_USAGE);
+    cr_assert_str_eq(ctx.err, "ofi_group_fused: 17 groupings (at most 16)");
     for (int j = 0; j < N_FUSED; j++) {
         free(key[j]);
         free(want[j]);
