@@ -327,6 +327,10 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
         ctx->n_threads = 1;
     if (chunk_rows)
         ctx->chunk_bytes = chunk_rows * 64 < 4096 ? 4096 : (size_t)chunk_rows * 64;
+    /* OFI_NO_MMAP=1: copy CSV inputs into a buffer instead of mapping them (an input that
+     * may shrink while it is read would raise SIGBUS through a mapping). */
+    const char *nm = getenv("OFI_NO_MMAP");
+    ctx->no_map = nm != NULL && *nm != '\0' && strcmp(nm, "0") != 0;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;
