@@ -31,6 +31,11 @@ void ofi_dict_free(ofi_dict *d);
  * (a real string never has code 0). */
 uint32_t ofi_dict_intern(ofi_dict *d, const char *s, size_t len);
 
+/* ofi_dict_intern when the caller already holds hash = XXH3_64bits(s, len) (the loader
+ * computes it for the row's fingerprint): the same result, one hash fewer.
+ * @pre hash is exactly that value. */
+uint32_t ofi_dict_intern_hashed(ofi_dict *d, const char *s, size_t len, uint64_t hash);
+
 /* Number of codes including NULL's 0 (0 for a dict never used). */
 static inline uint32_t ofi_dict_size(const ofi_dict *d)
 {

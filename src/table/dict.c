@@ -57,10 +57,15 @@ static int rehash(ofi_dict *d)
 
 uint32_t ofi_dict_intern(ofi_dict *d, const char *str, size_t len)
 {
+    return ofi_dict_intern_hashed(d, str, len, XXH3_64bits(str, len));
+}
+
+uint32_t ofi_dict_intern_hashed(ofi_dict *d, const char *str, size_t len, uint64_t hash)
+{
     if (d->n == 0 && !dict_start(d))
         return 0;
     const uint32_t mask = d->cap_slots - 1;
-    uint32_t i = (uint32_t)XXH3_64bits(str, len) & mask;
+    uint32_t i = (uint32_t)hash & mask;
     for (; d->slots[i] != 0; i = (i + 1) & mask) {
         size_t l;
         const char *s = ofi_dict_str(d, d->slots[i], &l);

@@ -310,7 +310,7 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
         const ofi_field *fld = s >= 0 ? &f[s] : NULL;
         const char *p = fld ? fld->p : "";
         const size_t len = fld ? fld->len : 0;
-        uint64_t bits = 0;
+        uint64_t bits = 0, tag = 1; /* the value's fingerprint words: present, value */
         int st = OFI_PV_NULL;
         switch (cs->type) {
         case OFI_COL_TEXT: {
@@ -327,7 +327,7 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
                 }
                 bits = XXH3_64bits(txt, tl);
                 if (t->stored) {
-                    code = ofi_dict_intern(&b->dict[c], txt, tl);
+                    code = ofi_dict_intern_hashed(&b->dict[c], txt, tl, bits);
                     if (code == 0) {
                         b->oom = 1;
                         return;
@@ -369,7 +369,8 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
             if (st != OFI_PV_OK)
                 d = OFI_NO_DATE;
             b->col[c].i32[i] = d;
-            bits = ((uint64_t)(uint32_t)d << 32) ^ XXH3_64bits(&tod, sizeof tod);
+            tag = 1 | (uint64_t)(uint32_t)d << 1; /* the day beside the time: no hash */
+            bits = tod;
             break;
         }
         }
@@ -391,7 +392,7 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
             fpv[2 * c] = 0;
             fpv[2 * c + 1] = 0;
         } else {
-            fpv[2 * c] = 1;
+            fpv[2 * c] = tag;
             fpv[2 * c + 1] = bits;
         }
     }

@@ -4,6 +4,7 @@
 #include "unit.h"
 
 #include <criterion/criterion.h>
+#include <xxhash.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,23 @@ Test(dict, many_strings_grow)
     }
     cr_expect_eq(ofi_dict_size(&d), n + 1, "no new codes on the second pass");
     ofi_dict_free(&d);
+}
+
+/* ofi_dict_intern_hashed with the string's XXH3 gives the codes ofi_dict_intern gives,
+ * through growth and repeats. */
+Test(dict, intern_hashed_equals_intern)
+{
+    ofi_dict a = {0}, b = {0};
+    for (int round = 0; round < 2; round++)
+        for (int k = 0; k < 5000; k++) {
+            char s[32];
+            const int len = snprintf(s, sizeof s, "text %d", k * 7919 % 3001);
+            const uint32_t ca = ofi_dict_intern(&a, s, (size_t)len);
+            const uint32_t cb = ofi_dict_intern_hashed(&b, s, (size_t)len, XXH3_64bits(s, (size_t)len));
+            cr_assert(ca != 0 && ca == cb, "\"%s\": code %u vs %u", s, ca, cb);
+        }
+    cr_assert_eq(ofi_dict_size(&a), 3002);
+    cr_assert_eq(ofi_dict_size(&b), 3002);
+    ofi_dict_free(&a);
+    ofi_dict_free(&b);
 }
