@@ -228,6 +228,27 @@ Test(idmap, random_keys_one_and_eight_partitions)
     free(ref);
 }
 
+/* Prefetching in an empty index, a paged one (present, absent page, absent id, NULL) is
+ * harmless. */
+Test(idmap, prefetch_anything)
+{
+    ofi_idmap m;
+    cr_assert_eq(ofi_idmap_init(&m, 4, 1), OFI_OK);
+    ofi_idmap_prefetch(&m, 42);
+    for (size_t i = 0; i < 10000; i++)
+        put(&m, (int64_t)i * 2, i);
+    const int64_t probe[] = {0, 1, 19998, 19999, 1 << 30, -5, INT64_MAX, OFI_NULL_I64};
+    for (size_t k = 0; k < sizeof probe / sizeof probe[0]; k++) {
+        ofi_idmap_prefetch(&m, probe[k]);
+        uint32_t v = UINT32_MAX;
+        const int want = probe[k] >= 0 && probe[k] < 20000 && probe[k] % 2 == 0;
+        cr_assert_eq(ofi_idmap_get(&m, probe[k], &v), want, "key %lld", (long long)probe[k]);
+        if (want)
+            cr_assert_eq(v, (uint32_t)(probe[k] / 2));
+    }
+    ofi_idmap_free(&m);
+}
+
 Test(idmap, dense_ids_stay_paged)
 {
     ofi_idmap m;
@@ -278,10 +299,14 @@ Test(idmap, sparse_ids_convert_to_hashed)
     cr_expect(m.parts[0].cap * 7 > m.parts[0].n * 10, "load under 70%%");
     for (size_t i = 0; i < n; i++) {
         uint32_t v = UINT32_MAX;
+        if (i + 8 < n) /* as the loader does: prefetching changes nothing */
+            ofi_idmap_prefetch(&m, keys[i + 8]);
         cr_assert(ofi_idmap_get(&m, keys[i], &v), "key %lld lost (row %zu)", (long long)keys[i],
                   i);
         cr_assert(keys[v] == keys[i] && v <= i);
     }
+    ofi_idmap_prefetch(&m, OFI_NULL_I64);
+    ofi_idmap_prefetch(&m, -6999);
     /* Neighbours of dense ids were never inserted. */
     cr_expect_not(ofi_idmap_get(&m, -6999, NULL));
     cr_expect_not(ofi_idmap_get(&m, -7001, NULL));
