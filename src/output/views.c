@@ -361,6 +361,35 @@ static void grouping_free(grouping *g)
     memset(g, 0, sizeof *g);
 }
 
+/* The grouping of the raw groups 0..n_raw-1 that have cases, from their measures raw,
+ * which it takes (compacted in place: g->st is raw; on failure raw is freed): raw group
+ * k's key is keys[k] when keys is given, else lo + k * step. remap, when not NULL,
+ * receives each raw group's new number (UINT32_MAX for a group without cases). */
+static ofi_status grouping_from_raw(ofi_ctx *ctx, ofi_gstat *raw, uint32_t n_raw, uint64_t lo,
+                                    uint64_t step, const uint64_t *keys, uint32_t *remap,
+                                    grouping *g)
+{
+    memset(g, 0, sizeof *g);
+    uint32_t m = 0;
+    for (uint32_t k = 0; k < n_raw; k++)
+        m += raw[k].count != 0;
+    g->st = raw;
+    g->keys = malloc((m ? m : 1) * sizeof *g->keys);
+    if (g->keys == NULL) {
+        grouping_free(g);
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
+    for (uint32_t k = 0; k < n_raw; k++) { /* g->n <= k: no entry moves before it is read */
+        if (remap)
+            remap[k] = raw[k].count ? g->n : UINT32_MAX;
+        if (raw[k].count == 0)
+            continue;
+        g->st[g->n] = raw[k];
+        g->keys[g->n++] = keys ? keys[k] : lo + (uint64_t)k * step;
+    }
+    return OFI_OK;
+}
+
 /* Group the cases by keys[i] (UINT64_MAX = left out), and drop empty groups. Keys in a
  * narrow range (ids, dates, dictionary codes: nearly always) map to groups by offset, with
  * no hashing; wide ranges go through ofi_densify. Frees keys. */
@@ -407,27 +436,15 @@ static ofi_status group_by(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, grouping
         goto cleanup;
     }
     OFI_CHECK(ofi_group_scaled(ctx, s->db, s->f, s->ofi, s->scale, g->group, n_raw, raw));
-    /* Keep the groups that have cases. */
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < n_raw; k++)
-        remap[k] = raw[k].count ? m++ : UINT32_MAX;
-    g->n = m;
-    uint64_t *gk = malloc((m ? m : 1) * sizeof *gk);
-    if (gk == NULL) {
-        st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-        goto cleanup;
-    }
-    /* Compact in place: remap[k] <= k, so no live entry is overwritten before it moves. */
-    for (uint32_t k = 0; k < n_raw; k++) {
-        if (remap[k] == UINT32_MAX)
-            continue;
-        raw[remap[k]] = raw[k];
-        gk[remap[k]] = direct ? lo + k : g->keys[k];
-    }
-    free(g->keys);
-    g->keys = gk;
-    g->st = raw;
+    /* Keep the groups that have cases (grouping_from_raw resets g: keep group apart). */
+    uint32_t *group = g->group;
+    uint64_t *dense_keys = g->keys; /* NULL when direct: keys are lo + k */
+    st = grouping_from_raw(ctx, raw, n_raw, lo, 1, dense_keys, remap, g);
     raw = NULL;
+    free(dense_keys);
+    g->group = group;
+    if (st != OFI_OK)
+        goto cleanup;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
     for (long i = 0; i < (long)n; i++)
         if (g->group[i] != UINT32_MAX)
@@ -447,6 +464,21 @@ static uint64_t *alloc_keys(ofi_ctx *ctx, size_t n)
     if (k == NULL)
         ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
     return k;
+}
+
+/* Keys of a foreign key of the cases (OFI_CAS_CUSTOMER, _AGENT, _ISSUE): the parent's id,
+ * orphans included, and null_key for a NULL id. NULL on out of memory (reported). */
+static uint64_t *fk_keys(ofi_ctx *ctx, const ofi_db *db, size_t n, int col, uint64_t null_key)
+{
+    uint64_t *keys = alloc_keys(ctx, n);
+    if (keys == NULL)
+        return NULL;
+    PAR_FOR
+    for (long i = 0; i < (long)n; i++) {
+        const int64_t id = ofi_case_fk(db, col, (size_t)i);
+        keys[i] = id == OFI_NULL_I64 ? null_key : (uint64_t)id;
+    }
+    return keys;
 }
 
 static uint32_t *alloc_order(ofi_ctx *ctx, size_t n)
@@ -499,31 +531,6 @@ static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsor
 {
     OFI_TRY(group_by(ctx, s, keys, g));
     return order_groups(ctx, s, how, cmp, g, ord);
-}
-
-/* The grouping of the raw groups 0..n_raw-1 that have cases, from their measures raw,
- * which it takes (compacted in place: g->st is raw): raw group k's key is ids[k] when ids
- * is given, else lo + k * step. On failure raw is freed. */
-static ofi_status grouping_from_raw(ofi_ctx *ctx, ofi_gstat *raw, uint32_t n_raw, uint64_t lo,
-                                    uint64_t step, const int64_t *ids, grouping *g)
-{
-    memset(g, 0, sizeof *g);
-    uint32_t m = 0;
-    for (uint32_t k = 0; k < n_raw; k++)
-        m += raw[k].count != 0;
-    g->st = raw;
-    g->keys = malloc((m ? m : 1) * sizeof *g->keys);
-    if (g->keys == NULL) {
-        grouping_free(g);
-        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-    }
-    for (uint32_t k = 0; k < n_raw; k++) { /* g->n <= k: no entry moves before it is read */
-        if (raw[k].count == 0)
-            continue;
-        g->st[g->n] = raw[k];
-        g->keys[g->n++] = ids ? (uint64_t)ids[k] : lo + (uint64_t)k * step;
-    }
-    return OFI_OK;
 }
 
 /* ---- the few-group views, measured in one pass ------------------------------------------ */
@@ -719,7 +726,7 @@ static ofi_status few_grouping(ofi_ctx *ctx, ofi_scored *s, few *fw, int j, uint
     }
     ofi_gstat *raw = fw->raw[j];
     fw->raw[j] = NULL; /* the grouping takes it */
-    OFI_TRY(grouping_from_raw(ctx, raw, fw->n_raw[j], lo, step, NULL, g));
+    OFI_TRY(grouping_from_raw(ctx, raw, fw->n_raw[j], lo, step, NULL, NULL, g));
     return order_groups(ctx, s, how, cmp, g, ord);
 }
 
@@ -863,18 +870,12 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
             free(raw);
             return st;
         }
-        OFI_TRY(grouping_from_raw(ctx, raw, (uint32_t)cu->n_rows, 0, 0, cu->col[OFI_CUS_ID].i64,
-                                  &g));
+        OFI_TRY(grouping_from_raw(ctx, raw, (uint32_t)cu->n_rows, 0, 0,
+                                  (const uint64_t *)cu->col[OFI_CUS_ID].i64, NULL, &g));
     } else {
-        uint64_t *keys = alloc_keys(ctx, n);
+        uint64_t *keys = fk_keys(ctx, db, n, OFI_CAS_CUSTOMER, UINT64_MAX);
         if (keys == NULL)
             return OFI_E_NOMEM;
-        PAR_FOR
-        for (long i = 0; i < (long)n; i++)
-        {
-            const int64_t id = ofi_case_fk(db, OFI_CAS_CUSTOMER, (size_t)i);
-            keys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
-        }
         OFI_TRY(group_by(ctx, s, keys, &g));
     }
     const uint32_t ng = g.n;
@@ -1222,16 +1223,10 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
                 agents[g.group[first[r]]]++;
         free(first);
     } else {
-        uint64_t *akeys = alloc_keys(ctx, n);
+        uint64_t *akeys = fk_keys(ctx, db, n, OFI_CAS_AGENT, UINT64_MAX);
         if (akeys == NULL) {
             st = OFI_E_NOMEM;
             goto cleanup;
-        }
-        PAR_FOR
-        for (long i = 0; i < (long)n; i++)
-        {
-            const int64_t id = ofi_case_fk(db, OFI_CAS_AGENT, (size_t)i);
-            akeys[i] = id == OFI_NULL_I64 ? UINT64_MAX : (uint64_t)id;
         }
         grouping ga;
         OFI_CHECK(group_by(ctx, s, akeys, &ga));
@@ -1291,12 +1286,10 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_
     const ofi_db *db = s->db;
     const ofi_table *is = &db->t[OFI_T_ISSUES];
     const size_t n = s->f->n;
-    uint64_t *keys = alloc_keys(ctx, n);
+    /* A NULL issue_id is a group of its own, keyed by the NULL mark. */
+    uint64_t *keys = fk_keys(ctx, db, n, OFI_CAS_ISSUE, (uint64_t)OFI_NULL_I64);
     if (keys == NULL)
         return OFI_E_NOMEM;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++)
-        keys[i] = (uint64_t)ofi_case_fk(db, OFI_CAS_ISSUE, (size_t)i); /* NULL: own group */
     grouping g;
     uint32_t *ord;
     OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_roots, &g, &ord));
