@@ -484,8 +484,9 @@ static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, int nt
 }
 
 /* Up to this many groups, threads keep private measures of every group (ofi_group_fused). */
-#define GROUP_AHEAD 16
 #define FEW_GROUPS 4096
+/* Beyond that, how many cases ahead a group's lines are prefetched (ofi_group_scaled). */
+#define GROUP_AHEAD 16
 
 /* The keys of one grouping held in an array (NULL: every case in group 0). */
 static void array_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
@@ -511,14 +512,13 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     /* In the pass: groupings of few groups on the fixed-point path; base[j] is where
      * grouping j's groups start in a thread's measures. */
     size_t base[FUSED_MAX], stride = 0;
-    int in_pass[FUSED_MAX], any;
+    int in_pass[FUSED_MAX];
     for (int j = 0; j < n_g; j++) {
         in_pass[j] = scale >= 0 && n_groups[j] <= FEW_GROUPS;
         base[j] = stride;
         if (in_pass[j])
             stride += n_groups[j];
     }
-    any = stride > 0;
     ofi_status st = OFI_OK;
     uint32_t *col = NULL, *kb = NULL;
     ofi_gstat *part = NULL;
@@ -545,7 +545,7 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         }
         OFI_CHECK(ofi_group_scaled(ctx, db, f, ofi, scale, col, n_groups[j], out[j]));
     }
-    if (!any)
+    if (stride == 0) /* no grouping in the pass */
         goto cleanup;
     part = calloc((size_t)nt * stride, sizeof *part);
     psum = calloc((size_t)nt * stride, sizeof *psum);

@@ -266,14 +266,9 @@ int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 
 /* ---- the reader ------------------------------------------------------------------------ */
 
-/* Below this many bytes to fill, one read() does it. */
-#define PARALLEL_FILL_MIN (4u << 20)
+/* Below this many bytes, one thread does a chunk-wide step (a fill, a quote search). */
+#define PARALLEL_MIN (4u << 20)
 
-/* Fill the buffer from the file until full or end of file. A regular file is read with
- * one pread() per thread over equal parts of the free space, so that copying a chunk out
- * of the page cache (a serial step between parallel parses otherwise) takes 1/n of the
- * time; the bytes are the same. A part that comes back short (end of file, or a short
- * read) ends the parallel step there, and the plain loop finishes the fill. */
 /* Mapped: the window is the file from pos on, at most cap bytes; the one after it is
  * announced to the kernel (MADV_WILLNEED), so that a file not yet in the page cache is read
  * ahead while this window is parsed. */
@@ -306,6 +301,12 @@ static void map_advance(ofi_csv_reader *r, size_t n)
     map_window(r);
 }
 
+/* Fill the buffer from the file until full or end of file; mapped, take the next window.
+ * A regular file that is not mapped is read with one pread() per thread over equal parts
+ * of the free space, so that copying a chunk out of the page cache (a serial step between
+ * parallel parses otherwise) takes 1/n of the time; the bytes are the same. A part that
+ * comes back short (end of file, or a short read) ends the parallel step there, and the
+ * plain loop finishes the fill. */
 static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
 {
     if (r->map) {
@@ -314,7 +315,7 @@ static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
     }
     const int nt = ctx->n_threads;
     const size_t room = r->cap - r->len;
-    if (r->regular && !r->eof && nt > 1 && room >= PARALLEL_FILL_MIN) {
+    if (r->regular && !r->eof && nt > 1 && room >= PARALLEL_MIN) {
         ssize_t got[64];
         int err[64];
         const int np = nt < 64 ? nt : 64;
@@ -526,7 +527,7 @@ static size_t scan_boundaries(const char *buf, size_t len, int n_split, size_t *
  * mapped file, also took every page fault) is gone. */
 static int quote_free(const char *buf, size_t len, int nt)
 {
-    if (nt < 2 || len < PARALLEL_FILL_MIN)
+    if (nt < 2 || len < PARALLEL_MIN)
         return memchr(buf, '"', len) == NULL;
     int found = 0;
 #pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : found)
