@@ -40,6 +40,7 @@ typedef struct ofi_ctx {
     int n_threads;      /* OpenMP threads for parallel regions, >= 1 */
     size_t chunk_bytes; /* bytes a streaming reader takes per chunk, >= 4096 */
     int no_map;         /* 1: readers copy regular files with pread, never map them */
+    int no_direct;      /* 1: output files are written through the page cache only */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */
     void *log_user;
     ofi_status status;  /* status of the last failure recorded */

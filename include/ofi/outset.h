@@ -14,7 +14,6 @@
 #include "ofi/outbuf.h"
 
 #include <stdint.h>
-#include <stdio.h>
 
 typedef struct ofi_outfile {
     char *rel;   /* path relative to the root, e.g. "ofi/kpi_summary.csv" */
@@ -30,12 +29,21 @@ typedef struct ofi_outset {
     size_t n, cap;
 } ofi_outset;
 
-/* An output file being written. */
+/* An output file being written. Bytes are staged in an aligned buffer of
+ * OFI_OUTSTREAM_STAGE bytes; a file that fills it is written with O_DIRECT from then on
+ * (unless ctx->no_direct, or the file system refuses it), so that a big file's bytes go
+ * from the stage to the device without a page-cache copy; its tail is written buffered. */
 typedef struct ofi_outstream {
-    FILE *fp;
+    int fd;      /* -1: closed */
+    int direct;  /* -1: not tried yet; 0: buffered; 1: O_DIRECT */
     size_t idx;  /* its entry in the set */
     void *hash;  /* XXH64 state */
+    char *stage; /* NULL until the first write */
+    size_t len;  /* bytes staged */
 } ofi_outstream;
+
+/* Bytes staged before a write: a multiple of every logical block size in use (4096). */
+#define OFI_OUTSTREAM_STAGE ((size_t)4 << 20)
 
 /* Create root (and parents) if needed. @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root);

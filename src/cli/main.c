@@ -331,6 +331,9 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
      * may shrink while it is read would raise SIGBUS through a mapping). */
     const char *nm = getenv("OFI_NO_MMAP");
     ctx->no_map = nm != NULL && *nm != '\0' && strcmp(nm, "0") != 0;
+    /* OFI_NO_DIRECT=1: write big outputs through the page cache (O_DIRECT off). */
+    const char *nd = getenv("OFI_NO_DIRECT");
+    ctx->no_direct = nd != NULL && *nd != '\0' && strcmp(nd, "0") != 0;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;

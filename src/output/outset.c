@@ -5,10 +5,16 @@
 #include <xxhash.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Alignment of the stage's address, of every direct write's length and file offset. */
+#define DIRECT_ALIGN 4096
 
 /* mkdir -p for the directory part of path (or all of it when whole is set). */
 static int mkdirs(const char *path, int whole)
@@ -52,6 +58,8 @@ ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root)
 ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_outstream *s)
 {
     memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->direct = ctx->no_direct ? 0 : -1;
     if (set->n == set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 32;
         ofi_outfile *f = realloc(set->f, cap * sizeof *f);
@@ -80,8 +88,8 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     if (mkdirs(o->path, 0) != 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create directory: %s", o->path,
                         strerror(errno));
-    s->fp = fopen(o->tmp, "wb");
-    if (s->fp == NULL)
+    s->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (s->fd < 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot write: %s", o->tmp, strerror(errno));
     XXH64_state_t *h = XXH64_createState();
     if (h == NULL)
@@ -91,30 +99,104 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     return OFI_OK;
 }
 
+/* Switch the descriptor's O_DIRECT flag. @return 0 on success. */
+static int set_direct(int fd, int on)
+{
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return -1;
+    return fcntl(fd, F_SETFL, on ? fl | O_DIRECT : fl & ~O_DIRECT);
+}
+
+/* Write n staged bytes. A direct write the file system refuses (EINVAL: no O_DIRECT
+ * there, or an alignment it does not take) is retried through the page cache, which
+ * the stream keeps from then on. */
+static int write_all(ofi_outstream *s, const char *p, size_t n)
+{
+    while (n > 0) {
+        const ssize_t w = write(s->fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EINVAL && s->direct == 1 && set_direct(s->fd, 0) == 0) {
+                s->direct = 0;
+                continue;
+            }
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+        if (s->direct == 1 && n > 0 && (w % DIRECT_ALIGN) != 0) { /* offset now unaligned */
+            if (set_direct(s->fd, 0) != 0)
+                return -1;
+            s->direct = 0;
+        }
+    }
+    return 0;
+}
+
+/* Write the full stage, directly when the stream may. */
+static int flush_stage(ofi_outstream *s)
+{
+    if (s->direct == -1)
+        s->direct = set_direct(s->fd, 1) == 0;
+    if (write_all(s, s->stage, s->len) != 0)
+        return -1;
+    s->len = 0;
+    return 0;
+}
+
 ofi_status ofi_outstream_write(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s, const void *p,
                                size_t n)
 {
     ofi_outfile *o = &set->f[s->idx];
     if (n == 0)
         return OFI_OK;
-    if (fwrite(p, 1, n, s->fp) != n)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: write error: %s", o->tmp, strerror(errno));
+    if (s->stage == NULL) {
+        /* Mapped apart from the heap: only the pages a small file fills are touched (a
+         * heap block would grow the heap by whole 2 MiB pages under glibc.malloc.hugetlb,
+         * and give them back at every file). */
+        void *m = mmap(NULL, OFI_OUTSTREAM_STAGE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        s->stage = m;
+    }
     XXH64_update(s->hash, p, n);
     o->size += n;
+    const char *q = p;
+    while (n > 0) {
+        size_t k = OFI_OUTSTREAM_STAGE - s->len;
+        if (k > n)
+            k = n;
+        memcpy(s->stage + s->len, q, k);
+        s->len += k;
+        q += k;
+        n -= k;
+        if (s->len == OFI_OUTSTREAM_STAGE && flush_stage(s) != 0)
+            return ofi_fail(ctx, OFI_E_OUTPUT, "%s: write error: %s", o->tmp, strerror(errno));
+    }
     return OFI_OK;
 }
 
 ofi_status ofi_outset_close(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s)
 {
     ofi_status st = OFI_OK;
-    if (s->fp == NULL)
+    if (s->fd < 0)
         return OFI_OK;
     ofi_outfile *o = &set->f[s->idx];
-    if (fflush(s->fp) != 0 || ferror(s->fp))
+    /* The tail is shorter than a block: written through the page cache. */
+    if (s->len > 0 && s->direct == 1 && set_direct(s->fd, 0) == 0)
+        s->direct = 0;
+    if (s->len > 0 && write_all(s, s->stage, s->len) != 0)
         st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: write error: %s", o->tmp, strerror(errno));
-    if (fclose(s->fp) != 0 && st == OFI_OK)
+    if (close(s->fd) != 0 && st == OFI_OK)
         st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: close error: %s", o->tmp, strerror(errno));
-    s->fp = NULL;
+    s->fd = -1;
+    if (s->stage != NULL)
+        munmap(s->stage, OFI_OUTSTREAM_STAGE);
+    s->stage = NULL;
+    s->len = 0;
     if (s->hash) {
         o->xxh64 = XXH64_digest(s->hash);
         XXH64_freeState(s->hash);

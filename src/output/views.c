@@ -15,6 +15,7 @@
 #include "ofi/xsum.h"
 
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

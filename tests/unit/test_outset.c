@@ -1,0 +1,191 @@
+/* test_outset.c - output files: staged writes, direct and buffered, size and hash, commit.
+ *
+ * A stream stages bytes in OFI_OUTSTREAM_STAGE-byte blocks; a file that fills one is
+ * written with O_DIRECT from then on (unless ctx->no_direct) and its tail through the page
+ * cache. Whatever the write sizes and the mode, the file must hold exactly the bytes
+ * written, and the set must record their count and XXH64.
+ */
+#include "ofi/outset.h"
+
+#include "unit.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+static char *make_dir(const char *base)
+{
+    char tmpl[256];
+    snprintf(tmpl, sizeof tmpl, "%s/ofi-outset-XXXXXX", base);
+    char *d = mkdtemp(tmpl);
+    return d ? strdup(d) : NULL;
+}
+
+static void remove_tree(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert(system(cmd) == 0);
+}
+
+static char *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f != NULL, "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    cr_assert(p != NULL);
+    cr_assert(fread(p, 1, (size_t)len, f) == (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return p;
+}
+
+/* Whether the file system under dir takes O_DIRECT at all. */
+static int takes_direct(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/probe", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0666);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    return fd >= 0;
+}
+
+/* Write data[0..n) to rel in pieces of the sizes given (cycled), close, commit, and check
+ * the file, its recorded size and hash, and the mode the stream ended in. */
+static void write_and_check(const char *base, int no_direct, const char *data, size_t n,
+                            const size_t *pieces, int n_pieces)
+{
+    char *dir = make_dir(base);
+    cr_assert(dir != NULL);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ctx.no_direct = no_direct;
+    ofi_outset set;
+    cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK, "%s", ctx.err);
+    ofi_outstream s;
+    cr_assert(ofi_outset_open(&ctx, &set, "ofi/big.csv", &s) == OFI_OK, "%s", ctx.err);
+    size_t off = 0;
+    int reached_direct = 0;
+    for (int k = 0; off < n; k++) {
+        size_t m = pieces[k % n_pieces];
+        if (m > n - off)
+            m = n - off;
+        cr_assert(ofi_outstream_write(&ctx, &set, &s, data + off, m) == OFI_OK, "%s", ctx.err);
+        off += m;
+        reached_direct |= s.direct == 1;
+    }
+    if (no_direct)
+        cr_expect(!reached_direct, "no_direct set, yet the stream went direct");
+    else if (n >= OFI_OUTSTREAM_STAGE && takes_direct(dir))
+        cr_expect(reached_direct, "%zu bytes on a file system taking O_DIRECT, never direct", n);
+    else if (n < OFI_OUTSTREAM_STAGE)
+        cr_expect(!reached_direct, "%zu bytes (under one stage) went direct", n);
+    cr_assert(ofi_outset_close(&ctx, &set, &s) == OFI_OK, "%s", ctx.err);
+    cr_expect(set.f[0].size == n, "recorded size %llu, wrote %zu", (unsigned long long)set.f[0].size, n);
+    cr_expect(set.f[0].xxh64 == XXH64(data, n, 0), "recorded hash differs");
+    cr_assert(ofi_outset_commit(&ctx, &set) == OFI_OK, "%s", ctx.err);
+    char path[512];
+    snprintf(path, sizeof path, "%s/ofi/big.csv", dir);
+    size_t got_n;
+    char *got = read_all(path, &got_n);
+    cr_expect(got_n == n, "file has %zu bytes, wrote %zu", got_n, n);
+    size_t first = 0;
+    while (first < n && first < got_n && got[first] == data[first])
+        first++;
+    cr_expect(first == n, "file differs from what was written at byte %zu", first);
+    snprintf(path, sizeof path, "%s/ofi/.big.csv.tmp", dir);
+    cr_expect(access(path, F_OK) != 0, "temporary file left after commit");
+    free(got);
+    ofi_outset_free(&set);
+    remove_tree(dir);
+    free(dir);
+}
+
+static char *pattern(size_t n, uint64_t seed)
+{
+    unit_rng r = {seed};
+    char *p = malloc(n ? n : 1);
+    cr_assert(p != NULL);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (char)(' ' + unit_below(&r, 95));
+    return p;
+}
+
+static const size_t S = OFI_OUTSTREAM_STAGE;
+
+Test(outset, sizes_around_the_stage_both_modes)
+{
+    const size_t sizes[] = {0, 1, 4095, 4096, S - 1, S, S + 1, 2 * S, 3 * S + 4097};
+    const size_t one[] = {1u << 30};                  /* the whole file in one write */
+    const size_t odd[] = {1, 4095, 777777, 3, 65536}; /* writes straddling every boundary */
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        char *d = pattern(sizes[k], 0x5eed + k);
+        for (int nd = 0; nd <= 1; nd++) {
+            write_and_check("/tmp", nd, d, sizes[k], one, 1);
+            write_and_check("/tmp", nd, d, sizes[k], odd, 5);
+        }
+        free(d);
+    }
+}
+
+Test(outset, random_writes)
+{
+    unit_rng r = unit_seed("outset.random_writes");
+    const size_t n = 2 * S + unit_below(&r, S);
+    char *d = pattern(n, unit_next(&r));
+    size_t pieces[7];
+    for (int k = 0; k < 7; k++)
+        pieces[k] = 1 + unit_below(&r, k < 4 ? 9000 : 3 * S);
+    write_and_check("/tmp", 0, d, n, pieces, 7);
+    free(d);
+}
+
+/* A file system that refuses O_DIRECT (tmpfs before Linux 6.6) leaves the stream buffered,
+ * with the same bytes. */
+Test(outset, shared_memory_file_system)
+{
+    struct stat sb;
+    if (stat("/dev/shm", &sb) != 0 || !S_ISDIR(sb.st_mode))
+        cr_skip_test("no /dev/shm");
+    const size_t n = 2 * S + 12345;
+    char *d = pattern(n, 42);
+    const size_t odd[] = {100000, 1};
+    write_and_check("/dev/shm", 0, d, n, odd, 2);
+    free(d);
+}
+
+Test(outset, directory_in_the_way)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    char path[512];
+    snprintf(path, sizeof path, "%s/ofi", dir);
+    FILE *f = fopen(path, "w"); /* a file where the ofi/ directory should go */
+    cr_assert(f != NULL);
+    fclose(f);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_outset set;
+    cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK);
+    ofi_outstream s;
+    cr_expect(ofi_outset_open(&ctx, &set, "ofi/x.csv", &s) == OFI_E_OUTPUT);
+    char want[600];
+    snprintf(want, sizeof want, "%s/ofi/.x.csv.tmp: cannot write: Not a directory", dir);
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    cr_expect(ofi_outset_close(&ctx, &set, &s) == OFI_OK, "closing a stream never opened");
+    ofi_outset_free(&set);
+    remove_tree(dir);
+    free(dir);
+}
