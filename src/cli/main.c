@@ -334,6 +334,9 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     /* OFI_NO_DIRECT=1: write big outputs through the page cache (O_DIRECT off). */
     const char *nd = getenv("OFI_NO_DIRECT");
     ctx->no_direct = nd != NULL && *nd != '\0' && strcmp(nd, "0") != 0;
+    /* OFI_GENERIC_PARSE=1: no CSV record takes the loader's fast path (for tests). */
+    const char *gp = getenv("OFI_GENERIC_PARSE");
+    ctx->generic_parse = gp != NULL && *gp != '\0' && strcmp(gp, "0") != 0;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;

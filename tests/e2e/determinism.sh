@@ -9,7 +9,8 @@
 #    --chunk-rows 64 (the smallest chunks: thousands of chunk boundaries) and --threads 3
 #    --chunk-rows 20000 (more threads than a 2-core machine has), and OFI_NO_MMAP=1
 #    OFI_NO_DIRECT=1 --threads 2 --chunk-rows 70000 (inputs read into buffers, not mapped;
-#    the 35 MB case list written through the page cache, not with O_DIRECT); every file
+#    the 35 MB case list written through the page cache, not with O_DIRECT), and
+#    OFI_GENERIC_PARSE=1 --threads 2 (no record through the loader's fast path); every file
 #    under ofi/, dq/, fk/ and reports/dashboard.html must be byte-identical to the
 #    reference, and the file sets equal.
 # 2. `ofi gen --cases 20000 --seed 7 --dirty 0.05` with --threads 1 and --threads 2: the
@@ -60,7 +61,8 @@ else
              "threads2_chunk5000:--threads 2 --chunk-rows 5000"
              "threads2_chunk64:--threads 2 --chunk-rows 64"
              "threads3_chunk20000:--threads 3 --chunk-rows 20000"
-             "threads2_buffered:--threads 2 --chunk-rows 70000")
+             "threads2_buffered:--threads 2 --chunk-rows 70000"
+             "threads2_generic:--threads 2")
     ok_runs=()
     for c in "${configs[@]}"; do
         name=${c%%:*}
@@ -70,6 +72,9 @@ else
         # its outputs through the page cache.
         if [ "$name" = threads2_buffered ]; then
             OFI_NO_MMAP=1 OFI_NO_DIRECT=1 "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" \
+                > /dev/null 2> "$tmp/$name.err"
+        elif [ "$name" = threads2_generic ]; then
+            OFI_GENERIC_PARSE=1 "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" \
                 > /dev/null 2> "$tmp/$name.err"
         else
             "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" > /dev/null 2> "$tmp/$name.err"

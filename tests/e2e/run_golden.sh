@@ -9,7 +9,9 @@
 # files under out/{ofi,dq,fk} equals the set under expected/ with identical bytes (when
 # expected/ is absent, the run must not have written any file at all). A failure prints
 # what differs (a unified diff, truncated). Prints one line per case and then
-# "golden: N passed, M failed"; exits 1 when a case failed.
+# "golden: N passed, M failed"; exits 1 when a case failed. Every case runs twice: as is,
+# and with OFI_GENERIC_PARSE=1 (no CSV record through the loader's fast path), which must
+# give the same exit code, stderr and bytes.
 # Needs bash, coreutils, diff.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,14 +27,20 @@ golden_cases "$root" "$@"
 
 passed=0
 failed=0
-for name in "${cases[@]}"; do
+for run in "${cases[@]/%/:fast}" "${cases[@]/%/:generic}"; do
+    name=${run%:*}
+    parse=${run##*:}
     dir=$root/$name
-    work=$tmp/$name
+    work=$tmp/$name.$parse
     problems=()
     if [ ! -d "$dir/input" ]; then
         problems+=("no such case (need $dir/input)")
     else
-        golden_run "$dir" "$work"
+        if [ "$parse" = generic ]; then
+            OFI_GENERIC_PARSE=1 golden_run "$dir" "$work"
+        else
+            OFI_GENERIC_PARSE=0 golden_run "$dir" "$work"
+        fi
 
         want_exit=0
         [ -f "$dir/expected_exit" ] && want_exit=$(tr -d ' \n\r' < "$dir/expected_exit")
@@ -69,10 +77,10 @@ $written")
         fi
     fi
     if [ ${#problems[@]} -eq 0 ]; then
-        echo "PASS $name"
+        echo "PASS $name ($parse parse)"
         passed=$((passed + 1))
     else
-        echo "FAIL $name"
+        echo "FAIL $name ($parse parse)"
         for p in "${problems[@]}"; do
             printf '%s\n' "$p" | sed 's/^/  /'
         done
