@@ -93,14 +93,54 @@ void ofi_put_text(ofi_outbuf *b, const char *s, size_t n)
     b->len = (size_t)(o - b->p);
 }
 
-/* Digits of v into the end of tmp[32]; returns the start. */
+/* "00" to "99": two digits per division. */
+static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                               "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                               "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v (1 for 0). */
+static inline int n_digits(uint64_t v)
+{
+    int n = 1;
+    for (;;) { /* four digits per step: at most five steps */
+        if (v < 10)
+            return n;
+        if (v < 100)
+            return n + 1;
+        if (v < 1000)
+            return n + 2;
+        if (v < 10000)
+            return n + 3;
+        v /= 10000;
+        n += 4;
+    }
+}
+
+/* The n digits of v (n = n_digits(v)) at p. @return p + n. */
+static inline char *put_uint(char *p, uint64_t v, int n)
+{
+    char *e = p + n, *q = e;
+    while (v >= 100) {
+        const unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        q -= 2;
+        memcpy(q, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, pairs + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    return e;
+}
+
+/* Digits of v into the end of a buffer; returns the start. */
 static char *utoa_end(uint64_t v, char *end)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return end;
+    const int n = n_digits(v);
+    put_uint(end - n, v, n);
+    return end - n;
 }
 
 void ofi_put_u64(ofi_outbuf *b, uint64_t v)
@@ -129,10 +169,13 @@ int ofi_format_f6(double v, char *out)
     const double a = fabs(v);
     if (!(a < 9.2e12)) /* the fast path needs the scaled integer below 2^63 */
         return snprintf(out, 330, "%.6f", v); /* DBL_MAX needs 316 bytes */
-    int e2;
-    const double fr = frexp(a, &e2);           /* a = fr * 2^e2, fr in [0.5, 1) */
-    const uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: 53-bit mantissa */
-    const int shift = 53 - e2;                  /* a = m * 2^-shift */
+    /* a = m * 2^-shift exactly, read from the bits (a is finite and nonzero). */
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    const int be = (int)(bits >> 52);            /* biased exponent; 0: subnormal */
+    const uint64_t frac = bits & ((UINT64_C(1) << 52) - 1);
+    const uint64_t m = be ? frac | UINT64_C(1) << 52 : frac;
+    const int shift = be ? 1075 - be : 1074;
     unsigned __int128 n = (unsigned __int128)m * 1000000u;
     uint64_t q;
     if (shift <= 0) {
@@ -147,20 +190,17 @@ int ofi_format_f6(double v, char *out)
         if (rem > half || (rem == half && (q & 1)))
             q++;
     }
-    char tmp[32], *e = tmp + sizeof tmp;
-    char *s = e;
-    uint64_t ip = q / 1000000, fp = q % 1000000;
-    for (int i = 0; i < 6; i++) {
-        *--s = (char)('0' + fp % 10);
-        fp /= 10;
-    }
-    *--s = '.';
-    s = utoa_end(ip, s);
+    const uint64_t ip = q / 1000000;
+    const unsigned fp = (unsigned)(q % 1000000);
+    char *p = out;
     if (v < 0)
-        *--s = '-';
-    int n_out = (int)(e - s);
-    memcpy(out, s, (size_t)n_out);
-    return n_out;
+        *p++ = '-';
+    p = put_uint(p, ip, n_digits(ip));
+    *p++ = '.';
+    memcpy(p, pairs + 2 * (fp / 10000), 2);
+    memcpy(p + 2, pairs + 2 * (fp / 100 % 100), 2);
+    memcpy(p + 4, pairs + 2 * (fp % 100), 2);
+    return (int)(p + 6 - out);
 }
 
 void ofi_put_f6(ofi_outbuf *b, double v)
@@ -199,27 +239,21 @@ void ofi_put_month(ofi_outbuf *b, int32_t month_key)
 
 char *ofi_raw_i64(char *p, int64_t v)
 {
-    char tmp[24], *e = tmp + sizeof tmp;
-    uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    char *s = utoa_end(a, e);
+    const uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     if (v < 0)
-        *--s = '-';
-    memcpy(p, s, (size_t)(e - s));
-    return p + (e - s);
+        *p++ = '-';
+    return put_uint(p, a, n_digits(a));
 }
 
 char *ofi_raw_money(char *p, int64_t cents)
 {
-    uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    char tmp[32], *e = tmp + sizeof tmp, *s = e;
-    *--s = (char)('0' + a % 10);
-    *--s = (char)('0' + a / 10 % 10);
-    *--s = '.';
-    s = utoa_end(a / 100, s);
+    const uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
     if (cents < 0)
-        *--s = '-';
-    memcpy(p, s, (size_t)(e - s));
-    return p + (e - s);
+        *p++ = '-';
+    p = put_uint(p, a / 100, n_digits(a / 100));
+    *p++ = '.';
+    memcpy(p, pairs + 2 * (a % 100), 2);
+    return p + 2;
 }
 
 char *ofi_raw_text(char *p, const char *s, size_t n)

@@ -209,3 +209,49 @@ Test(format_misc, integers_dates_months)
     expect_buf(&b, "ab,cd");
     ofi_outbuf_free(&b);
 }
+
+static void expect_raw_i64(int64_t v)
+{
+    char got[32], want[32];
+    const int n = (int)(ofi_raw_i64(got, v) - got);
+    const int m = snprintf(want, sizeof want, "%lld", (long long)v);
+    cr_assert(n == m && memcmp(got, want, (size_t)n) == 0, "raw_i64(%lld): \"%.*s\"", (long long)v,
+              n > 0 && n < 32 ? n : 0, got);
+}
+
+static void expect_raw_money(int64_t cents)
+{
+    char got[40], want[40];
+    const int n = (int)(ofi_raw_money(got, cents) - got);
+    const uint64_t a = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    const int m = snprintf(want, sizeof want, "%s%llu.%02llu", cents < 0 ? "-" : "",
+                           (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+    cr_assert(n == m && memcmp(got, want, (size_t)n) == 0, "raw_money(%lld): \"%.*s\", want %s",
+              (long long)cents, n > 0 && n < 40 ? n : 0, got, want);
+}
+
+/* Every digit count, both sides of each power of ten, the extremes, and random values. */
+Test(format_raw, integers_and_money_every_length)
+{
+    int64_t p = 1;
+    for (int k = 0; k <= 18; k++, p *= 10) {
+        const int64_t around[] = {p - 1, p, p + 1, 2 * p - 1, 9 * p, 9 * p + (p - 1)};
+        for (size_t j = 0; j < sizeof around / sizeof around[0]; j++) {
+            expect_raw_i64(around[j]);
+            expect_raw_i64(-around[j]);
+            expect_raw_money(around[j]);
+            expect_raw_money(-around[j]);
+        }
+    }
+    const int64_t ends[] = {0, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (size_t j = 0; j < sizeof ends / sizeof ends[0]; j++) {
+        expect_raw_i64(ends[j]);
+        expect_raw_money(ends[j]);
+    }
+    unit_rng r = unit_seed("format_raw.integers_and_money_every_length");
+    for (int i = 0; i < 200000; i++) {
+        const int64_t v = (int64_t)(unit_next(&r) >> unit_below(&r, 64));
+        expect_raw_i64(v);
+        expect_raw_money(v);
+    }
+}
