@@ -81,14 +81,6 @@ static const char case_header[] =
     "escalation_score,reopen_score,refund_flag_score,delay_score,resolution_score,"
     "refund_score,touch_score,issue_score,ofi\n";
 
-static void put_stored_text(ofi_outbuf *b, const ofi_table *t, int col, uint32_t row)
-{
-    size_t len;
-    const char *s = row == UINT32_MAX ? NULL : ofi_table_text(t, col, row, &len);
-    if (s)
-        ofi_put_text(b, s, len);
-}
-
 /* Longest text of a dictionary, for sizing a row before writing it. */
 static size_t dict_max_len(const ofi_dict *d)
 {
@@ -224,42 +216,28 @@ static void put_case(ofi_outbuf *b, const ofi_scored *s, uint32_t i, size_t row_
     format_case(b, s, &v, row_max);
 }
 
-/* Formats row k of a big file into b. */
-typedef void (*row_fn)(ofi_outbuf *b, size_t k, const void *arg);
-/* Prefetches what row k reads at one level of indirection (0: read through the row's
- * index; 1: through a value level 0 fetched; ...). */
-typedef void (*prefetch_fn)(size_t k, int level, const void *arg);
-
 /* Reads what row k prints into slot (at most ROW_SLOT bytes). */
 typedef void (*load_fn)(size_t k, void *slot, const void *arg);
-/* Formats row k from what load_fn read into slot. */
-typedef void (*slot_row_fn)(ofi_outbuf *b, const void *slot, const void *arg);
+/* Formats a row from what load_fn read into its slot. */
+typedef void (*row_fn)(ofi_outbuf *b, const void *slot, const void *arg);
 
 typedef struct rows_def {
+    load_fn load;
     row_fn row;
-    prefetch_fn prefetch; /* NULL: none */
-    int levels;
     const void *arg;
-    load_fn load;         /* set: rows are loaded a window at a time, then formatted by */
-    slot_row_fn row_slot; /* row_slot instead of row */
 } rows_def;
 
 #define ROW_BLOCK 32768
-/* Rows are formatted in order of a sort, so each column a row reads (~22 of them) is a
- * cache miss on a random line. A sweep first prefetches every line WINDOW rows will read,
- * level by level (a level reads values the previous one brought in), so that many misses
- * are in flight at once, and the rows are then formatted from cache: WINDOW rows of ~22
- * lines stay well inside a 1 MiB L2. With the ordered writes below, the case list of 1M
- * cases went from 1.36 s to 0.76 s (median of 5, alternated); the two were not measured
- * apart (bench/ab.sh). What remains is bound by the machine's throughput of random cache
- * lines. */
-#define WINDOW 256
-/* A file whose rows read many columns (the case list) does better with loads than with
- * prefetches: load_fn copies a window's values into slots in a loop of plain loads, which
- * the core keeps many of in flight (the prefetch sweep issued its prefetches one by one
- * while the formatting that followed still missed), and the rows are formatted from the
- * slots. The case list of 10M cases, 2 threads (bench/ab.sh, 3 alternated runs): write
+/* Rows are written in the order of a sort, so each column a row reads (~20 for the case
+ * list) is a cache miss on a random line. A window of rows is loaded first: load_fn
+ * copies each row's values into a slot in a loop of plain loads, independent from row to
+ * row, which the core keeps many of in flight; the rows are then formatted from the
+ * slots (WINDOW slots: 64 KiB, in L2). This replaced a sweep of software prefetches
+ * before formatting, whose lines the formatting still waited on (a microbenchmark here,
+ * 20 random gathers per row: 11 ns a line with plain loads, 15 with a prefetch sweep
+ * first). The case list of 10M cases, 2 threads (bench/ab.sh, 3 alternated runs): write
  * 4.88 -> 3.93 s, peak memory unchanged. */
+#define WINDOW 256
 #define ROW_SLOT 256
 
 static void format_block(ofi_outbuf *b, const rows_def *d, size_t lo, size_t hi)
@@ -267,18 +245,10 @@ static void format_block(ofi_outbuf *b, const rows_def *d, size_t lo, size_t hi)
     _Alignas(64) unsigned char slots[WINDOW * ROW_SLOT];
     for (size_t w = lo; w < hi; w += WINDOW) {
         const size_t e = w + WINDOW < hi ? w + WINDOW : hi;
-        if (d->load) {
-            for (size_t k = w; k < e; k++)
-                d->load(k, slots + (k - w) * ROW_SLOT, d->arg);
-            for (size_t k = w; k < e; k++)
-                d->row_slot(b, slots + (k - w) * ROW_SLOT, d->arg);
-            continue;
-        }
-        for (int lvl = 0; d->prefetch && lvl < d->levels; lvl++)
-            for (size_t k = w; k < e; k++)
-                d->prefetch(k, lvl, d->arg);
         for (size_t k = w; k < e; k++)
-            d->row(b, k, d->arg);
+            d->load(k, slots + (k - w) * ROW_SLOT, d->arg);
+        for (size_t k = w; k < e; k++)
+            d->row(b, slots + (k - w) * ROW_SLOT, d->arg);
     }
 }
 
@@ -357,7 +327,7 @@ static void case_row_slot(ofi_outbuf *b, const void *slot, const void *arg)
 static ofi_status write_cases(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
 {
     case_rows c = {s, case_row_max(s->db)};
-    const rows_def d = {.arg = &c, .load = load_case_slot, .row_slot = case_row_slot};
+    const rows_def d = {load_case_slot, case_row_slot, &c};
     return write_rows(ctx, set, s, "ofi/ofi_case_scores.csv", case_header, s->f->n, &d);
 }
 
@@ -810,74 +780,79 @@ typedef struct cust_rows {
     int with_texts; /* the rows show country, region, segment */
 } cust_rows;
 
-static void customer_row(ofi_outbuf *b, size_t k, const void *arg)
+/* What a customer row prints, loaded first (see ROW_SLOT): the measures, the id, the
+ * average and the codes of country, region and segment. */
+typedef struct cust_vals {
+    ofi_gstat x;
+    int64_t id;
+    double avg;
+    uint32_t code[OFI_CUS_SEGMENT - OFI_CUS_COUNTRY + 1];
+} cust_vals;
+
+_Static_assert(sizeof(cust_vals) <= ROW_SLOT, "a customer row's values fit a slot");
+
+static void load_customer(size_t k, void *slot, const void *arg)
 {
     const cust_rows *c = arg;
+    cust_vals *v = slot;
     const uint32_t gi = c->ord[k];
-    const ofi_gstat *x = &c->g->st[gi];
+    v->x = c->g->st[gi];
+    v->id = c->ids[gi];
+    v->avg = c->avg[gi];
+    if (!c->with_texts)
+        return;
     const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
-    const uint32_t crow = c->db->links.customer_row[x->first];
+    const uint32_t crow = c->db->links.customer_row[v->x.first];
+    for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++)
+        v->code[col - OFI_CUS_COUNTRY] = crow == UINT32_MAX ? 0 : ofi_table_code(cu, col, crow);
+}
+
+static void customer_row(ofi_outbuf *b, const void *slot, const void *arg)
+{
+    const cust_rows *c = arg;
+    const cust_vals *v = slot;
+    const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
     int tk;
-    ofi_put_i64(b, c->ids[gi]);
+    ofi_put_i64(b, v->id);
     for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++) {
         ofi_putc(b, ',');
-        put_stored_text(b, cu, col, crow);
+        const uint32_t code = v->code[col - OFI_CUS_COUNTRY];
+        size_t len = 0;
+        const char *txt = code ? ofi_dict_str(&cu->dict[col], code, &len) : NULL;
+        if (txt != NULL)
+            ofi_put_text(b, txt, len);
     }
     ofi_putc(b, ',');
-    ofi_put_u64(b, x->count);
+    ofi_put_u64(b, v->x.count);
     ofi_putc(b, ',');
-    ofi_put_f6(b, c->avg[gi]);
+    ofi_put_f6(b, v->avg);
     ofi_putc(b, ',');
-    ofi_put_f6(b, x->total_ofi);
+    ofi_put_f6(b, v->x.total_ofi);
     ofi_putc(b, ',');
-    ofi_put_f6(b, x->max_ofi);
+    ofi_put_f6(b, v->x.max_ofi);
     ofi_putc(b, ',');
-    ofi_put_money(b, x->refund_cents);
+    ofi_put_money(b, v->x.refund_cents);
     ofi_putc(b, ',');
-    ofi_put_u64(b, x->escalated);
+    ofi_put_u64(b, v->x.escalated);
     ofi_putc(b, ',');
-    ofi_put_u64(b, x->reopened);
+    ofi_put_u64(b, v->x.reopened);
     ofi_putc(b, ',');
-    ofi_puts(b, tier_name(c->avg[gi], c->t1, c->t2, &tk));
+    ofi_puts(b, tier_name(v->avg, c->t1, c->t2, &tk));
     ofi_putc(b, '\n');
 }
 
-static void prefetch_customer(size_t k, int level, const void *arg)
+static void tier_row(ofi_outbuf *b, const void *slot, const void *arg)
 {
     const cust_rows *c = arg;
-    const uint32_t gi = c->ord[k];
-    if (level == 0) {
-        __builtin_prefetch(&c->g->st[gi]);
-        __builtin_prefetch(&c->ids[gi]);
-        __builtin_prefetch(&c->avg[gi]);
-        return;
-    }
-    const uint32_t first = c->g->st[gi].first;
-    if (level == 1) {
-        __builtin_prefetch(&c->db->links.customer_row[first]);
-        return;
-    }
-    const uint32_t crow = c->db->links.customer_row[first];
-    const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
-    if (crow == UINT32_MAX || c->with_texts == 0)
-        return;
-    for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++)
-        __builtin_prefetch(cu->code8[col] ? (const void *)&cu->col[col].u8[crow]
-                                          : (const void *)&cu->col[col].code[crow]);
-}
-
-static void tier_row(ofi_outbuf *b, size_t k, const void *arg)
-{
-    const cust_rows *c = arg;
-    const uint32_t gi = c->ord[k];
+    const cust_vals *v = slot;
     int tk;
-    ofi_put_i64(b, c->ids[gi]);
+    ofi_put_i64(b, v->id);
     ofi_putc(b, ',');
-    ofi_put_u64(b, c->g->st[gi].count);
+    ofi_put_u64(b, v->x.count);
     ofi_putc(b, ',');
-    ofi_put_f6(b, c->avg[gi]);
+    ofi_put_f6(b, v->avg);
     ofi_putc(b, ',');
-    ofi_puts(b, tier_name(c->avg[gi], c->t1, c->t2, &tk));
+    ofi_puts(b, tier_name(v->avg, c->t1, c->t2, &tk));
     ofi_putc(b, '\n');
 }
 
@@ -940,14 +915,14 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
         sum->tier_count[tk]++;
     }
     cust_rows cr = {db, &g, avg, ids, ord, t1, t2, 1};
-    const rows_def cd = {.row = customer_row, .prefetch = prefetch_customer, .levels = 3, .arg = &cr};
+    const rows_def cd = {load_customer, customer_row, &cr};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/high_friction_customers.csv",
                          "customer_id,country,region,segment,case_count,avg_ofi,total_ofi,max_ofi,"
                          "total_refund_eur,escalated_cases,reopened_cases,tier\n",
                          ng, &cd));
     cust_rows tr = cr;
     tr.with_texts = 0;
-    const rows_def td = {.row = tier_row, .prefetch = prefetch_customer, .levels = 1, .arg = &tr};
+    const rows_def td = {load_customer, tier_row, &tr};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/customer_tiers.csv", "customer_id,case_count,avg_ofi,tier\n",
                          ng, &td));
 cleanup:
