@@ -503,6 +503,41 @@ static inline int fast_date(batch *b, const char *s, int32_t *days)
     return 1;
 }
 
+/* The digits at p as a number: the first eight found with one 8-byte load and no branch
+ * on their count, the rest one by one. @return the end of the digits (p: none). */
+static inline const char *fast_digits(const char *p, const char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *e = p;
+    if (end - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        const uint64_t y = x ^ 0x3030303030303030ull; /* digits become bytes 0..9 */
+        /* High bit of each byte that is not a digit: 0x80+ already, or > 9 (no carries). */
+        const uint64_t bad = (((y & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | y) &
+                             0x8080808080808080ull;
+        const int n = bad ? __builtin_ctzll(bad) >> 3 : 8; /* little-endian: first byte low */
+        if (n == 0) {
+            *out = 0;
+            return p;
+        }
+        uint64_t d = y << (8 * (8 - n)); /* the n digits in the high bytes, zeros below */
+        d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFull;
+        d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFull;
+        d = (d * 10000 + (d >> 32)) & 0x00000000FFFFFFFFull;
+        v = d;
+        e = p + n;
+        if (n < 8) {
+            *out = v;
+            return e;
+        }
+    }
+    while (e < end && (unsigned)(*e - '0') < 10)
+        v = v * 10 + (unsigned)(*e++ - '0');
+    *out = v;
+    return e;
+}
+
 /* Read the record at p, or leave it to parse_record. @return 1 when read (*next set, the
  * row committed, or b->oom set), 0 when nothing was changed. */
 static int fast_record(batch *b, const ofi_table *t, const colmap *m, const char *p, const char *end,
@@ -530,10 +565,8 @@ static int fast_record(batch *b, const ofi_table *t, const colmap *m, const char
             case OFI_COL_ID:
             case OFI_COL_INT:
             case OFI_COL_FLAG: {
-                uint64_t v = 0;
-                e = p;
-                while (e < end && (unsigned)(*e - '0') < 10)
-                    v = v * 10 + (unsigned)(*e++ - '0');
+                uint64_t v;
+                e = fast_digits(p, end, &v);
                 if (e == p || e - p > 18) /* empty, not a digit, or maybe out of range */
                     return 0;
                 b->col[c].i64[i] = (int64_t)v;
