@@ -50,6 +50,7 @@ int ofi_format_f6(double v, char *out);
 
 /* Raw writers for hot loops: write at p, return the end. The caller reserved room
  * (ofi_outbuf_room) for the whole row first. */
+char *ofi_raw_u64(char *p, uint64_t v);
 char *ofi_raw_i64(char *p, int64_t v);
 char *ofi_raw_money(char *p, int64_t cents);
 char *ofi_raw_text(char *p, const char *s, size_t n); /* quoted where needed: <= 2n+2 */

@@ -83,6 +83,7 @@
 #include <sys/types.h>
 
 #include "ofi/date.h"
+#include "ofi/outbuf.h"
 
 #define CASE_BLOCK 32768u /* cases per block: fixed, the output depends on it */
 #define DIM_BLOCK 65536u  /* dimension rows per block: fixed, likewise */
@@ -358,52 +359,10 @@ static inline char *put_txt(char *p, txt t)
 
 #define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-static const uint64_t POW10[20] = {
-    UINT64_C(1),
-    UINT64_C(10),
-    UINT64_C(100),
-    UINT64_C(1000),
-    UINT64_C(10000),
-    UINT64_C(100000),
-    UINT64_C(1000000),
-    UINT64_C(10000000),
-    UINT64_C(100000000),
-    UINT64_C(1000000000),
-    UINT64_C(10000000000),
-    UINT64_C(100000000000),
-    UINT64_C(1000000000000),
-    UINT64_C(10000000000000),
-    UINT64_C(100000000000000),
-    UINT64_C(1000000000000000),
-    UINT64_C(10000000000000000),
-    UINT64_C(100000000000000000),
-    UINT64_C(1000000000000000000),
-    UINT64_C(10000000000000000000),
-};
-
-/* Decimal digits of v. Counting the digits first lets the digits go straight to their
- * place, two at a time from the pair table (one division per two digits), with no
- * variable-length memcpy (a libc call, which showed in profiles). */
+/* Decimal digits of v, straight to their place (outbuf.c's two-digit writer). */
 static inline char *put_u64(char *p, uint64_t v)
 {
-    unsigned n = 1;
-    while (n < 20 && v >= POW10[n])
-        n++;
-    char *const end = p + n;
-    char *q = end;
-    while (v >= 100) {
-        const unsigned d = (unsigned)(v % 100);
-        v /= 100;
-        q -= 2;
-        memcpy(q, DIG2 + 2 * d, 2);
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, DIG2 + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
-    return end;
+    return ofi_raw_u64(p, v);
 }
 
 /* cents as a Python float prints them: 86.1, 9.29, 12.0. */

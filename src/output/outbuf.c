@@ -237,6 +237,11 @@ void ofi_put_month(ofi_outbuf *b, int32_t month_key)
     b->len += (size_t)ofi_format_month(month_key, b->p + b->len);
 }
 
+char *ofi_raw_u64(char *p, uint64_t v)
+{
+    return put_uint(p, v, n_digits(v));
+}
+
 char *ofi_raw_i64(char *p, int64_t v)
 {
     const uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
