@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define HEADER                                                                                     \
     "cases,threads,read_s,join_s,score_s,sort_s,aggregate_s,write_s,total_s,cases_per_s,"        \
@@ -393,6 +394,36 @@ static int sensitivity_naive(const char *data, int threads, int samples)
     return 0;
 }
 
+/* What touching memory for the first time costs: map `mib` MiB of anonymous memory (huge
+ * pages advised, as the ofi command's heap gets them), write one byte per 4 KiB page (the
+ * faults, and the kernel's zeroing), then write every byte again (plain stores); unmap,
+ * and repeat three times. Prints seconds per GiB for each round. On a VM whose host backs
+ * guest memory lazily and takes freed pages back, the first round pays the host's faults;
+ * the later ones reuse the pages this process has just released. */
+static int fresh_memory(long mib)
+{
+    if (mib <= 0)
+        return 1;
+    const size_t n = (size_t)mib << 20;
+    const double gib = (double)n / (double)(1u << 30);
+    printf("round,fault_s_per_gib,rewrite_s_per_gib\n");
+    for (int r = 1; r <= 3; r++) {
+        const double t0 = ofi_now();
+        char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return 2;
+        madvise(p, n, MADV_HUGEPAGE);
+        for (size_t i = 0; i < n; i += 4096)
+            ((volatile char *)p)[i] = 1;
+        const double t1 = ofi_now();
+        memset(p, 2, n);
+        const double t2 = ofi_now();
+        munmap(p, n);
+        printf("%d,%.3f,%.3f\n", r, (t1 - t0) / gib, (t2 - t1) / gib);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     ofi_runtime_reexec(argv);
@@ -402,6 +433,8 @@ int main(int argc, char **argv)
         return score_variants(argv[2], atoi(argv[3]), argv[4]);
     if (argc == 4 && strcmp(argv[1], "--mysql-stream-binary") == 0)
         return stream_table_binary(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "--fresh-memory") == 0)
+        return fresh_memory(atol(argv[2]));
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "--mysql-stream") == 0)
         return stream_table(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 1);
     /* The same heap settings as the ofi command (src/cli/main.c), so the bench measures
@@ -423,7 +456,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: ofi-bench --data DIR [--out DIR] [--threads N] [--header]\n"
                             "       ofi-bench --mysql-stream ENV_FILE TABLE [PARTITIONS]\n"
                             "       ofi-bench --score-variants DATA_DIR THREADS K[,K...]\n"
-                            "       ofi-bench --sensitivity-naive DATA_DIR THREADS SAMPLES\n");
+                            "       ofi-bench --sensitivity-naive DATA_DIR THREADS SAMPLES\n"
+                            "       ofi-bench --fresh-memory MIB\n");
             return 1;
         }
     }
