@@ -1,7 +1,9 @@
 /* idmap.h - a partitioned index of 64-bit ids: 4 to 8 bytes per id when ids are dense.
  *
  * Each id carries a 32-bit fingerprint of its first row (to tell full-row duplicates; 0 is
- * never stored) and optionally a 32-bit value (a row number).
+ * never stored) and optionally a 32-bit value (a row number). A keys-only map keeps
+ * neither: one bit per id in pages (8 bytes per id when hashed), for a streamed table whose
+ * source can be read again to find its repeated ids' first rows (see load.c).
  *
  * Partitions: ids are split into n_parts independent partitions by the XXH3 hash of their
  * page number (id >> OFI_ID_PAGE_BITS). A parallel loop gives each thread one partition;
@@ -11,9 +13,9 @@
  *
  * Storage per partition, chosen by the data:
  *  - paged (the start): ids live in pages of 4096 consecutive ids, each a plain array of
- *    fingerprints (and values) indexed by id - page base. Real ids are mostly dense
- *    (auto-increment keys): 4 bytes per id, or 8 with values, and a lookup is one small
- *    directory probe plus an array read.
+ *    fingerprints (and values) indexed by id - page base, or a bitmap when keys only.
+ *    Real ids are mostly dense (auto-increment keys): 4 bytes per id, 8 with values, 1 bit
+ *    keys only, and a lookup is one small directory probe plus an array read.
  *  - hashed: when pages turn out sparse (fewer than 1 id in 16 slots), the partition
  *    converts itself once into an open-addressing table keyed by XXH3 of the id (linear
  *    probing, load <= 70%): 16 bytes per slot.
@@ -53,6 +55,7 @@ typedef struct ofi_idpart {
 
 typedef struct ofi_idmap {
     int with_val;
+    int keys_only; /* no fingerprints (and no values) */
     int part_bits; /* n_parts = 1 << part_bits */
     ofi_idpart *parts;
 } ofi_idmap;
@@ -67,6 +70,10 @@ ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int with_val);
 
 void ofi_idmap_free(ofi_idmap *m);
 
+/* Keep no fingerprints: insert then reports presence only (*fpp set to NULL).
+ * @pre the map is empty and was created without values. */
+void ofi_idmap_set_keys_only(ofi_idmap *m);
+
 static inline int ofi_idmap_n_parts(const ofi_idmap *m)
 {
     return 1 << m->part_bits;
@@ -79,7 +86,7 @@ static inline int ofi_idmap_part_of(const ofi_idmap *m, uint64_t h)
 }
 
 /* Insert key with fingerprint fp (0 is stored as 1) unless present. Either way *fpp and
- * *valp (NULL without values) point at the id's fingerprint and value.
+ * *valp (NULL without values) point at the id's fingerprint (NULL when keys only) and value.
  * @pre key != OFI_NULL_I64, and key belongs to partition p.
  * @return 1 when inserted, 0 when it was present, -1 when out of memory (nothing set). */
 int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t fp, uint32_t **fpp,

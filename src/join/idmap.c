@@ -1,7 +1,7 @@
 /* idmap.c - partitioned id index: dense pages of fingerprints, or a hash table when sparse.
  *
- * A page is one allocation: fp[4096] then, with values, val[4096]; fp 0 marks an absent
- * id. The page directory is a tiny linear-probing table keyed by page number. A
+ * A page is one allocation: fp[4096] (fp 0 marks an absent id), or in a keys-only map a
+ * bitmap of 4096 bits in the same words; with values, val[4096] beside it. The page directory is a tiny linear-probing table keyed by page number. A
  * partition turns hashed the first time a new page would leave its pages less than 1/16
  * full (counted over all its pages); it converts every id it holds and never goes back.
  */
@@ -16,8 +16,18 @@
 struct ofi_idpage {
     int64_t no;
     uint32_t *val; /* NULL without values */
-    uint32_t fp[OFI_ID_PAGE];
+    uint32_t fp[]; /* OFI_ID_PAGE fingerprints, or OFI_ID_PAGE bits (keys only) */
 };
+
+static size_t page_bytes(const ofi_idmap *m)
+{
+    return sizeof(ofi_idpage) + (m->keys_only ? OFI_ID_PAGE / 8 : OFI_ID_PAGE * sizeof(uint32_t));
+}
+
+static inline int page_has(const ofi_idmap *m, const ofi_idpage *pg, uint32_t k)
+{
+    return m->keys_only ? (int)((pg->fp[k >> 5] >> (k & 31)) & 1u) : pg->fp[k] != 0;
+}
 
 uint64_t ofi_id_hash(int64_t key)
 {
@@ -50,6 +60,11 @@ ofi_status ofi_idmap_init(ofi_idmap *m, int n_parts, int with_val)
     m->part_bits = bits;
     m->parts = calloc((size_t)1 << bits, sizeof *m->parts);
     return m->parts ? OFI_OK : OFI_E_NOMEM;
+}
+
+void ofi_idmap_set_keys_only(ofi_idmap *m)
+{
+    m->keys_only = 1;
 }
 
 static void free_pages(ofi_idpart *p)
@@ -127,7 +142,7 @@ static ofi_idpage *page_add(const ofi_idmap *m, ofi_idpart *p, int64_t no)
         p->dir = nd;
         p->dir_cap = cap;
     }
-    ofi_idpage *pg = calloc(1, sizeof *pg);
+    ofi_idpage *pg = calloc(1, page_bytes(m));
     if (pg == NULL)
         return NULL;
     pg->no = no;
@@ -168,9 +183,9 @@ static int hash_grow(const ofi_idmap *m, ofi_idpart *p, size_t want)
     ofi_idpart q = *p;
     q.cap = cap;
     q.keys = malloc(cap * sizeof *q.keys);
-    q.fps = malloc(cap * sizeof *q.fps);
+    q.fps = m->keys_only ? NULL : malloc(cap * sizeof *q.fps);
     q.vals = m->with_val ? malloc(cap * sizeof *q.vals) : NULL;
-    if (!q.keys || !q.fps || (m->with_val && !q.vals)) {
+    if (!q.keys || (!m->keys_only && !q.fps) || (m->with_val && !q.vals)) {
         free(q.keys);
         free(q.fps);
         free(q.vals);
@@ -184,7 +199,8 @@ static int hash_grow(const ofi_idmap *m, ofi_idpart *p, size_t want)
         int found;
         size_t s = hslot(&q, p->keys[i], &found);
         q.keys[s] = p->keys[i];
-        q.fps[s] = p->fps[i];
+        if (q.fps)
+            q.fps[s] = p->fps[i];
         if (q.vals)
             q.vals[s] = p->vals[i];
     }
@@ -208,13 +224,14 @@ static int to_hashed(const ofi_idmap *m, ofi_idpart *p)
         if (pg == NULL)
             continue;
         for (uint32_t k = 0; k < OFI_ID_PAGE; k++) {
-            if (pg->fp[k] == 0)
+            if (!page_has(m, pg, k))
                 continue;
             const int64_t key = (int64_t)((uint64_t)pg->no << OFI_ID_PAGE_BITS) + k;
             int found;
             size_t s = hslot(p, key, &found);
             p->keys[s] = key;
-            p->fps[s] = pg->fp[k];
+            if (p->fps)
+                p->fps[s] = pg->fp[k];
             if (p->vals)
                 p->vals[s] = pg->val[k];
         }
@@ -246,8 +263,18 @@ int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t f
             if ((pg = page_add(m, p, no)) == NULL)
                 return -1;
         }
-        *fpp = &pg->fp[k];
         *valp = pg->val ? &pg->val[k] : NULL;
+        if (m->keys_only) {
+            uint32_t *w = &pg->fp[k >> 5];
+            const uint32_t bit = UINT32_C(1) << (k & 31);
+            *fpp = NULL;
+            if (*w & bit)
+                return 0;
+            *w |= bit;
+            p->n++;
+            return 1;
+        }
+        *fpp = &pg->fp[k];
         if (pg->fp[k] != 0)
             return 0;
         pg->fp[k] = fp;
@@ -258,23 +285,23 @@ int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t f
         return -1;
     int found;
     size_t s = hslot(p, key, &found);
-    *fpp = &p->fps[s];
+    *fpp = p->fps ? &p->fps[s] : NULL;
     *valp = p->vals ? &p->vals[s] : NULL;
     if (found)
         return 0;
     p->keys[s] = key;
-    p->fps[s] = fp;
+    if (p->fps)
+        p->fps[s] = fp;
     p->n++;
     return 1;
 }
 
 int ofi_idpart_get(const ofi_idmap *m, const ofi_idpart *p, int64_t key, uint32_t *valp)
 {
-    (void)m;
     if (!p->hashed) {
         const ofi_idpage *pg = page_find(p, key >> OFI_ID_PAGE_BITS);
         const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
-        if (pg == NULL || pg->fp[k] == 0)
+        if (pg == NULL || !page_has(m, pg, k))
             return 0;
         if (valp && pg->val)
             *valp = pg->val[k];
@@ -299,7 +326,7 @@ void ofi_idmap_prefetch(const ofi_idmap *m, int64_t key)
         if (pg == NULL)
             return;
         const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
-        __builtin_prefetch(&pg->fp[k]);
+        __builtin_prefetch(&pg->fp[m->keys_only ? k >> 5 : k]);
         if (pg->val)
             __builtin_prefetch(&pg->val[k]);
     } else if (p->cap) {
@@ -329,9 +356,9 @@ size_t ofi_idmap_bytes(const ofi_idmap *m)
     size_t b = 0;
     for (int i = 0; i < ofi_idmap_n_parts(m); i++) {
         const ofi_idpart *p = &m->parts[i];
-        b += p->n_pages * (sizeof(ofi_idpage) + (m->with_val ? OFI_ID_PAGE * 4 : 0));
+        b += p->n_pages * (page_bytes(m) + (m->with_val ? OFI_ID_PAGE * 4 : 0));
         b += p->dir_cap * (sizeof(int64_t) + sizeof(void *));
-        b += p->cap * (8 + 4 + (m->with_val ? 4 : 0));
+        b += p->cap * (8 + (m->keys_only ? 0 : 4) + (m->with_val ? 4 : 0));
     }
     return b;
 }

@@ -759,6 +759,10 @@ typedef struct loader {
     ofi_reject_fn reject;
     void *reject_user;
     ofi_load_times *times;
+    /* A table loaded with a keys-only index (see load_all): the ids that repeat, and the
+     * record number of the last row that repeats one, per partition. */
+    ofi_idmap *repeated;
+    uint64_t *last_repeat;
 } loader;
 
 static ofi_status dedup(loader *L, ofi_table *t)
@@ -795,6 +799,16 @@ static ofi_status dedup(loader *L, ofi_table *t)
                 }
                 b->dup[i] = 1;
                 pk[p]++;
+                /* Without the first rows' fingerprints (keys only), note the id: the
+                 * full-row duplicates are counted after the table (count_full_dups). */
+                if (fpp == NULL) {
+                    uint32_t *rf, *rv;
+                    if (ofi_idpart_insert(L->repeated, &L->repeated->parts[p], key, 1, &rf, &rv) < 0)
+                        oom[p] = 1;
+                    if (b->row[i] > L->last_repeat[p])
+                        L->last_repeat[p] = b->row[i];
+                    continue;
+                }
                 /* A full-row duplicate equals the first row of its id, or an earlier
                  * duplicate of it (kept in the side set). */
                 if (*fpp == fp) {
@@ -1240,6 +1254,100 @@ cleanup:
     return st;
 }
 
+/* Loads one table from a source (arg: the directory of CSV files, or the connection). */
+typedef ofi_status (*table_fn)(loader *L, ofi_table *t, void *arg);
+
+/* The second read of a table loaded with a keys-only index (count_full_dups): each chunk
+ * is parsed as the first time, its rows are narrowed to those whose id repeats, and those
+ * go through dedup again, now into an index with fingerprints. It stops after the last
+ * row that repeats an id. */
+static ofi_status csv_repeats(loader *L, ofi_table *t, void *arg)
+{
+    ofi_ctx *ctx = L->ctx;
+    const ofi_idmap *rep = L->repeated;
+    const int np = ofi_idmap_n_parts(rep);
+    uint64_t last = 0;
+    for (int p = 0; p < np; p++)
+        last = L->last_repeat[p] > last ? L->last_repeat[p] : last;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.csv", (const char *)arg, t->spec->name);
+    ofi_csv_reader r;
+    colmap m;
+    ofi_status st = ofi_csv_open(ctx, path, &r);
+    if (st != OFI_OK)
+        goto cleanup;
+    OFI_CHECK(map_header(ctx, &r, t, &m, path));
+    const int nt = L->n_threads;
+    size_t splits[1025];
+    uint64_t rec_base = 0;
+    while (rec_base < last) {
+        const char *data;
+        size_t len;
+        OFI_CHECK(ofi_csv_next(ctx, &r, nt, splits, &data, &len));
+        if (len == 0)
+            break;
+        uint64_t base[1024];
+        for (int k = 0; k < nt; k++)
+            batch_reset(&L->b[k]);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int k = 0; k < nt; k++)
+            parse_range(&L->b[k], t, &m, data, splits[k], splits[k + 1]);
+        for (int k = 0; k < nt; k++) {
+            const batch *b = &L->b[k];
+            if (b->oom)
+                OFI_CHECK(ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory while parsing", path));
+            if (b->err)
+                OFI_CHECK(ofi_fail(ctx, OFI_E_SOURCE, "%s: changed while it was read", path));
+            base[k] = rec_base;
+            rec_base += b->n_records;
+        }
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+        for (int k = 0; k < nt; k++) {
+            batch *b = &L->b[k];
+            size_t o = 0;
+            for (size_t i = 0; i < b->n; i++) {
+                const int64_t key = b->col[0].i64[i];
+                if (b->row[i] + base[k] > last || !ofi_idmap_get(rep, key, NULL))
+                    continue;
+                b->col[0].i64[o] = key;
+                b->fp[o] = b->fp[i];
+                b->h[o] = b->h[i];
+                b->row[o] = b->row[i] + base[k];
+                o++;
+            }
+            b->n = o;
+        }
+        OFI_CHECK(dedup(L, t));
+    }
+cleanup:
+    ofi_csv_close(&r);
+    return st;
+}
+
+/* Full-row duplicates of a table loaded with a keys-only index. The first read counted
+ * the rows whose id repeats (duplicate ids, rejected as such) and noted those ids in
+ * L->repeated; reread reads the source again and sends the rows of those ids, in order,
+ * through dedup with a fingerprinting index: the same counting, row by row, as a load
+ * with fingerprints from the start, with an index as large as the ids that repeat. */
+static ofi_status count_full_dups(loader *L, ofi_table *t, int np, table_fn reread, void *arg)
+{
+    if (ofi_idmap_size(L->repeated) == 0)
+        return OFI_OK;
+    const uint64_t pk = t->n_pk_dups, full = t->n_full_dups;
+    OFI_TRY(ofi_idmap_init(&t->index, np, 0) == OFI_OK
+                ? OFI_OK
+                : ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory", t->spec->name));
+    ofi_status st = reread(L, t, arg);
+    /* The second read must see the first one's repeats, no more, no fewer. */
+    if (st == OFI_OK && t->n_pk_dups - pk != pk)
+        st = ofi_fail(L->ctx, OFI_E_SOURCE, "%s: changed while it was read", t->spec->name);
+    ofi_idmap_free(&t->index);
+    t->n_pk_dups = pk;
+    if (st != OFI_OK)
+        t->n_full_dups = full;
+    return st;
+}
+
 /* Parse rows [lo, hi) of a block of nf-field rows. */
 static void parse_rows(batch *b, const ofi_table *t, const colmap *m, const ofi_field *rows, int nf,
                        size_t lo, size_t hi)
@@ -1312,8 +1420,6 @@ cleanup:
 }
 
 /* One table from whichever source the loader reads. */
-typedef ofi_status (*table_fn)(loader *L, ofi_table *t, void *arg);
-
 static ofi_status csv_table(loader *L, ofi_table *t, void *arg)
 {
     return load_table(L, t, arg);
@@ -1325,12 +1431,12 @@ static ofi_status mysql_table(loader *L, ofi_table *t, void *arg)
 }
 
 static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void *reject_user,
-                           ofi_load_times *times, table_fn fn, void *arg);
+                           ofi_load_times *times, table_fn fn, table_fn reread, void *arg);
 
 ofi_status ofi_load_csv_dir(ofi_ctx *ctx, const char *dir, ofi_db *db, ofi_reject_fn reject,
                             void *reject_user, ofi_load_times *times)
 {
-    return load_all(ctx, db, reject, reject_user, times, csv_table, (void *)dir);
+    return load_all(ctx, db, reject, reject_user, times, csv_table, csv_repeats, (void *)dir);
 }
 
 ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_fn reject,
@@ -1338,15 +1444,19 @@ ofi_status ofi_load_mysql(ofi_ctx *ctx, ofi_mysql *conn, ofi_db *db, ofi_reject_
                           ofi_load_times *times)
 {
     mysql_arg a = {conn, extract, extract_user};
-    return load_all(ctx, db, reject, reject_user, times, mysql_table, &a);
+    return load_all(ctx, db, reject, reject_user, times, mysql_table, NULL, &a);
 }
 
+/* Load every table through fn. With reread (a source that can be read twice: files), the
+ * streamed tables' id indexes keep no fingerprints, one bit per id instead of 32 (70M
+ * events: ~9 MB, not 280), and when ids repeat, the full-row duplicates among them are
+ * counted by reading the file a second time (count_full_dups). */
 static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void *reject_user,
-                           ofi_load_times *times, table_fn fn, void *arg)
+                           ofi_load_times *times, table_fn fn, table_fn reread, void *arg)
 {
     ofi_load_times dummy = {0};
     loader L = {ctx, db, ctx->n_threads < 1 ? 1 : ctx->n_threads, NULL, NULL, reject, reject_user,
-                times ? times : &dummy};
+                times ? times : &dummy, NULL, NULL};
     if (L.n_threads > 1024)
         L.n_threads = 1024;
     ofi_status st = OFI_OK;
@@ -1368,11 +1478,32 @@ static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void 
         }
         for (int k = 0; k < L.n_threads; k++)
             L.b[k].cap = 0; /* column arrays were sized for the previous table's types */
-        st = fn(&L, t, arg);
+        ofi_idmap repeated = {0};
+        uint64_t last_repeat[1024] = {0};
+        const int keys_only = reread != NULL && !t->stored && np <= 1024;
+        if (keys_only && ofi_idmap_init(&repeated, np, 0) != OFI_OK) {
+            st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+        } else {
+            if (keys_only) {
+                ofi_idmap_set_keys_only(&repeated);
+                ofi_idmap_set_keys_only(&t->index);
+                L.repeated = &repeated;
+                L.last_repeat = last_repeat;
+            }
+            st = fn(&L, t, arg);
+        }
         /* Events' and refunds' ids only served their own dedup; the cases index only the
          * joins. Free them as soon as they are done: the load's memory peak is here. */
         if (!t->stored)
             ofi_idmap_free(&t->index);
+        if (st == OFI_OK && keys_only) {
+            const double t0 = ofi_now();
+            st = count_full_dups(&L, t, np, reread, arg);
+            L.times->read += ofi_now() - t0;
+        }
+        ofi_idmap_free(&repeated);
+        L.repeated = NULL;
+        L.last_repeat = NULL;
         if (ti == OFI_T_REFUNDS)
             ofi_idmap_free(&db->t[OFI_T_CASES].index);
         for (int p = 0; p < np; p++)

@@ -142,9 +142,17 @@ for d in "$here"/../golden/*/; do
     [ -d "$d/input" ] || continue
     args=()
     [ -f "$d/args" ] && read -r -a args < "$d/args"
+    # The engine's own options (how it reads, not what it computes) are not the oracle's.
     opts=()
+    skip_value=0
     for a in "${args[@]}"; do
-        [ "$a" = --strict ] || opts+=("$a")
+        if [ "$skip_value" = 1 ]; then
+            skip_value=0
+        elif [ "$a" = --chunk-rows ] || [ "$a" = --threads ]; then
+            skip_value=1
+        elif [ "$a" != --strict ]; then
+            opts+=("$a")
+        fi
     done
     # From the case directory: its args name files relative to it (weights.ini).
     cd "$d" && compare_run "golden ${d##*/}" csv:input input "${opts[@]}"

@@ -365,3 +365,83 @@ Test(idmap, without_values)
     cr_expect_eq(ofi_idmap_size(&m), 1000);
     ofi_idmap_free(&m);
 }
+
+/* Insert into a keys-only map. @return 1 inserted, 0 present. */
+static int put_key(ofi_idmap *m, int64_t key)
+{
+    ofi_idpart *p = &m->parts[ofi_idmap_part_of(m, ofi_id_hash(key))];
+    uint32_t *fpp = &(uint32_t){7}, *valp = &(uint32_t){7};
+    int r = ofi_idpart_insert(m, p, key, 123, &fpp, &valp);
+    cr_assert(r == 0 || r == 1, "insert of %lld returned %d", (long long)key, r);
+    cr_assert_null(fpp, "a keys-only map has no fingerprints");
+    cr_assert_null(valp);
+    return r;
+}
+
+/* (key, row) pairs ordered by key, then row: the first of each key is its new insert. */
+typedef struct keyrow {
+    int64_t key;
+    size_t row;
+} keyrow;
+
+static int cmp_keyrow(const void *a, const void *b)
+{
+    const keyrow *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+Test(idmap, keys_only_dense_then_sparse)
+{
+    /* Dense ids (a bit per id in pages: every bit of a page's words, page edges, negative
+     * pages), repeats, then sparse ids that turn the partitions hashed: each insert says
+     * new exactly for the first row of its key. */
+    unit_rng r = unit_seed("idmap.keys_only_dense_then_sparse");
+    const size_t n_dense = 3 * OFI_ID_PAGE + 100, n = 80000;
+    int64_t *keys = malloc(n * sizeof *keys);
+    keyrow *kr = malloc(n * sizeof *kr);
+    uint8_t *fresh = calloc(n, 1);
+    size_t nk = 0;
+    for (size_t i = 0; i < n_dense; i++)
+        keys[nk++] = (int64_t)i - OFI_ID_PAGE - 33;
+    for (size_t i = 0; i < n_dense; i += 7) /* repeats */
+        keys[nk++] = (int64_t)i - OFI_ID_PAGE - 33;
+    const size_t n_paged = nk;
+    while (nk < n) {
+        uint64_t x = unit_next(&r);
+        keys[nk++] = x == (uint64_t)INT64_MIN ? 2 : (int64_t)x;
+    }
+    for (size_t i = 0; i < n; i++)
+        kr[i] = (keyrow){keys[i], i};
+    qsort(kr, n, sizeof *kr, cmp_keyrow);
+    size_t n_distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || kr[i].key != kr[i - 1].key) {
+            fresh[kr[i].row] = 1;
+            n_distinct++;
+        }
+    ofi_idmap m;
+    cr_assert_eq(ofi_idmap_init(&m, 2, 0), OFI_OK);
+    ofi_idmap_set_keys_only(&m);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(put_key(&m, keys[i]), fresh[i], "key %lld (row %zu)", (long long)keys[i], i);
+        if (i == n_paged - 1) {
+            cr_expect_eq(m.parts[0].hashed + m.parts[1].hashed, 0, "dense ids stay paged");
+            /* A bit per id: pages of 4096 ids in 512 bytes, plus their directory. */
+            const size_t bytes = ofi_idmap_bytes(&m);
+            cr_expect(bytes < n_dense / 2, "%zu bytes for %zu dense ids", bytes, n_dense);
+        }
+    }
+    cr_expect_eq(m.parts[0].hashed + m.parts[1].hashed, 2, "sparse ids turn both hashed");
+    cr_expect_eq(ofi_idmap_size(&m), n_distinct);
+    for (size_t i = 0; i < n; i++) {
+        ofi_idmap_prefetch(&m, keys[i]);
+        cr_assert(ofi_idmap_get(&m, keys[i], NULL), "key %lld lost", (long long)keys[i]);
+    }
+    cr_expect_not(ofi_idmap_get(&m, (int64_t)n_dense - OFI_ID_PAGE - 33, NULL));
+    ofi_idmap_free(&m);
+    free(keys);
+    free(kr);
+    free(fresh);
+}
