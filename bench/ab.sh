@@ -9,8 +9,8 @@
 # DATA is a directory of CSV files, or mysql:ENV_FILE to read the database that file
 # names (`--source mysql --no-extract`, e.g. mysql:.mariadb/ofi.env after `ofi load`).
 # ENV is a space-separated list of VAR=value for that arm (use X=1 for none), OFI the
-# binary. Example, huge pages on and off with the same build:
-#   bench/ab.sh 4 bench/cache/gen-10M-seed42 OFI_HUGEPAGES=0 build/ofi X=1 build/ofi
+# binary. Example, huge pages off (the default) and on with the same build:
+#   bench/ab.sh 4 bench/cache/gen-10M-seed42 X=1 build/ofi OFI_HUGEPAGES=1 build/ofi
 # The commit messages' "alternated" medians come from this script.
 set -euo pipefail
 if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then

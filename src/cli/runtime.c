@@ -1,9 +1,14 @@
-/* runtime.c - see runtime.h. Measured on this project's 2-core VM, runs with and without
+/* runtime.c - see runtime.h. Measured on this project's 2-core VMs, runs with and without
  * alternated in one session (bench/ab.sh; the MySQL pairs with the same alternation by
  * hand, before ab.sh took mysql:ENV_FILE):
- * - huge pages, 10M cases from CSV: 21.8 -> 21.3 s (median of 4) and 24.5 -> 22.2 s
- *   (median of 3, an earlier build), the gain in the read and join phases (id index
- *   probes, page faults); peak RSS ~2% higher (whole 2 MiB pages);
+ * - huge pages, 10M cases from CSV, on an AMD EPYC VM (2026-12-04, an earlier build):
+ *   21.8 -> 21.3 s (median of 4) and 24.5 -> 22.2 s (median of 3), the gain in the read
+ *   and join phases; on an Intel Xeon VM (2026-12-05, ef6f79f): 11.40 -> 12.82 s (median
+ *   of 6; read 6.29 -> 7.22, join 0.46 -> 0.79, sort 0.18 -> 0.31), 1M cases 1.106 ->
+ *   1.099 s. That VM's host takes freed 2 MiB blocks back (free page reporting), so every
+ *   huge page faults into the host: `ofi-bench --fresh-memory 1024` there, first touch
+ *   1.4-2.5 s per GiB with huge pages, 0.32-0.34 with 4 KiB pages. Hence off by default,
+ *   on with OFI_HUGEPAGES=1;
  * - passive waits, 10M cases from CSV: 24.1 -> 24.0 s (median of 3: no change); from the
  *   local MariaDB: 73.1 -> 66.1 s and 73.1 -> 72.0 s (two pairs), the read phase sharing
  *   the 2 cores with the server and the fetch thread.
@@ -27,6 +32,18 @@ static int thp_mode_is_madvise(void)
     fclose(f);
     buf[n] = '\0';
     return strstr(buf, "[madvise]") != NULL;
+}
+
+int ofi_runtime_tunables(const char *hugepages, const char *tunables, int thp_madvise, char *out,
+                         size_t size)
+{
+    if (hugepages == NULL || strcmp(hugepages, "1") != 0 || !thp_madvise)
+        return 0;
+    if (tunables != NULL && strstr(tunables, "glibc.malloc.hugetlb") != NULL)
+        return 0; /* the user's own choice */
+    const int n = tunables != NULL && *tunables ? snprintf(out, size, "%s:%s", tunables, TUNABLE)
+                                                : snprintf(out, size, "%s", TUNABLE);
+    return n > 0 && (size_t)n < size;
 }
 
 /* Set name to value, remembering the old value (or its absence) in *saved. @return 1 when
@@ -72,16 +89,10 @@ void ofi_runtime_reexec(char **argv)
     char *saved_tun = NULL, *saved_wait = NULL;
     int had_tun = 0, had_wait = 0, set_tun = 0, set_wait = 0;
 
-    const char *off = getenv("OFI_HUGEPAGES");
-    const char *tun = getenv("GLIBC_TUNABLES");
-    if (!(off != NULL && strcmp(off, "0") == 0) &&
-        !(tun != NULL && strstr(tun, "glibc.malloc.hugetlb") != NULL) && thp_mode_is_madvise()) {
-        char value[1024];
-        const int n = tun != NULL && *tun ? snprintf(value, sizeof value, "%s:%s", tun, TUNABLE)
-                                          : snprintf(value, sizeof value, "%s", TUNABLE);
-        if (n > 0 && (size_t)n < sizeof value)
-            set_tun = set_saved("GLIBC_TUNABLES", value, &saved_tun, &had_tun);
-    }
+    char value[1024];
+    if (ofi_runtime_tunables(getenv("OFI_HUGEPAGES"), getenv("GLIBC_TUNABLES"),
+                             thp_mode_is_madvise(), value, sizeof value))
+        set_tun = set_saved("GLIBC_TUNABLES", value, &saved_tun, &had_tun);
     if (getenv("OMP_WAIT_POLICY") == NULL)
         set_wait = set_saved("OMP_WAIT_POLICY", "passive", &saved_wait, &had_wait);
     if ((set_tun || set_wait) && setenv("OFI_RUNTIME_SET", "1", 1) == 0) {
