@@ -62,8 +62,12 @@ typedef struct pairset {
     size_t cap, n;
 } pairset;
 
+/* One per thread, side by side in an array: each starts on its own cache line, or the
+ * counters one thread bumps per row (n, n_records, ...) would share a line with the end
+ * of its neighbour's, and the two parsing threads would take turns owning it. */
 typedef struct batch {
-    size_t n, cap;               /* readable rows */
+    _Alignas(64) size_t n;       /* readable rows */
+    size_t cap;
     ofi_colvals col[OFI_MAX_COLS];
     uint64_t *row;               /* record number: local while parsing, then global */
     uint64_t *fp;                /* fingerprint of the parsed row */
@@ -1461,9 +1465,10 @@ static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void 
         L.n_threads = 1024;
     ofi_status st = OFI_OK;
     const int np = ofi_idmap_n_parts(&db->t[0].index);
-    L.b = calloc((size_t)L.n_threads, sizeof *L.b);
+    L.b = aligned_alloc(_Alignof(batch), (size_t)L.n_threads * sizeof *L.b);
     if (L.b == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    memset(L.b, 0, (size_t)L.n_threads * sizeof *L.b);
     for (int ti = 0; ti < OFI_N_TABLES; ti++) {
         ofi_table *t = &db->t[ti];
         L.side = calloc((size_t)np, sizeof *L.side);
