@@ -256,12 +256,20 @@ static void format_block(ofi_outbuf *b, const rows_def *d, size_t lo, size_t hi)
  * ROW_BLOCK rows into its own buffer and writes each block when its turn comes (an
  * ordered section), so that one block is written while the next ones are formatted. The
  * bytes do not depend on the thread count. */
+/* A thread's buffer on a cache line of its own: its length changes with every value
+ * formatted, and buffers sharing a line would make the threads take turns owning it. */
+typedef struct thread_buf {
+    _Alignas(64) ofi_outbuf b;
+} thread_buf;
+
 static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, ofi_scored *sc, const char *rel,
                              const char *header, size_t n, const rows_def *d)
 {
     const double t0 = ofi_now();
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
-    ofi_outbuf *bufs = calloc((size_t)nt, sizeof *bufs);
+    thread_buf *bufs = aligned_alloc(_Alignof(thread_buf), (size_t)nt * sizeof *bufs);
+    if (bufs != NULL)
+        memset(bufs, 0, (size_t)nt * sizeof *bufs);
     ofi_outstream out;
     ofi_status st = OFI_OK;
     if (bufs == NULL)
@@ -272,7 +280,7 @@ static ofi_status write_rows(ofi_ctx *ctx, ofi_outset *set, ofi_scored *sc, cons
     int stop = 0; /* a write failed: format no more */
 #pragma omp parallel for ordered num_threads(nt) schedule(static, 1)
     for (long blk = 0; blk < n_blocks; blk++) {
-        ofi_outbuf *b = &bufs[omp_get_thread_num()];
+        ofi_outbuf *b = &bufs[omp_get_thread_num()].b;
         const size_t lo = (size_t)blk * ROW_BLOCK;
         const size_t hi = lo + ROW_BLOCK < n ? lo + ROW_BLOCK : n;
         int stopped;
@@ -299,7 +307,7 @@ cleanup:;
     if (st == OFI_OK)
         st = st2;
     for (int t = 0; t < nt; t++)
-        ofi_outbuf_free(&bufs[t]);
+        ofi_outbuf_free(&bufs[t].b);
     free(bufs);
     sc->write_seconds += ofi_now() - t0;
     return st;
