@@ -1213,17 +1213,36 @@ static ofi_status finish_chunk(loader *L, ofi_table *t, const rec_source *src, d
     return OFI_OK;
 }
 
+/* Open a table's file (dir/<name>.csv, its path in path) and map its header. On failure
+ * the reader is still safe to close. */
+static ofi_status open_table(loader *L, ofi_table *t, const char *dir, ofi_csv_reader *r, colmap *m,
+                             char path[static 4096])
+{
+    snprintf(path, 4096, "%s/%s.csv", dir, t->spec->name);
+    OFI_TRY(ofi_csv_open(L->ctx, path, r));
+    return map_header(L->ctx, r, t, m, path);
+}
+
+/* Parse a chunk's records into the batches, one range per thread. */
+static void parse_chunk(loader *L, const ofi_table *t, const colmap *m, const char *data,
+                        const size_t *splits)
+{
+    const int nt = L->n_threads;
+    for (int k = 0; k < nt; k++)
+        batch_reset(&L->b[k]);
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int k = 0; k < nt; k++)
+        parse_range(&L->b[k], t, m, data, splits[k], splits[k + 1]);
+}
+
 static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
 {
     ofi_ctx *ctx = L->ctx;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.csv", dir, t->spec->name);
-    ofi_csv_reader r;
+    ofi_csv_reader r = {0};
     colmap m;
-    ofi_status st = ofi_csv_open(ctx, path, &r);
-    if (st != OFI_OK)
-        goto cleanup;
-    OFI_CHECK(map_header(ctx, &r, t, &m, path));
+    ofi_status st;
+    OFI_CHECK(open_table(L, t, dir, &r, &m, path));
     const int nt = L->n_threads;
     size_t splits[1025];
     uint64_t line = r.line_of_first_record;
@@ -1238,11 +1257,7 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
         OFI_CHECK(ofi_csv_next(ctx, &r, nt, splits, &data, &len));
         if (len == 0)
             break;
-        for (int k = 0; k < nt; k++)
-            batch_reset(&L->b[k]);
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-        for (int k = 0; k < nt; k++)
-            parse_range(&L->b[k], t, &m, data, splits[k], splits[k + 1]);
+        parse_chunk(L, t, &m, data, splits);
         OFI_CHECK(number_chunk(L, t, path, &rec_base, &line));
         if (!estimated && rec_base > 0) {
             /* The file's rows, from the first chunk's bytes per record. */
@@ -1274,13 +1289,10 @@ static ofi_status csv_repeats(loader *L, ofi_table *t, void *arg)
     for (int p = 0; p < np; p++)
         last = L->last_repeat[p] > last ? L->last_repeat[p] : last;
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s.csv", (const char *)arg, t->spec->name);
-    ofi_csv_reader r;
+    ofi_csv_reader r = {0};
     colmap m;
-    ofi_status st = ofi_csv_open(ctx, path, &r);
-    if (st != OFI_OK)
-        goto cleanup;
-    OFI_CHECK(map_header(ctx, &r, t, &m, path));
+    ofi_status st;
+    OFI_CHECK(open_table(L, t, arg, &r, &m, path));
     const int nt = L->n_threads;
     size_t splits[1025];
     uint64_t rec_base = 0;
@@ -1291,11 +1303,7 @@ static ofi_status csv_repeats(loader *L, ofi_table *t, void *arg)
         if (len == 0)
             break;
         uint64_t base[1024];
-        for (int k = 0; k < nt; k++)
-            batch_reset(&L->b[k]);
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-        for (int k = 0; k < nt; k++)
-            parse_range(&L->b[k], t, &m, data, splits[k], splits[k + 1]);
+        parse_chunk(L, t, &m, data, splits);
         for (int k = 0; k < nt; k++) {
             const batch *b = &L->b[k];
             if (b->oom)
