@@ -547,12 +547,18 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     }
     if (stride == 0) /* no grouping in the pass */
         goto cleanup;
-    part = calloc((size_t)nt * stride, sizeof *part);
-    psum = calloc((size_t)nt * stride, sizeof *psum);
+    /* Each thread's measures and sums start on a cache line of their own: the KPI group
+     * that every case updates would otherwise share a line with the previous thread's
+     * last groups. */
+    stride = (stride + 3) & ~(size_t)3;
+    part = aligned_alloc(64, (size_t)nt * stride * sizeof *part);
+    psum = aligned_alloc(64, (size_t)nt * stride * sizeof *psum);
     if (part == NULL || psum == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
+    memset(part, 0, (size_t)nt * stride * sizeof *part);
+    memset(psum, 0, (size_t)nt * stride * sizeof *psum);
     const ofi_case_links *L = &db->links;
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int t = 0; t < nt; t++) {
