@@ -306,13 +306,16 @@ static const char *type_word(ofi_ctype t)
 }
 
 /* Row b->n, its values parsed: its record number, fingerprint (of the 2 words per column
- * in fpv), key hashes and place in the chunk. Both parse paths end here. */
-static inline void commit_row(batch *b, const ofi_tablespec *spec, const uint64_t *fpv,
-                              uint64_t recno, size_t rec_off)
+ * in fpv), key hashes and place in the chunk. Both parse paths end here. A table whose id
+ * index keeps no fingerprints (keys only, the first read of a streamed table) needs none:
+ * its repeats are fingerprinted by the second read. */
+static inline void commit_row(batch *b, const ofi_table *t, const uint64_t *fpv, uint64_t recno,
+                              size_t rec_off)
 {
+    const ofi_tablespec *spec = t->spec;
     const size_t i = b->n;
     b->row[i] = recno;
-    b->fp[i] = XXH3_64bits(fpv, (size_t)spec->n_cols * 2 * sizeof fpv[0]);
+    b->fp[i] = t->index.keys_only ? 0 : XXH3_64bits(fpv, (size_t)spec->n_cols * 2 * sizeof fpv[0]);
     b->h[i] = ofi_id_hash(b->col[0].i64[i]);
     b->h_fk[i] = spec->n_cols > 1 && spec->cols[1].type == OFI_COL_ID
                      ? ofi_id_hash(b->col[1].i64[i])
@@ -431,7 +434,7 @@ static void parse_record(batch *b, const ofi_table *t, const colmap *m, const of
     }
     for (int c = 0; c < spec->n_cols; c++)
         b->missing[c] += (nulls >> c) & 1u;
-    commit_row(b, spec, fpv, recno, rec_off);
+    commit_row(b, t, fpv, recno, rec_off);
 }
 
 /* ---- fast path ---------------------------------------------------------------------------- */
@@ -688,7 +691,7 @@ static int fast_record(batch *b, const ofi_table *t, const colmap *m, const char
     }
     b->n_records++;
     b->n_lines += (uint64_t)eol;
-    commit_row(b, spec, fpv, recno, rec_off);
+    commit_row(b, t, fpv, recno, rec_off);
     *next = p;
     return 1;
 }
