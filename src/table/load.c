@@ -616,7 +616,8 @@ static int fast_record(batch *b, const ofi_table *t, const colmap *m, const char
                     return 0; /* NULL, or perhaps blank */
                 txt[c].p = p;
                 txt[c].len = (uint32_t)(e - p);
-                txt[c].hash = XXH3_64bits(p, (size_t)(e - p));
+                /* For the dictionary (stored tables) and the fingerprint (see commit_row). */
+                txt[c].hash = t->stored || !t->index.keys_only ? XXH3_64bits(p, (size_t)(e - p)) : 0;
                 fpv[2 * c] = 1;
                 fpv[2 * c + 1] = txt[c].hash;
                 break;
