@@ -7,8 +7,9 @@
  *   of 6; read 6.29 -> 7.22, join 0.46 -> 0.79, sort 0.18 -> 0.31), 1M cases 1.106 ->
  *   1.099 s. That VM's host takes freed 2 MiB blocks back (free page reporting), so every
  *   huge page faults into the host: `ofi-bench --fresh-memory 1024` there, first touch
- *   1.4-2.5 s per GiB with huge pages, 0.32-0.34 with 4 KiB pages. Hence off by default,
- *   on with OFI_HUGEPAGES=1;
+ *   1.6-2.6 s per GiB with huge pages, 0.32-0.34 with 4 KiB pages
+ *   (bench/results/2026-12-05-fresh-memory.md). Hence off by default, on with
+ *   OFI_HUGEPAGES=1;
  * - passive waits, 10M cases from CSV: 24.1 -> 24.0 s (median of 3: no change); from the
  *   local MariaDB: 73.1 -> 66.1 s and 73.1 -> 72.0 s (two pairs), the read phase sharing
  *   the 2 cores with the server and the fetch thread.

@@ -1,9 +1,10 @@
 /* idmap.c - partitioned id index: dense pages of fingerprints, or a hash table when sparse.
  *
  * A page is one allocation: fp[4096] (fp 0 marks an absent id), or in a keys-only map a
- * bitmap of 4096 bits in the same words; with values, val[4096] beside it. The page directory is a tiny linear-probing table keyed by page number. A
- * partition turns hashed the first time a new page would leave its pages less than 1/16
- * full (counted over all its pages); it converts every id it holds and never goes back.
+ * bitmap of 4096 bits in the same words; with values, val[4096] beside it. The page
+ * directory is a tiny linear-probing table keyed by page number. A partition turns hashed
+ * the first time a new page would leave its pages less than 1/16 full (counted over all
+ * its pages); it converts every id it holds and never goes back.
  */
 #include "ofi/idmap.h"
 

@@ -617,7 +617,9 @@ static int fast_record(batch *b, const ofi_table *t, const colmap *m, const char
                 txt[c].p = p;
                 txt[c].len = (uint32_t)(e - p);
                 /* For the dictionary (stored tables) and the fingerprint (see commit_row). */
-                txt[c].hash = t->stored || !t->index.keys_only ? XXH3_64bits(p, (size_t)(e - p)) : 0;
+                txt[c].hash = t->stored || !t->index.keys_only
+                                  ? XXH3_64bits(p, (size_t)(e - p))
+                                  : 0;
                 fpv[2 * c] = 1;
                 fpv[2 * c + 1] = txt[c].hash;
                 break;
@@ -810,8 +812,9 @@ static ofi_status dedup(loader *L, ofi_table *t)
                 /* Without the first rows' fingerprints (keys only), note the id: the
                  * full-row duplicates are counted after the table (count_full_dups). */
                 if (fpp == NULL) {
+                    ofi_idpart *rp = &L->repeated->parts[p];
                     uint32_t *rf, *rv;
-                    if (ofi_idpart_insert(L->repeated, &L->repeated->parts[p], key, 1, &rf, &rv) < 0)
+                    if (ofi_idpart_insert(L->repeated, rp, key, 1, &rf, &rv) < 0)
                         oom[p] = 1;
                     if (b->row[i] > L->last_repeat[p])
                         L->last_repeat[p] = b->row[i];
@@ -1349,7 +1352,7 @@ static ofi_status count_full_dups(loader *L, ofi_table *t, int np, table_fn rere
 {
     if (ofi_idmap_size(L->repeated) == 0)
         return OFI_OK;
-    const uint64_t pk = t->n_pk_dups, full = t->n_full_dups;
+    const uint64_t pk = t->n_pk_dups;
     OFI_TRY(ofi_idmap_init(&t->index, np, 0) == OFI_OK
                 ? OFI_OK
                 : ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory", t->spec->name));
@@ -1358,9 +1361,7 @@ static ofi_status count_full_dups(loader *L, ofi_table *t, int np, table_fn rere
     if (st == OFI_OK && t->n_pk_dups - pk != pk)
         st = ofi_fail(L->ctx, OFI_E_SOURCE, "%s: changed while it was read", t->spec->name);
     ofi_idmap_free(&t->index);
-    t->n_pk_dups = pk;
-    if (st != OFI_OK)
-        t->n_full_dups = full;
+    t->n_pk_dups = pk; /* the second read counted them again */
     return st;
 }
 
