@@ -32,7 +32,9 @@ typedef struct ofi_outset {
 /* An output file being written. Bytes are staged in an aligned buffer of
  * OFI_OUTSTREAM_STAGE bytes; a file that fills it is written with O_DIRECT from then on
  * (unless ctx->no_direct, or the file system refuses it), so that a big file's bytes go
- * from the stage to the device without a page-cache copy; its tail is written buffered. */
+ * from the stage to the device without a page-cache copy; its tail is written buffered.
+ * Full stages are hashed and written by a thread of the stream's own while the caller
+ * fills the next one (two stages), so the device's time is not the caller's. */
 typedef struct ofi_outstream {
     int fd;      /* -1: closed */
     int direct;  /* -1: not tried yet; 0: buffered; 1: O_DIRECT */
@@ -40,6 +42,8 @@ typedef struct ofi_outstream {
     void *hash;  /* XXH64 state */
     char *stage; /* NULL until the first write */
     size_t len;  /* bytes staged */
+    struct ofi_writer *w; /* the background writer of full stages, NULL until the first */
+    uint64_t direct_bytes; /* bytes written with O_DIRECT (read it once the stream is closed) */
 } ofi_outstream;
 
 /* Bytes staged before a write: a multiple of every logical block size in use (4096). */

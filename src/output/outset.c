@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,8 @@ static int write_all(ofi_outstream *s, const char *p, size_t n)
             }
             return -1;
         }
+        if (s->direct == 1)
+            s->direct_bytes += (uint64_t)w;
         p += w;
         n -= (size_t)w;
         if (s->direct == 1 && n > 0 && (w % DIRECT_ALIGN) != 0) { /* offset now unaligned */
@@ -135,13 +138,146 @@ static int write_all(ofi_outstream *s, const char *p, size_t n)
     return 0;
 }
 
-/* Write the full stage, directly when the stream may. */
-static int flush_stage(ofi_outstream *s)
+/* Hash and write a full stage, directly when the stream may. @return 0, or -1 and errno. */
+static int write_stage(ofi_outstream *s, const char *stage)
 {
+    XXH64_update(s->hash, stage, OFI_OUTSTREAM_STAGE);
     if (s->direct == -1)
         s->direct = set_direct(s->fd, 1) == 0;
-    if (write_all(s, s->stage, s->len) != 0)
+    return write_all(s, stage, OFI_OUTSTREAM_STAGE);
+}
+
+/* A stage is mapped apart from the heap: only the pages a small file fills are touched (a
+ * heap block would grow the heap by whole 2 MiB pages under glibc.malloc.hugetlb, and give
+ * them back at every file). */
+static char *map_stage(void)
+{
+    void *m = mmap(NULL, OFI_OUTSTREAM_STAGE, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+/* The background writer of a stream's full stages. The caller fills one stage while the
+ * thread hashes and writes the other: with direct writes the thread mostly waits on the
+ * device (the 10M case list: 0.86 s in 488 writes of 4 MiB, which the ordered section of
+ * the parallel writer used to wait for in turn). Bytes reach the file and the hash in the
+ * order they were written: one stage at a time, in turn. */
+typedef struct ofi_writer {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ofi_outstream *s; /* fd, direct and hash: the thread's own while a job is out */
+    char *job;        /* the full stage being written; NULL when idle */
+    char *spare;      /* the stage to fill next, once job is done */
+    int quit;
+    int err; /* errno of the first failed write; later stages are dropped */
+} ofi_writer;
+
+static void *writer_main(void *arg)
+{
+    ofi_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->job == NULL && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->job == NULL)
+            break;
+        char *job = w->job;
+        const int failed = w->err != 0;
+        pthread_mutex_unlock(&w->mu);
+        const int err = failed || write_stage(w->s, job) == 0 ? 0 : errno;
+        pthread_mutex_lock(&w->mu);
+        if (err != 0)
+            w->err = err;
+        w->spare = job;
+        w->job = NULL;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Start the stream's writer. @return 0, or -1 (no memory or no thread: the caller writes
+ * its stages itself). */
+static int writer_start(ofi_outstream *s)
+{
+    ofi_writer *w = calloc(1, sizeof *w);
+    if (w == NULL)
         return -1;
+    w->s = s;
+    w->spare = map_stage();
+    if (w->spare == NULL) {
+        free(w);
+        return -1;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        munmap(w->spare, OFI_OUTSTREAM_STAGE);
+        free(w);
+        return -1;
+    }
+    s->w = w;
+    return 0;
+}
+
+/* Wait for the writer to be idle. @return its error (an errno) or 0. */
+static int writer_wait(ofi_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->job != NULL)
+        pthread_cond_wait(&w->cv, &w->mu);
+    const int err = w->err;
+    pthread_mutex_unlock(&w->mu);
+    return err;
+}
+
+/* Stop and free the writer (idle or not). @return its error (an errno) or 0. */
+static int writer_stop(ofi_outstream *s)
+{
+    ofi_writer *w = s->w;
+    const int err = writer_wait(w);
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    munmap(w->spare, OFI_OUTSTREAM_STAGE);
+    free(w);
+    s->w = NULL;
+    return err;
+}
+
+/* The stage is full: hand it to the writer and go on with the spare one (written here when
+ * there is no writer). @return 0, or -1 and errno. */
+static int flush_stage(ofi_outstream *s)
+{
+    if (s->w == NULL && writer_start(s) != 0) {
+        if (write_stage(s, s->stage) != 0)
+            return -1;
+        s->len = 0;
+        return 0;
+    }
+    ofi_writer *w = s->w;
+    pthread_mutex_lock(&w->mu);
+    while (w->job != NULL)
+        pthread_cond_wait(&w->cv, &w->mu);
+    const int err = w->err;
+    if (err == 0) {
+        w->job = s->stage;
+        s->stage = w->spare;
+        w->spare = NULL;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
     s->len = 0;
     return 0;
 }
@@ -152,17 +288,8 @@ ofi_status ofi_outstream_write(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s, 
     ofi_outfile *o = &set->f[s->idx];
     if (n == 0)
         return OFI_OK;
-    if (s->stage == NULL) {
-        /* Mapped apart from the heap: only the pages a small file fills are touched (a
-         * heap block would grow the heap by whole 2 MiB pages under glibc.malloc.hugetlb,
-         * and give them back at every file). */
-        void *m = mmap(NULL, OFI_OUTSTREAM_STAGE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
-            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
-        s->stage = m;
-    }
-    XXH64_update(s->hash, p, n);
+    if (s->stage == NULL && (s->stage = map_stage()) == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     o->size += n;
     const char *q = p;
     while (n > 0) {
@@ -185,10 +312,15 @@ ofi_status ofi_outset_close(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s)
     if (s->fd < 0)
         return OFI_OK;
     ofi_outfile *o = &set->f[s->idx];
+    const int err = s->w != NULL ? writer_stop(s) : 0;
+    if (err != 0)
+        st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: write error: %s", o->tmp, strerror(err));
     /* The tail is shorter than a block: written through the page cache. */
     if (s->len > 0 && s->direct == 1 && set_direct(s->fd, 0) == 0)
         s->direct = 0;
-    if (s->len > 0 && write_all(s, s->stage, s->len) != 0)
+    if (s->len > 0 && s->hash)
+        XXH64_update(s->hash, s->stage, s->len);
+    if (st == OFI_OK && s->len > 0 && write_all(s, s->stage, s->len) != 0)
         st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: write error: %s", o->tmp, strerror(errno));
     if (close(s->fd) != 0 && st == OFI_OK)
         st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: close error: %s", o->tmp, strerror(errno));

@@ -12,10 +12,12 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -84,15 +86,19 @@ static void write_and_check(const char *base, int no_direct, const char *data, s
             m = n - off;
         cr_assert(ofi_outstream_write(&ctx, &set, &s, data + off, m) == OFI_OK, "%s", ctx.err);
         off += m;
-        reached_direct |= s.direct == 1;
     }
+    cr_assert(ofi_outset_close(&ctx, &set, &s) == OFI_OK, "%s", ctx.err);
+    reached_direct = s.direct_bytes > 0;
     if (no_direct)
         cr_expect(!reached_direct, "no_direct set, yet the stream went direct");
     else if (n >= OFI_OUTSTREAM_STAGE && takes_direct(dir))
         cr_expect(reached_direct, "%zu bytes on a file system taking O_DIRECT, never direct", n);
     else if (n < OFI_OUTSTREAM_STAGE)
         cr_expect(!reached_direct, "%zu bytes (under one stage) went direct", n);
-    cr_assert(ofi_outset_close(&ctx, &set, &s) == OFI_OK, "%s", ctx.err);
+    if (reached_direct)
+        cr_expect(s.direct_bytes % OFI_OUTSTREAM_STAGE == 0 && s.direct_bytes <= n,
+                  "%llu bytes written direct of %zu: not whole stages",
+                  (unsigned long long)s.direct_bytes, n);
     cr_expect(set.f[0].size == n, "recorded size %llu, wrote %zu", (unsigned long long)set.f[0].size, n);
     cr_expect(set.f[0].xxh64 == XXH64(data, n, 0), "recorded hash differs");
     cr_assert(ofi_outset_commit(&ctx, &set) == OFI_OK, "%s", ctx.err);
@@ -188,4 +194,43 @@ Test(outset, directory_in_the_way)
     ofi_outset_free(&set);
     remove_tree(dir);
     free(dir);
+}
+
+/* A write that fails on the writer thread (here: past the process's file size limit,
+ * EFBIG) fails a later write or the close with the file's name and the reason, both
+ * buffered and direct; what was written up to the failure is never reported as the file. */
+Test(outset, failed_write_is_reported)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    const struct rlimit lim = {3 * S / 2, 3 * S / 2};
+    cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit: %s", strerror(errno));
+    const size_t n = 6 * S;
+    char *d = pattern(n, 7);
+    for (int nd = 0; nd <= 1; nd++) {
+        char *dir = make_dir("/tmp");
+        cr_assert(dir != NULL);
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        ctx.no_direct = nd;
+        ofi_outset set;
+        cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK);
+        ofi_outstream s;
+        cr_assert(ofi_outset_open(&ctx, &set, "ofi/big.csv", &s) == OFI_OK, "%s", ctx.err);
+        ofi_status st = OFI_OK;
+        for (size_t off = 0; off < n && st == OFI_OK; off += S / 4)
+            st = ofi_outstream_write(&ctx, &set, &s, d + off, S / 4);
+        const ofi_status st_close = ofi_outset_close(&ctx, &set, &s);
+        cr_expect(st != OFI_OK || st_close != OFI_OK, "a write past the limit was not reported");
+        cr_expect((st == OFI_OK ? st_close : st) == OFI_E_OUTPUT);
+        char want[600];
+        snprintf(want, sizeof want, "%s/ofi/.big.csv.tmp: write error: File too large", dir);
+        cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+        ofi_outset_abort(&set);
+        snprintf(want, sizeof want, "%s/ofi/.big.csv.tmp", dir);
+        cr_expect(access(want, F_OK) != 0, "temporary file left after abort");
+        ofi_outset_free(&set);
+        remove_tree(dir);
+        free(dir);
+    }
+    free(d);
 }
