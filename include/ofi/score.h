@@ -64,6 +64,23 @@ void ofi_features_free(ofi_features *f);
 /* The nine component scores of case i, in output order, and its OFI. */
 double ofi_score_components(const ofi_features *f, const ofi_variant *v, size_t i, double comp[9]);
 
+/* A case's inputs of the formula, as ofi_features holds them for case i. */
+typedef struct ofi_case_in {
+    uint8_t prio, flags;  /* as ofi_features */
+    uint32_t issue_row;   /* UINT32_MAX: none */
+    uint32_t touch;
+    int64_t delay, resolution; /* minutes, clamped at 0, NULL as 0 */
+    int64_t refund_cents;
+} ofi_case_in;
+
+ofi_case_in ofi_case_inputs(const ofi_features *f, size_t i);
+
+/* The nine component scores of a case from its inputs: the same arithmetic as
+ * ofi_score_components (one function computes both), for a writer that gathered the
+ * inputs itself. */
+void ofi_score_terms(const ofi_features *f, const ofi_variant *v, const ofi_case_in *in,
+                     double comp[9]);
+
 /* The OFI of every case into ofi[0..n), case by case: the plain loop, kept as the reference
  * the blocked kernel (ofi_score_multi, which runs use) is tested against. Parallel;
  * identical results for any thread count. */

@@ -1,8 +1,9 @@
 /* score.c - per-case features, the OFI formula, and the cases' domain rules.
  *
- * The formula lives in one inline function, score_one(), used both by the bulk loop
- * (components discarded) and by the writer (components kept): the two cannot disagree.
- * It is evaluated exactly as written in SPEC section 3 - each term (x * points) / per,
+ * The formula lives in two inline functions: terms(), the nine components from a case's
+ * inputs, and score_one(), their sum and the multipliers. They serve the reference loop
+ * (components discarded) and the writer (components kept, from the case's row or from
+ * inputs it gathered itself: ofi_score_terms): the two cannot disagree. It is evaluated exactly as written in SPEC section 3 - each term (x * points) / per,
  * summed left to right, then the multipliers - so the default weights reproduce the
  * reference pipeline bit for bit. Build flags keep that true: no -ffast-math, and
  * -ffp-contract=off so no multiply-add is fused.
@@ -136,40 +137,70 @@ static inline double term(double x, const ofi_weight *w)
     return w->per == 1.0 ? y : y / w->per;
 }
 
+/* Case i's inputs, as the formula takes them. */
+static inline ofi_case_in case_in(const ofi_features *f, size_t i)
+{
+    ofi_case_in in;
+    in.prio = f->prio[i];
+    in.flags = f->flags[i];
+    in.issue_row = f->issue_row[i];
+    in.touch = f->touch[i];
+    in.delay = ofi_feature_minutes(f, f->delay_min, OFI_CAS_DELAY_MIN, i);
+    in.resolution = ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+    in.refund_cents = f->refund_cents[i];
+    return in;
+}
+
+/* The nine terms of a case, in output order, and the issue row they used. */
+static inline uint32_t terms(const ofi_features *f, const ofi_variant *v, const ofi_case_in *in,
+                             double c[9])
+{
+    const int pc = in->prio == OFI_PRIO_UNKNOWN ? OFI_PRIO_LOW : in->prio;
+    const unsigned fl = in->flags;
+    const uint32_t ir = in->issue_row == UINT32_MAX ? f->n_issues : in->issue_row;
+    c[0] = term(1.0, &v->w[OFI_W_PRIO_LOW + pc]);
+    c[1] = term((double)(fl & 1u), &v->w[OFI_W_ESCALATION]);
+    c[2] = term((double)((fl >> 1) & 1u), &v->w[OFI_W_REOPEN]);
+    c[3] = term((double)((fl >> 2) & 1u), &v->w[OFI_W_REFUND_FLAG]);
+    c[4] = term((double)in->delay, &v->w[OFI_W_DELAY]);
+    c[5] = term((double)in->resolution, &v->w[OFI_W_RESOLUTION]);
+    c[6] = term((double)in->refund_cents / 100.0, &v->w[OFI_W_REFUND]);
+    c[7] = term((double)in->touch, &v->w[OFI_W_TOUCH]);
+    c[8] = term(f->issue_fw[ir], &v->w[OFI_W_ISSUE]);
+    return ir;
+}
+
 static inline double score_one(const ofi_features *f, const ofi_variant *v, size_t i, double *c)
 {
-    const int pc = f->prio[i] == OFI_PRIO_UNKNOWN ? OFI_PRIO_LOW : f->prio[i];
-    const unsigned fl = f->flags[i];
-    const double p = term(1.0, &v->w[OFI_W_PRIO_LOW + pc]);
-    const double e = term((double)(fl & 1u), &v->w[OFI_W_ESCALATION]);
-    const double r = term((double)((fl >> 1) & 1u), &v->w[OFI_W_REOPEN]);
-    const double rf = term((double)((fl >> 2) & 1u), &v->w[OFI_W_REFUND_FLAG]);
-    const uint32_t ir = f->issue_row[i] == UINT32_MAX ? f->n_issues : f->issue_row[i];
-    const double dmin = (double)ofi_feature_minutes(f, f->delay_min, OFI_CAS_DELAY_MIN, i);
-    const double rmin =
-        (double)ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
-    const double d = term(dmin, &v->w[OFI_W_DELAY]);
-    const double res = term(rmin, &v->w[OFI_W_RESOLUTION]);
-    const double ref = term((double)f->refund_cents[i] / 100.0, &v->w[OFI_W_REFUND]);
-    const double t = term((double)f->touch[i], &v->w[OFI_W_TOUCH]);
-    const double is = term(f->issue_fw[ir], &v->w[OFI_W_ISSUE]);
-    double s = ((((((((p + e) + r) + rf) + d) + res) + ref) + t) + is);
+    const ofi_case_in in = case_in(f, i);
+    double t[9];
+    const uint32_t ir = terms(f, v, &in, t);
+    double s = ((((((((t[0] + t[1]) + t[2]) + t[3]) + t[4]) + t[5]) + t[6]) + t[7]) + t[8]);
     if (v->severity_multiplier)
         s = s * f->issue_sev[ir];
     if (v->segment_multiplier) {
         const uint32_t cr = f->customer_row[i] == UINT32_MAX ? f->n_customers : f->customer_row[i];
         s = s * f->cust_seg[cr];
     }
-    if (c) {
-        c[0] = p, c[1] = e, c[2] = r, c[3] = rf, c[4] = d, c[5] = res, c[6] = ref, c[7] = t,
-        c[8] = is;
-    }
+    if (c)
+        memcpy(c, t, sizeof t);
     return s;
 }
 
 double ofi_score_components(const ofi_features *f, const ofi_variant *v, size_t i, double comp[9])
 {
     return score_one(f, v, i, comp);
+}
+
+ofi_case_in ofi_case_inputs(const ofi_features *f, size_t i)
+{
+    return case_in(f, i);
+}
+
+void ofi_score_terms(const ofi_features *f, const ofi_variant *v, const ofi_case_in *in,
+                     double comp[9])
+{
+    terms(f, v, in, comp);
 }
 
 void ofi_score_all(ofi_ctx *ctx, const ofi_features *f, const ofi_variant *v, double *ofi)

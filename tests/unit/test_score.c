@@ -239,6 +239,12 @@ static void check_variant(const ofi_features *f, const ofi_variant *v)
         double got = ofi_score_components(f, v, i, got_c);
         for (int k = 0; k < 9; k++)
             same_bits(got_c[k], want_c[k], names[k], i);
+        /* The writer's path: the inputs gathered, then the terms from them. */
+        const ofi_case_in in = ofi_case_inputs(f, i);
+        double in_c[9];
+        ofi_score_terms(f, v, &in, in_c);
+        for (int k = 0; k < 9; k++)
+            same_bits(in_c[k], want_c[k], names[k], i);
         same_bits(got, want, "ofi", i);
         same_bits(all1[i], want, "ofi_score_all (1 thread)", i);
         same_bits(all4[i], want, "ofi_score_all (4 threads)", i);
@@ -428,6 +434,10 @@ Test(score, random_cases_all_thread_counts)
             double got = ofi_score_components(&h.f, &vs[k], i, g);
             cr_assert(memcmp(&got, &want, sizeof want) == 0 && memcmp(g, c, sizeof c) == 0,
                       "variant %s case %zu: components differ", vs[k].name, i);
+            const ofi_case_in in = ofi_case_inputs(&h.f, i);
+            ofi_score_terms(&h.f, &vs[k], &in, g);
+            cr_assert(memcmp(g, c, sizeof c) == 0,
+                      "variant %s case %zu: components from the inputs differ", vs[k].name, i);
         }
     }
     free(a);
