@@ -62,6 +62,11 @@ typedef struct ofi_table {
                                        orphan), orphan ids in the side list; the parents
                                        load first. See ofi_case_fk. */
     ofi_idmap index;                /* primary key -> row (stored) or key set */
+    int ids_dense;                  /* row r's id is id_base + r, for every row (a stored
+                                       table's ids in order without gaps: auto-increment
+                                       keys, exported in key order): a lookup is a
+                                       subtraction (see ofi_table_mark_dense) */
+    int64_t id_base;
     /* data quality */
     int loaded;
     uint64_t n_records;  /* data records in the source, rejected ones included */
@@ -139,6 +144,16 @@ static inline int64_t ofi_table_int(const ofi_table *t, int col, size_t row)
 /* Find a stored table's row by primary key. @return the row, or UINT32_MAX. */
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key);
 
+/* Set ids_dense and id_base when a loaded stored table's ids are id_base + row for
+ * every row. */
+void ofi_table_mark_dense(ofi_table *t);
+
+/* Row r's primary key. */
+static inline int64_t ofi_table_key(const ofi_table *t, uint32_t r)
+{
+    return t->ids_dense ? t->id_base + (int64_t)r : t->col[0].i64[r];
+}
+
 /* The dictionary code of a text column at a row, whatever its width (0 for NULL). */
 static inline uint32_t ofi_table_code(const ofi_table *t, int col, size_t row)
 {
@@ -181,7 +196,7 @@ static inline int64_t ofi_case_fk(const ofi_db *db, int col, size_t i)
                               : col == OFI_CAS_PRODUCT ? &db->t[OFI_T_PRODUCTS]
                                                        : &db->t[OFI_T_ISSUES];
     const uint32_t r = rows[i];
-    return r != UINT32_MAX ? parent->col[0].i64[r] : ofi_table_wide(cs, col, i);
+    return r != UINT32_MAX ? ofi_table_key(parent, r) : ofi_table_wide(cs, col, i);
 }
 
 #endif

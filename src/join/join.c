@@ -38,8 +38,12 @@ ofi_status ofi_join_prepare(ofi_ctx *ctx, ofi_db *db, ofi_table_id child)
 static void join_rows(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int nb, int kind,
                       int fk)
 {
-    const ofi_idmap *ix = &db->t[OFI_T_CASES].index;
+    const ofi_table *cs = &db->t[OFI_T_CASES];
+    const ofi_idmap *ix = &cs->index;
     const int np = ofi_idmap_n_parts(ix);
+    /* Dense case ids (ofi_table_mark_dense): a case's row is its id less the first id. */
+    const int dense = cs->ids_dense;
+    const uint64_t base = (uint64_t)cs->id_base, n_cases = cs->n_rows;
     ofi_case_links *L = &db->links;
     uint64_t orphans = 0;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 1) reduction(+ : orphans)
@@ -52,7 +56,14 @@ static void join_rows(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
                     ofi_idmap_part_of(ix, r->case_h[i]) != p)
                     continue;
                 uint32_t row;
-                if (!ofi_idpart_get(ix, part, r->case_id[i], &row)) {
+                if (dense) {
+                    const uint64_t x = (uint64_t)r->case_id[i] - base;
+                    if (x >= n_cases) {
+                        orphans++;
+                        continue;
+                    }
+                    row = (uint32_t)x;
+                } else if (!ofi_idpart_get(ix, part, r->case_id[i], &row)) {
                     orphans++;
                     continue;
                 }

@@ -456,8 +456,9 @@ static void case_window(size_t lo, size_t hi, void *state)
     c->lo = lo;
     const ofi_db *db = c->s->db;
     const uint32_t *crow = db->links.customer_row;
+    const ofi_table *cu = &db->t[OFI_T_CUSTOMERS];
     const int64_t *cid =
-        db->t[OFI_T_CASES].by_row[OFI_CAS_CUSTOMER] ? db->t[OFI_T_CUSTOMERS].col[0].i64 : NULL;
+        db->t[OFI_T_CASES].by_row[OFI_CAS_CUSTOMER] && !cu->ids_dense ? cu->col[0].i64 : NULL;
     const long n = (long)c->s->f->n;
 #pragma omp parallel for num_threads(c->n_threads) schedule(static)
     for (long i = 0; i < n; i++) {

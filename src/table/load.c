@@ -1023,7 +1023,7 @@ static ofi_status keep_rows(loader *L, ofi_table *t)
      * the cache on every lookup; their lookups are prefetched PREFETCH_ROWS rows ahead. */
     int far[OFI_MAX_COLS], n_far = 0;
     for (int c = 0; c < spec->n_cols; c++)
-        if (parent[c] && parent[c]->n_rows > BIG_PARENT)
+        if (parent[c] && parent[c]->n_rows > BIG_PARENT && !parent[c]->ids_dense)
             far[n_far++] = c;
     int any_wide = 0;
 #pragma omp parallel for num_threads(L->n_threads) schedule(static, 1) reduction(| : any_wide)
@@ -1510,6 +1510,8 @@ static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void 
             }
             st = fn(&L, t, arg);
         }
+        if (st == OFI_OK)
+            ofi_table_mark_dense(t);
         /* Events' and refunds' ids only served their own dedup; the cases index only the
          * joins. Free them as soon as they are done: the load's memory peak is here. */
         if (!t->stored)

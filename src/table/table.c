@@ -52,8 +52,27 @@ void ofi_db_free(ofi_db *db)
 
 uint32_t ofi_table_lookup(const ofi_table *t, int64_t key)
 {
+    if (t->ids_dense) {
+        const uint64_t r = (uint64_t)key - (uint64_t)t->id_base;
+        return r < t->n_rows ? (uint32_t)r : UINT32_MAX;
+    }
     uint32_t row;
     return ofi_idmap_get(&t->index, key, &row) ? row : UINT32_MAX;
+}
+
+void ofi_table_mark_dense(ofi_table *t)
+{
+    t->ids_dense = 0;
+    if (!t->stored || t->n_rows == 0)
+        return;
+    const int64_t *id = t->col[0].i64, base = id[0];
+    if (base > INT64_MAX - (int64_t)(t->n_rows - 1)) /* the last id would overflow */
+        return;
+    for (size_t r = 1; r < t->n_rows; r++)
+        if (id[r] != base + (int64_t)r)
+            return;
+    t->id_base = base;
+    t->ids_dense = 1;
 }
 
 size_t ofi_table_col_width(const ofi_table *t, int col)
