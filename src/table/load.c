@@ -90,7 +90,29 @@ typedef struct batch {
     uint64_t month_key;  /* fast path: "YYYY-MM-" of the last date parsed (0: none) */
     int32_t month_day0;  /* its day number of the 0th of the month */
     int month_len;       /* its days */
+    int64_t id_page[2];  /* the id page (ofi_id_hash) of the last primary key and case id */
+    uint64_t id_hash[2]; /* hashed, and its hash: ids in order share a page 4096 times */
 } batch;
+
+/* Start a batch's caches (after its memory is zeroed). */
+static void batch_init(batch *b)
+{
+    for (int k = 0; k < 2; k++) {
+        b->id_page[k] = 0;
+        b->id_hash[k] = ofi_id_hash(0);
+    }
+}
+
+/* ofi_id_hash(key) through the batch's cache k. */
+static inline uint64_t id_hash_cached(batch *b, int k, int64_t key)
+{
+    const int64_t page = key >> OFI_ID_PAGE_BITS;
+    if (page != b->id_page[k]) {
+        b->id_page[k] = page;
+        b->id_hash[k] = ofi_id_hash(key);
+    }
+    return b->id_hash[k];
+}
 
 typedef struct colmap {
     int n_header;
@@ -316,9 +338,9 @@ static inline void commit_row(batch *b, const ofi_table *t, const uint64_t *fpv,
     const size_t i = b->n;
     b->row[i] = recno;
     b->fp[i] = t->index.keys_only ? 0 : XXH3_64bits(fpv, (size_t)spec->n_cols * 2 * sizeof fpv[0]);
-    b->h[i] = ofi_id_hash(b->col[0].i64[i]);
+    b->h[i] = id_hash_cached(b, 0, b->col[0].i64[i]);
     b->h_fk[i] = spec->n_cols > 1 && spec->cols[1].type == OFI_COL_ID
-                     ? ofi_id_hash(b->col[1].i64[i])
+                     ? id_hash_cached(b, 1, b->col[1].i64[i])
                      : 0;
     b->rec_off[i] = rec_off;
     b->dup[i] = 0;
@@ -1482,6 +1504,8 @@ static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void 
     if (L.b == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     memset(L.b, 0, (size_t)L.n_threads * sizeof *L.b);
+    for (int k = 0; k < L.n_threads; k++)
+        batch_init(&L.b[k]);
     for (int ti = 0; ti < OFI_N_TABLES; ti++) {
         ofi_table *t = &db->t[ti];
         L.side = calloc((size_t)np, sizeof *L.side);
