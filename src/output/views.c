@@ -736,13 +736,14 @@ static ofi_status group_sorted(ofi_ctx *ctx, ofi_scored *s, uint64_t *keys, gsor
 
 /* ---- the few-group views, measured in one pass ------------------------------------------ */
 
-/* The KPIs, the weekly and monthly trends, the severity trend and the product groups put
- * every case in one of a few groups: one pass over the cases measures all five
+/* The KPIs, the weekly and monthly trends, the severity trend, the product groups, the
+ * teams and the root causes (issues) put every case in one of a few groups: one pass over
+ * the cases measures all seven
  * (ofi_group_fused), where each alone would write a keys array and a group array and read
  * the cases again. A grouping's raw groups are its keys' offsets from the smallest (in
  * steps of 7 days for weeks); one spanning more than FEW_SPAN raw groups (dates over
  * decades, thousands of priority texts) groups alone through group_by, as before. */
-enum { FEW_ALL, FEW_WEEK, FEW_MONTH, FEW_SEV, FEW_PRODUCT, FEW_N };
+enum { FEW_ALL, FEW_WEEK, FEW_MONTH, FEW_SEV, FEW_PRODUCT, FEW_TEAM, FEW_ISSUE, FEW_N };
 #define FEW_SPAN 4096
 
 /* Time keys are offset to stay non-negative as unsigned. */
@@ -812,6 +813,12 @@ typedef struct few {
     const ofi_table *pr;
     const uint32_t *product_row;
     uint32_t prd_unknown;
+    const ofi_table *ag;
+    const uint32_t *agent_row;
+    uint32_t team_unknown;
+    const uint32_t *issue_row; /* raw issue group: the issue's row, n_issues for NULL (in
+                                  the pass only without orphan issue ids) */
+    uint32_t n_issues;
     uint32_t n_raw[FEW_N]; /* raw groups of each grouping measured in the pass, else 0 */
     ofi_gstat *raw[FEW_N]; /* their measures; NULL for a grouping left to group_by */
 } few;
@@ -821,7 +828,8 @@ static void few_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
     const few *fw = arg;
     uint32_t *all = keys + FEW_ALL * OFI_GROUP_BLOCK, *wk = keys + FEW_WEEK * OFI_GROUP_BLOCK,
              *mo = keys + FEW_MONTH * OFI_GROUP_BLOCK, *sv = keys + FEW_SEV * OFI_GROUP_BLOCK,
-             *pd = keys + FEW_PRODUCT * OFI_GROUP_BLOCK;
+             *pd = keys + FEW_PRODUCT * OFI_GROUP_BLOCK, *tm = keys + FEW_TEAM * OFI_GROUP_BLOCK,
+             *is = keys + FEW_ISSUE * OFI_GROUP_BLOCK;
     for (size_t i = lo; i < hi; i++) {
         const size_t o = i - lo;
         const int32_t d = fw->cd[i];
@@ -834,6 +842,8 @@ static void few_keys(const void *arg, size_t lo, size_t hi, uint32_t *keys)
             sv[o] = (uint32_t)sev_key(&fw->sev, i, mo[o]);
         }
         pd[o] = parent_code(fw->pr, OFI_PRD_GROUP, fw->prd_unknown, fw->product_row[i]);
+        tm[o] = parent_code(fw->ag, OFI_AGT_TEAM, fw->team_unknown, fw->agent_row[i]);
+        is[o] = fw->issue_row[i] == UINT32_MAX ? fw->n_issues : fw->issue_row[i];
     }
 }
 
@@ -883,6 +893,14 @@ static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
     fw->pr = &db->t[OFI_T_PRODUCTS];
     fw->product_row = db->links.product_row;
     fw->prd_unknown = unknown_code(&fw->pr->dict[OFI_PRD_GROUP]);
+    fw->ag = &db->t[OFI_T_AGENTS];
+    fw->agent_row = db->links.agent_row;
+    fw->team_unknown = unknown_code(&fw->ag->dict[OFI_AGT_TEAM]);
+    fw->issue_row = db->links.issue_row;
+    fw->n_issues = (uint32_t)db->t[OFI_T_ISSUES].n_rows;
+    const ofi_table *cs = &db->t[OFI_T_CASES];
+    /* Issues group by id: by row only when every non-NULL issue id has a row. */
+    const int issues_by_row = cs->by_row[OFI_CAS_ISSUE] && cs->wide[OFI_CAS_ISSUE].n == 0;
     const uint64_t months = dated ? (uint64_t)(ofi_month_key(hi) - fw->sev.min_month) + 1 : 0;
     uint64_t span[FEW_N];
     span[FEW_ALL] = 1;
@@ -890,6 +908,8 @@ static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
     span[FEW_MONTH] = months;
     span[FEW_SEV] = months * fw->sev.sev_radix * fw->sev.prio_radix;
     span[FEW_PRODUCT] = ofi_dict_size(&fw->pr->dict[OFI_PRD_GROUP]);
+    span[FEW_TEAM] = ofi_dict_size(&fw->ag->dict[OFI_AGT_TEAM]);
+    span[FEW_ISSUE] = issues_by_row ? (uint64_t)fw->n_issues + 1 : FEW_SPAN + 1;
     for (int j = 0; j < FEW_N; j++) {
         if (span[j] > FEW_SPAN)
             continue; /* grouped alone */
@@ -952,6 +972,11 @@ static uint64_t sev_key_of(const few *fw, size_t i)
 static uint64_t product_key_of(const few *fw, size_t i)
 {
     return parent_code(fw->pr, OFI_PRD_GROUP, fw->prd_unknown, fw->product_row[i]);
+}
+
+static uint64_t team_key_of(const few *fw, size_t i)
+{
+    return parent_code(fw->ag, OFI_AGT_TEAM, fw->team_unknown, fw->agent_row[i]);
 }
 
 /* ---- customers ------------------------------------------------------------------------- */
@@ -1328,21 +1353,6 @@ static int cmp_text_groups(const void *a, const void *b, void *arg)
     return bytecmp(s1, l1, s2, l2);
 }
 
-/* Keys of a parent's text column (product group, team) per case: the canonical code,
- * 0 for a NULL key, a missing parent, a NULL text or the text "(unknown)". */
-static uint64_t *parent_text_keys(ofi_ctx *ctx, size_t n, const uint32_t *rows,
-                                  const ofi_table *parent, int col)
-{
-    const uint32_t unk = unknown_code(&parent->dict[col]);
-    uint64_t *keys = alloc_keys(ctx, n);
-    if (keys == NULL)
-        return NULL;
-    PAR_FOR
-    for (long i = 0; i < (long)n; i++)
-        keys[i] = parent_code(parent, col, unk, rows[i]);
-    return keys;
-}
-
 static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
                                  ofi_summary *sum)
 {
@@ -1389,25 +1399,28 @@ cleanup:
     return st;
 }
 
-static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
+static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw)
 {
     const ofi_db *db = s->db;
-    const ofi_table *ag = &db->t[OFI_T_AGENTS];
+    const ofi_table *ag = fw->ag;
     const size_t n = s->f->n;
     const ofi_dict *d = &ag->dict[OFI_AGT_TEAM];
-    uint64_t *keys = parent_text_keys(ctx, n, db->links.agent_row, ag, OFI_AGT_TEAM);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 1, .dict = d}, cmp_text_groups, &g, &ord));
+    OFI_TRY(few_grouping(ctx, s, fw, FEW_TEAM, 0, 1, team_key_of,
+                         (gsort_ctx){.kind = 1, .dict = d}, cmp_text_groups, &g, &ord));
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
+    const uint32_t n_codes = ofi_dict_size(d);
     uint64_t *agents = calloc(g.n ? g.n : 1, sizeof *agents);
-    if (agents == NULL) {
+    uint32_t *code_group = malloc((n_codes ? n_codes : 1) * sizeof *code_group);
+    if (agents == NULL || code_group == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
         goto cleanup;
     }
+    /* A team's group is keyed by its text's code (team_key_of). */
+    for (uint32_t k = 0; k < g.n; k++)
+        code_group[g.keys[k]] = k;
     /* agent_count: distinct non-NULL agent ids among the team's cases (orphans included).
      * An agent id has one team, so each agent is counted once, in the team of its first
      * case. Without orphan ids an agent is its row in the agents table: one sequential
@@ -1426,7 +1439,7 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
                 first[arow[i]] = (uint32_t)i;
         for (size_t r = 0; r < ag->n_rows; r++)
             if (first[r] != UINT32_MAX)
-                agents[g.group[first[r]]]++;
+                agents[code_group[team_key_of(fw, first[r])]]++;
         free(first);
     } else {
         uint64_t *akeys = fk_keys(ctx, db, n, OFI_CAS_AGENT, UINT64_MAX);
@@ -1437,7 +1450,7 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s)
         grouping ga;
         OFI_CHECK(group_by(ctx, s, akeys, &ga));
         for (uint32_t k = 0; k < ga.n; k++)
-            agents[g.group[ga.st[k].first]]++;
+            agents[code_group[team_key_of(fw, ga.st[k].first)]]++;
         grouping_free(&ga);
     }
     ofi_puts(&b, "team,agent_count,case_count,avg_ofi,escalation_rate,reopen_rate,"
@@ -1467,6 +1480,7 @@ cleanup:
     ofi_outbuf_free(&b);
     free(ord);
     free(agents);
+    free(code_group);
     return st;
 }
 
@@ -1487,18 +1501,36 @@ static int cmp_roots(const void *a, const void *b, void *arg)
     return (ix > iy) - (ix < iy);
 }
 
-static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_summary *sum)
+static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few *fw,
+                              ofi_summary *sum)
 {
     const ofi_db *db = s->db;
     const ofi_table *is = &db->t[OFI_T_ISSUES];
     const size_t n = s->f->n;
-    /* A NULL issue_id is a group of its own, keyed by the NULL mark. */
-    uint64_t *keys = fk_keys(ctx, db, n, OFI_CAS_ISSUE, (uint64_t)OFI_NULL_I64);
-    if (keys == NULL)
-        return OFI_E_NOMEM;
     grouping g;
     uint32_t *ord;
-    OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_roots, &g, &ord));
+    if (fw->raw[FEW_ISSUE] != NULL) {
+        /* From the pass: raw group r is issue row r's id, n_issues the NULL issue_id. */
+        const uint32_t n_raw = fw->n_raw[FEW_ISSUE];
+        uint64_t *ids = malloc(n_raw * sizeof *ids);
+        if (ids == NULL)
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        for (uint32_t r = 0; r + 1 < n_raw; r++)
+            ids[r] = (uint64_t)ofi_table_key(is, r);
+        ids[n_raw - 1] = (uint64_t)OFI_NULL_I64;
+        ofi_gstat *raw = fw->raw[FEW_ISSUE];
+        fw->raw[FEW_ISSUE] = NULL; /* the grouping takes it */
+        const ofi_status gs = grouping_from_raw(ctx, raw, n_raw, 0, 0, ids, NULL, &g);
+        free(ids);
+        OFI_TRY(gs);
+        OFI_TRY(order_groups(ctx, s, (gsort_ctx){.kind = 0}, cmp_roots, &g, &ord));
+    } else {
+        /* A NULL issue_id is a group of its own, keyed by the NULL mark. */
+        uint64_t *keys = fk_keys(ctx, db, n, OFI_CAS_ISSUE, (uint64_t)OFI_NULL_I64);
+        if (keys == NULL)
+            return OFI_E_NOMEM;
+        OFI_TRY(group_sorted(ctx, s, keys, (gsort_ctx){.kind = 0}, cmp_roots, &g, &ord));
+    }
     ofi_status st = OFI_OK;
     ofi_outbuf b = {0};
     ofi_puts(&b, "issue_id,issue_category,root_cause,severity,case_count,avg_ofi,total_ofi,"
@@ -1624,9 +1656,9 @@ ofi_status ofi_views_write(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, ofi_sum
     if (st == OFI_OK)
         st = write_products(ctx, set, s, &fw, sum);
     if (st == OFI_OK)
-        st = write_roots(ctx, set, s, sum);
+        st = write_roots(ctx, set, s, &fw, sum);
     if (st == OFI_OK)
-        st = write_teams(ctx, set, s);
+        st = write_teams(ctx, set, s, &fw);
     if (st == OFI_OK)
         st = write_kpis(ctx, set, sum);
     few_free(&fw);
