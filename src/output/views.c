@@ -990,17 +990,6 @@ static const char *tier_name(double avg, double t1, double t2, int *k)
     return *k = 2, "High Friction";
 }
 
-/* The customers' rows, in order: ord[k] is the k-th group. */
-typedef struct cust_rows {
-    const ofi_db *db;
-    const grouping *g;
-    const double *avg;
-    const int64_t *ids;
-    const uint32_t *ord;
-    double t1, t2;
-    int with_texts; /* the rows show country, region, segment */
-} cust_rows;
-
 /* What a customer row prints, loaded first (see ROW_SLOT): the measures, the id, the
  * average and the codes of country, region and segment. */
 typedef struct cust_vals {
@@ -1011,6 +1000,19 @@ typedef struct cust_vals {
 } cust_vals;
 
 _Static_assert(sizeof(cust_vals) <= ROW_SLOT, "a customer row's values fit a slot");
+
+/* The customers' rows, in order: ord[k] is the k-th group. (Gathered in windows of ranks
+ * like the case list, they took as long, 10M cases: 2.4M rows of ~4 random lines.) */
+typedef struct cust_rows {
+    const ofi_db *db;
+    const grouping *g;
+    const double *avg;
+    const int64_t *ids;
+    const uint32_t *ord;
+    double t1, t2;
+    int with_texts; /* the rows show country, region, segment (the customers file) */
+    size_t row_max; /* customer_row_max */
+} cust_rows;
 
 static void load_customer(size_t k, void *slot, const void *arg)
 {
@@ -1023,58 +1025,65 @@ static void load_customer(size_t k, void *slot, const void *arg)
     if (!c->with_texts)
         return;
     const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
-    const uint32_t crow = c->db->links.customer_row[v->x.first];
+    /* The customer's row: from its id when ids are dense, else through its first case. */
+    const uint32_t crow = cu->ids_dense ? ofi_table_lookup(cu, v->id)
+                                        : c->db->links.customer_row[v->x.first];
     for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++)
         v->code[col - OFI_CUS_COUNTRY] = crow == UINT32_MAX ? 0 : ofi_table_code(cu, col, crow);
 }
 
+/* Format a customer row (the customers file, or with_texts 0 the tiers file) through a
+ * raw pointer into room reserved for the longest possible row (c->row_max), as the case
+ * list does: no capacity check per field. */
 static void customer_row(ofi_outbuf *b, const void *slot, const void *arg)
 {
     const cust_rows *c = arg;
     const cust_vals *v = slot;
-    const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
+    if (!ofi_outbuf_room(b, c->row_max))
+        return;
+    char *p = b->p + b->len;
     int tk;
-    ofi_put_i64(b, v->id);
-    for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++) {
-        ofi_putc(b, ',');
-        const uint32_t code = v->code[col - OFI_CUS_COUNTRY];
-        size_t len = 0;
-        const char *txt = code ? ofi_dict_str(&cu->dict[col], code, &len) : NULL;
-        if (txt != NULL)
-            ofi_put_text(b, txt, len);
+    p = ofi_raw_i64(p, v->id);
+    if (c->with_texts) {
+        const ofi_table *cu = &c->db->t[OFI_T_CUSTOMERS];
+        for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++) {
+            *p++ = ',';
+            p = raw_code_text(p, cu, col, v->code[col - OFI_CUS_COUNTRY]);
+        }
     }
-    ofi_putc(b, ',');
-    ofi_put_u64(b, v->x.count);
-    ofi_putc(b, ',');
-    ofi_put_f6(b, v->avg);
-    ofi_putc(b, ',');
-    ofi_put_f6(b, v->x.total_ofi);
-    ofi_putc(b, ',');
-    ofi_put_f6(b, v->x.max_ofi);
-    ofi_putc(b, ',');
-    ofi_put_money(b, v->x.refund_cents);
-    ofi_putc(b, ',');
-    ofi_put_u64(b, v->x.escalated);
-    ofi_putc(b, ',');
-    ofi_put_u64(b, v->x.reopened);
-    ofi_putc(b, ',');
-    ofi_puts(b, tier_name(v->avg, c->t1, c->t2, &tk));
-    ofi_putc(b, '\n');
+    *p++ = ',';
+    p = ofi_raw_u64(p, v->x.count);
+    *p++ = ',';
+    p += ofi_format_f6(v->avg, p);
+    if (c->with_texts) {
+        *p++ = ',';
+        p += ofi_format_f6(v->x.total_ofi, p);
+        *p++ = ',';
+        p += ofi_format_f6(v->x.max_ofi, p);
+        *p++ = ',';
+        p = ofi_raw_money(p, v->x.refund_cents);
+        *p++ = ',';
+        p = ofi_raw_u64(p, v->x.escalated);
+        *p++ = ',';
+        p = ofi_raw_u64(p, v->x.reopened);
+    }
+    *p++ = ',';
+    const char *tier = tier_name(v->avg, c->t1, c->t2, &tk);
+    const size_t tl = strlen(tier);
+    memcpy(p, tier, tl);
+    p += tl;
+    *p++ = '\n';
+    b->len = (size_t)(p - b->p);
 }
 
-static void tier_row(ofi_outbuf *b, const void *slot, const void *arg)
+/* Upper bound of a customer row's length: numbers, 3 texts quoted at worst, separators. */
+static size_t customer_row_max(const ofi_db *db)
 {
-    const cust_rows *c = arg;
-    const cust_vals *v = slot;
-    int tk;
-    ofi_put_i64(b, v->id);
-    ofi_putc(b, ',');
-    ofi_put_u64(b, v->x.count);
-    ofi_putc(b, ',');
-    ofi_put_f6(b, v->avg);
-    ofi_putc(b, ',');
-    ofi_puts(b, tier_name(v->avg, c->t1, c->t2, &tk));
-    ofi_putc(b, '\n');
+    const ofi_table *cu = &db->t[OFI_T_CUSTOMERS];
+    size_t t = 0;
+    for (int col = OFI_CUS_COUNTRY; col <= OFI_CUS_SEGMENT; col++)
+        t += 2 * dict_max_len(&cu->dict[col]) + 2;
+    return t + 16 + 6 * 24 + 3 * 340 + sizeof "Medium Friction";
 }
 
 static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
@@ -1135,7 +1144,7 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
         tier_name(avg[ord[k]], t1, t2, &tk);
         sum->tier_count[tk]++;
     }
-    cust_rows cr = {db, &g, avg, ids, ord, t1, t2, 1};
+    cust_rows cr = {db, &g, avg, ids, ord, t1, t2, 1, customer_row_max(db)};
     const rows_def cd = {load_customer, customer_row, &cr, NULL, NULL, 0};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/high_friction_customers.csv",
                          "customer_id,country,region,segment,case_count,avg_ofi,total_ofi,max_ofi,"
@@ -1143,7 +1152,7 @@ static ofi_status write_customers(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s,
                          ng, &cd));
     cust_rows tr = cr;
     tr.with_texts = 0;
-    const rows_def td = {load_customer, tier_row, &tr, NULL, NULL, 0};
+    const rows_def td = {load_customer, customer_row, &tr, NULL, NULL, 0};
     OFI_CHECK(write_rows(ctx, set, s, "ofi/customer_tiers.csv", "customer_id,case_count,avg_ofi,tier\n",
                          ng, &td));
 cleanup:
