@@ -429,26 +429,54 @@ static double from_fixed(__int128 x, int scale)
     return ldexp((double)x, -scale);
 }
 
+/* What a case adds to each group it is in, read once for all its groupings. */
+typedef struct case_meas {
+    __int128 fixed; /* its OFI as a fixed-point integer */
+    double ofi;
+    int64_t refund_cents;
+    int64_t resolution; /* max(resolution_minutes, 0), NULL as 0 */
+    uint32_t refund_n;
+    uint32_t flags;
+} case_meas;
+
+static inline void case_measure(case_meas *m, const ofi_features *f, const ofi_case_links *L,
+                                const double *ofi, size_t i, int scale)
+{
+    m->ofi = ofi[i];
+    m->fixed = to_fixed(ofi[i], scale);
+    m->refund_cents = L->refund_cents[i];
+    m->resolution = ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+    m->refund_n = L->refund_n[i];
+    m->flags = f->flags[i];
+}
+
+/* Add case i, measured in *m, to a group's measures (fixed-point sum in *sum). */
+static inline void add_meas(ofi_gstat *s, __int128 *sum, const case_meas *m, size_t i)
+{
+    if (s->count == 0) {
+        s->first = (uint32_t)i;
+        s->max_ofi = m->ofi;
+    } else if (m->ofi > s->max_ofi) {
+        s->max_ofi = m->ofi;
+    }
+    s->count++;
+    s->escalated += m->flags & 1u;
+    s->reopened += (m->flags >> 1) & 1u;
+    s->delayed += (m->flags >> 3) & 1u;
+    s->refunded += m->refund_n > 0;
+    s->refund_rows += m->refund_n;
+    s->refund_cents += m->refund_cents;
+    s->resolution += m->resolution;
+    *sum += m->fixed;
+}
+
 /* Add case i to a group's measures (fixed-point sum in *sum). */
 static inline void add_case(ofi_gstat *s, __int128 *sum, const ofi_features *f,
                             const ofi_case_links *L, const double *ofi, size_t i, int scale)
 {
-    const unsigned fl = f->flags[i];
-    if (s->count == 0) {
-        s->first = (uint32_t)i;
-        s->max_ofi = ofi[i];
-    } else if (ofi[i] > s->max_ofi) {
-        s->max_ofi = ofi[i];
-    }
-    s->count++;
-    s->escalated += fl & 1u;
-    s->reopened += (fl >> 1) & 1u;
-    s->delayed += (fl >> 3) & 1u;
-    s->refunded += L->refund_n[i] > 0;
-    s->refund_rows += L->refund_n[i];
-    s->refund_cents += L->refund_cents[i];
-    s->resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
-    *sum += to_fixed(ofi[i], scale);
+    case_meas m;
+    case_measure(&m, f, L, ofi, i, scale);
+    add_meas(s, sum, &m, i);
 }
 
 /* Merge thread t's measures part[t * stride + g] (sums psum[...]) of group g, in thread
@@ -566,9 +594,13 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         ofi_gstat *s = part + (size_t)t * stride;
         __int128 *sum = psum + (size_t)t * stride;
         uint32_t k[FUSED_MAX * OFI_GROUP_BLOCK];
+        /* A block's cases are measured once, then added to each of their groupings. */
+        case_meas m[OFI_GROUP_BLOCK];
         for (size_t b = lo; b < hi; b += OFI_GROUP_BLOCK) {
             const size_t e = b + OFI_GROUP_BLOCK < hi ? b + OFI_GROUP_BLOCK : hi;
             keys(arg, b, e, k);
+            for (size_t i = b; i < e; i++)
+                case_measure(&m[i - b], f, L, ofi, i, scale);
             for (int j = 0; j < n_g; j++) {
                 if (!in_pass[j])
                     continue;
@@ -577,7 +609,7 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
                 __int128 *sumj = sum + base[j];
                 for (size_t i = b; i < e; i++)
                     if (kj[i - b] < ng)
-                        add_case(&sj[kj[i - b]], &sumj[kj[i - b]], f, L, ofi, i, scale);
+                        add_meas(&sj[kj[i - b]], &sumj[kj[i - b]], &m[i - b], i);
             }
         }
     }
