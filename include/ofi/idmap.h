@@ -46,6 +46,8 @@ typedef struct ofi_idpart {
     int64_t *dir_no;   /* page number, OFI_NULL_I64 = empty */
     ofi_idpage **dir;
     size_t dir_cap, n_pages;
+    ofi_idpage *last;  /* the page of the last insert (ids in order fill one page after
+                          another: no directory probe) */
     /* hashed */
     int64_t *keys;     /* OFI_NULL_I64 = empty */
     uint32_t *fps;

@@ -80,6 +80,7 @@ static void free_pages(ofi_idpart *p)
     p->dir_no = NULL;
     p->dir = NULL;
     p->dir_cap = p->n_pages = 0;
+    p->last = NULL;
 }
 
 void ofi_idmap_free(ofi_idmap *m)
@@ -252,7 +253,7 @@ int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t f
     if (!p->hashed) {
         const int64_t no = key >> OFI_ID_PAGE_BITS;
         const uint32_t k = (uint32_t)(key & (OFI_ID_PAGE - 1));
-        ofi_idpage *pg = page_find(p, no);
+        ofi_idpage *pg = p->last != NULL && p->last->no == no ? p->last : page_find(p, no);
         if (pg == NULL) {
             /* A new page: stay paged only while pages are at least 1/16 full. */
             const size_t slots = (p->n_pages + 1) * (size_t)OFI_ID_PAGE;
@@ -264,6 +265,7 @@ int ofi_idpart_insert(const ofi_idmap *m, ofi_idpart *p, int64_t key, uint32_t f
             if ((pg = page_add(m, p, no)) == NULL)
                 return -1;
         }
+        p->last = pg;
         *valp = pg->val ? &pg->val[k] : NULL;
         if (m->keys_only) {
             uint32_t *w = &pg->fp[k >> 5];
