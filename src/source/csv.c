@@ -539,8 +539,10 @@ static int quote_free(const char *buf, size_t len, int nt)
     return !found;
 }
 
-ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
-                        const char **data, size_t *len)
+/* ofi_csv_next, and with trust ofi_csv_next_lines: every line end taken for a record
+ * boundary, no quote looked for. */
+static ofi_status next_chunk(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                             const char **data, size_t *len, int trust)
 {
     /* Drop what the last call handed out. */
     if (r->taken && r->map) {
@@ -554,7 +556,7 @@ ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *sp
     for (;;) {
         OFI_TRY(fill(ctx, r));
         size_t end = scan_boundaries(r->buf, r->len, n_split, splits,
-                                     quote_free(r->buf, r->len, ctx->n_threads));
+                                     trust || quote_free(r->buf, r->len, ctx->n_threads));
         if (r->eof)
             end = r->len; /* the last record may lack its line end */
         if (end == 0 && r->len > 0) {
@@ -574,6 +576,25 @@ ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *sp
         r->taken = end;
         return OFI_OK;
     }
+}
+
+ofi_status ofi_csv_next(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                        const char **data, size_t *len)
+{
+    return next_chunk(ctx, r, n_split, splits, data, len, 0);
+}
+
+ofi_status ofi_csv_next_lines(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                              const char **data, size_t *len)
+{
+    return next_chunk(ctx, r, n_split, splits, data, len, 1);
+}
+
+ofi_status ofi_csv_again(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *splits,
+                         const char **data, size_t *len)
+{
+    r->taken = 0; /* hand out the same bytes, and perhaps more */
+    return next_chunk(ctx, r, n_split, splits, data, len, 0);
 }
 
 void ofi_csv_close(ofi_csv_reader *r)

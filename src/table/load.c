@@ -86,6 +86,7 @@ typedef struct batch {
     size_t cap_scratch;
     int oom;
     int err;             /* OFI_CSV_* error of the first unreadable record, 0 when none */
+    int saw_quote;       /* a record of the range holds a '"' (see next_chunk) */
     uint64_t err_line;   /* lines before it, within the range */
     uint64_t month_key;  /* fast path: "YYYY-MM-" of the last date parsed (0: none) */
     int32_t month_day0;  /* its day number of the 0th of the month */
@@ -181,6 +182,7 @@ static void batch_reset(batch *b)
     b->n_lines = 0;
     b->err = 0;
     b->err_line = 0;
+    b->saw_quote = 0;
     for (size_t i = 0; i < b->n_rej; i++) {
         free(b->rej[i].reason);
         free(b->rej[i].raw);
@@ -734,6 +736,9 @@ static void parse_range(batch *b, const ofi_table *t, const colmap *m, const cha
         int nf;
         uint64_t lines;
         int st = ofi_csv_split(p, end, f, MAX_FIELDS, &nf, &p, &lines);
+        /* Every record with a '"' comes here: the fast path takes none. */
+        if (!b->saw_quote && memchr(rec, '"', (size_t)((st != OFI_CSV_OK ? end : p) - rec)))
+            b->saw_quote = 1;
         if (st != OFI_CSV_OK) {
             b->err = st;
             b->err_line = b->n_lines;
@@ -1264,16 +1269,49 @@ static void parse_chunk(loader *L, const ofi_table *t, const colmap *m, const ch
         parse_range(&L->b[k], t, m, data, splits[k], splits[k + 1]);
 }
 
+/* The next chunk of r, parsed into the batches (*len 0: the end). Until the file shows a
+ * quote (*quotes 0), a chunk is split at line ends (ofi_csv_next_lines) and parsed; the
+ * parse sees every byte, so when no range met a '"' the chunk holds none and those were
+ * its record boundaries. Otherwise (a quoted field may hold a line end) it is split again
+ * with quotes in view and parsed again, the first parse's rows, rejects and local
+ * dictionaries dropped, and so are the file's later chunks from the start (*quotes 1):
+ * a file with quotes parses one chunk twice, at most. */
+static ofi_status next_chunk(loader *L, const ofi_table *t, const colmap *m,
+                             ofi_csv_reader *r, int *quotes, size_t *splits, const char **data,
+                             size_t *len)
+{
+    const int nt = L->n_threads;
+    if (*quotes) {
+        OFI_TRY(ofi_csv_next(L->ctx, r, nt, splits, data, len));
+        if (*len > 0)
+            parse_chunk(L, t, m, *data, splits);
+        return OFI_OK;
+    }
+    OFI_TRY(ofi_csv_next_lines(L->ctx, r, nt, splits, data, len));
+    if (*len == 0)
+        return OFI_OK;
+    parse_chunk(L, t, m, *data, splits);
+    for (int k = 0; k < nt; k++)
+        *quotes |= L->b[k].saw_quote;
+    if (!*quotes)
+        return OFI_OK;
+    for (int k = 0; k < nt; k++)
+        for (int c = 0; c < OFI_MAX_COLS; c++)
+            ofi_dict_free(&L->b[k].dict[c]);
+    OFI_TRY(ofi_csv_again(L->ctx, r, nt, splits, data, len));
+    parse_chunk(L, t, m, *data, splits);
+    return OFI_OK;
+}
+
 static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
 {
-    ofi_ctx *ctx = L->ctx;
     char path[4096];
     ofi_csv_reader r = {0};
     colmap m;
     ofi_status st;
     OFI_CHECK(open_table(L, t, dir, &r, &m, path));
-    const int nt = L->n_threads;
     size_t splits[1025];
+    int quotes = 0;
     uint64_t line = r.line_of_first_record;
     uint64_t rec_base = 0;
     struct stat sb;
@@ -1283,10 +1321,9 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
         const char *data;
         size_t len;
         double t0 = ofi_now();
-        OFI_CHECK(ofi_csv_next(ctx, &r, nt, splits, &data, &len));
+        OFI_CHECK(next_chunk(L, t, &m, &r, &quotes, splits, &data, &len));
         if (len == 0)
             break;
-        parse_chunk(L, t, &m, data, splits);
         OFI_CHECK(number_chunk(L, t, path, &rec_base, &line));
         if (!estimated && rec_base > 0) {
             /* The file's rows, from the first chunk's bytes per record. */
@@ -1324,15 +1361,15 @@ static ofi_status csv_repeats(loader *L, ofi_table *t, void *arg)
     OFI_CHECK(open_table(L, t, arg, &r, &m, path));
     const int nt = L->n_threads;
     size_t splits[1025];
+    int quotes = 0;
     uint64_t rec_base = 0;
     while (rec_base < last) {
         const char *data;
         size_t len;
-        OFI_CHECK(ofi_csv_next(ctx, &r, nt, splits, &data, &len));
+        OFI_CHECK(next_chunk(L, t, &m, &r, &quotes, splits, &data, &len));
         if (len == 0)
             break;
         uint64_t base[1024];
-        parse_chunk(L, t, &m, data, splits);
         for (int k = 0; k < nt; k++) {
             const batch *b = &L->b[k];
             if (b->oom)
