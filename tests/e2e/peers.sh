@@ -6,7 +6,8 @@
 # the SVG chart are written. No timing is asserted. A peer that cannot run fails the test
 # (the bench prints `peers: skipping NAME: reason`); OFI_PEERS_ALLOW_SKIP=1 accepts that.
 # Then the checker itself: ofi's own outputs pass it, and one changed value in each file
-# makes the check of that file fail.
+# makes the check of that file fail. And bench/run.sh, the engine's bench, at the same
+# size: its summary and chart.
 # Needs what `scripts/deps.sh --test` installs (nodejs and npm, python3-pandas,
 # python3-sqlalchemy, python3-pymysql); the first run fetches @duckdb/node-api with `npm ci`.
 set -u
@@ -84,6 +85,22 @@ tamper "a customer average off by 1e-5" customer_tiers.csv customers \
 tamper "a weekly count off by one" weekly_friction_trend.csv weekly \
     'i = h.index("case_count"); rows[3][i] = str(int(rows[3][i]) + 1)'
 tamper "a month missing" monthly_friction_trend.csv monthly 'del rows[5]'
+
+# The engine's own bench, end to end at 2000 cases with 1 and 2 threads: its summary has
+# a row per (cases, threads) and its chart is an SVG with a bar per row.
+"$root/bench/run.sh" --build "$(dirname "$BIN")" --cases 2000 --threads 1,2 --reps 1 \
+    --cache "$tmp/cache" --results "$tmp/engine" >"$tmp/run.out" 2>"$tmp/run.err"
+check "bench/run.sh exits 0" $? "$(tail -n 20 "$tmp/run.err")"
+[ "$(grep -c '^| 2000 | [12] |' "$tmp/engine/latest.md" 2>/dev/null)" = 2 ]
+check "bench/run.sh: a summary row per thread count" $? "$(cat "$tmp/engine/latest.md" 2>&1)"
+"$PYTHON" - "$tmp/engine/latest.svg" <<'PY'
+import sys, xml.dom.minidom
+svg = xml.dom.minidom.parse(sys.argv[1])
+texts = [t.firstChild.data for t in svg.getElementsByTagName("text") if t.firstChild]
+assert sum(t.startswith("2k cases, ") for t in texts) == 2, texts
+assert len(svg.getElementsByTagName("rect")) >= 1 + 6 + 2 * 6, "legend and bars"
+PY
+check "bench/run.sh: the chart has a bar per thread count" $?
 
 echo "peers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
