@@ -47,7 +47,7 @@ int ofi_outbuf_room(ofi_outbuf *b, size_t n)
 
 void ofi_put(ofi_outbuf *b, const char *s, size_t n)
 {
-    if (!ofi_outbuf_room(b, n))
+    if (n == 0 || !ofi_outbuf_room(b, n)) /* n 0: s may be NULL (an empty text) */
         return;
     memcpy(b->p + b->len, s, n);
     b->len += n;

@@ -233,9 +233,13 @@ static void expect_raw_money(int64_t cents)
 /* Every digit count, both sides of each power of ten, the extremes, and random values. */
 Test(format_raw, integers_and_money_every_length)
 {
-    int64_t p = 1;
-    for (int k = 0; k <= 18; k++, p *= 10) {
-        const int64_t around[] = {p - 1, p, p + 1, 2 * p - 1, 9 * p, 9 * p + (p - 1)};
+    for (int k = 0; k <= 18; k++) {
+        int64_t p = 1;
+        for (int i = 0; i < k; i++)
+            p *= 10;
+        /* 10p - 1, the largest of k + 1 digits, passes INT64_MAX at 19 digits. */
+        const int64_t around[] = {p - 1, p, p + 1, 2 * p - 1, 9 * p,
+                                  k < 18 ? 9 * p + (p - 1) : INT64_MAX};
         for (size_t j = 0; j < sizeof around / sizeof around[0]; j++) {
             expect_raw_i64(around[j]);
             expect_raw_i64(-around[j]);

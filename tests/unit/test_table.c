@@ -21,7 +21,8 @@ static int dense_of(const int64_t *ids, size_t n, int64_t *base)
     ofi_table *t = &db.t[OFI_T_CUSTOMERS];
     int64_t *copy = malloc((n ? n : 1) * sizeof *copy);
     cr_assert(copy != NULL);
-    memcpy(copy, ids, n * sizeof *copy);
+    if (n > 0)
+        memcpy(copy, ids, n * sizeof *copy);
     free(t->col[0].i64);
     t->col[0].i64 = copy;
     t->n_rows = n;
