@@ -332,14 +332,19 @@ static const char *type_word(ofi_ctype t)
 /* Row b->n, its values parsed: its record number, fingerprint (of the 2 words per column
  * in fpv), key hashes and place in the chunk. Both parse paths end here. A table whose id
  * index keeps no fingerprints (keys only, the first read of a streamed table) needs none:
- * its repeats are fingerprinted by the second read. */
+ * its repeats are fingerprinted by the second read. A fingerprint is only ever compared
+ * with those of rows of the same id, so the id's own words (column 0) are left out: the
+ * cases' 16 columns then hash 240 bytes, XXH3's mid-size path, not 256 and its long one
+ * (10M cases: read 0.23 s faster without any fingerprint, timed with and without). */
 static inline void commit_row(batch *b, const ofi_table *t, const uint64_t *fpv, uint64_t recno,
                               size_t rec_off)
 {
     const ofi_tablespec *spec = t->spec;
     const size_t i = b->n;
     b->row[i] = recno;
-    b->fp[i] = t->index.keys_only ? 0 : XXH3_64bits(fpv, (size_t)spec->n_cols * 2 * sizeof fpv[0]);
+    b->fp[i] = t->index.keys_only
+                   ? 0
+                   : XXH3_64bits(fpv + 2, (size_t)(spec->n_cols - 1) * 2 * sizeof fpv[0]);
     b->h[i] = id_hash_cached(b, 0, b->col[0].i64[i]);
     b->h_fk[i] = spec->n_cols > 1 && spec->cols[1].type == OFI_COL_ID
                      ? id_hash_cached(b, 1, b->col[1].i64[i])
