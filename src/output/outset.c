@@ -138,10 +138,9 @@ static int write_all(ofi_outstream *s, const char *p, size_t n)
     return 0;
 }
 
-/* Hash and write a full stage, directly when the stream may. @return 0, or -1 and errno. */
-static int write_stage(ofi_outstream *s, const char *stage)
+/* Write a full stage, directly when the stream may. @return 0, or -1 and errno. */
+static int write_full(ofi_outstream *s, const char *stage)
 {
-    XXH64_update(s->hash, stage, OFI_OUTSTREAM_STAGE);
     if (s->direct == -1)
         s->direct = set_direct(s->fd, 1) == 0;
     return write_all(s, stage, OFI_OUTSTREAM_STAGE);
@@ -211,13 +210,7 @@ static void *writer_main(void *arg)
         const char *stage = w->buf[w->written % WRITER_RING];
         const int failed = w->err != 0;
         pthread_mutex_unlock(&w->mu);
-        int err = 0;
-        if (!failed) {
-            if (s->direct == -1)
-                s->direct = set_direct(s->fd, 1) == 0;
-            if (write_all(s, stage, OFI_OUTSTREAM_STAGE) != 0)
-                err = errno;
-        }
+        const int err = failed || write_full(s, stage) == 0 ? 0 : errno;
         pthread_mutex_lock(&w->mu);
         if (err != 0)
             w->err = err;
@@ -283,7 +276,8 @@ static int writer_start(ofi_outstream *s)
 static int flush_stage(ofi_outstream *s)
 {
     if (s->w == NULL && writer_start(s) != 0) {
-        if (write_stage(s, s->stage) != 0)
+        XXH64_update(s->hash, s->stage, OFI_OUTSTREAM_STAGE);
+        if (write_full(s, s->stage) != 0)
             return -1;
         s->len = 0;
         return 0;
