@@ -55,10 +55,19 @@ int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *
  * @return the text length. */
 size_t ofi_csv_unescape(const ofi_field *f, char *out);
 
-/* 1 when the field is a blank line: the only field, empty and unquoted. */
+/* 1 when the record is a blank line: its only field unquoted and empty or all
+ * whitespace (space, tab, VT, FF: the NULL test's, a line end aside). A line of spaces is
+ * blank to the reference pipeline too (pandas' read_csv skips it); `"  "` is a record. */
 static inline int ofi_csv_is_blank(const ofi_field *f, int nf)
 {
-    return nf == 1 && f[0].len == 0 && !f[0].quoted;
+    if (nf != 1 || f[0].quoted)
+        return 0;
+    for (uint32_t k = 0; k < f[0].len; k++) {
+        const char c = f[0].p[k];
+        if (c != ' ' && c != '\t' && c != '\v' && c != '\f')
+            return 0;
+    }
+    return 1;
 }
 
 /* Append text to a growable buffer as one CSV field, quoted only where needed (',', '"',

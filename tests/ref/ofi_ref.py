@@ -32,9 +32,9 @@ Reading CSV
       opening quote (` "a"` reads as  "a" with its quotes).
   R3. Line ends: LF and CRLF. A lone CR outside quotes is a read error (exit 2, "lone CR
       line end"), as SPEC allows only LF and CRLF; inside quotes every byte is kept.
-  R4. A blank line is a line with no characters at all before its line end; it is skipped
-      everywhere (also before the header) and is not counted as a record. A line of only
-      spaces is NOT blank: it is a one-field record (normally a field-count rejection).
+  R4. A blank line is a line with nothing but spaces, tabs, VT or FF before its line end
+      (outside quotes; pandas' read_csv skips such lines too); it is skipped everywhere
+      (also before the header) and is not counted as a record. A quoted `" "` is a record.
       The header is the first non-blank record; a file with no header at all (empty) is
       treated like a header lacking the primary-key column (exit 2).
   R5. row_number = 1-based number of the record after the header, blank lines not counted
@@ -426,12 +426,19 @@ def csv_record(fields):
 # ---------------------------------------------------------------------------------------
 
 
+BLANK_LINE = re.compile(r"[ \t\v\f]*\r?(\n|$)")
+
+
 def check_line_ends(text, label):
     """R3: a CR outside quotes must be followed by LF. Quotes open a quoted field only at
-    a field's start; inside one, "" is a quote and another quote closes it."""
+    a field's start; inside one, "" is a quote and another quote closes it. Returns the
+    numbers of the lines that start outside quotes and are blank (R4)."""
     quoted, at_start, line = False, True, 1
     i, n = 0, len(text)
+    blank = set()
     while i < n:
+        if at_start and (i == 0 or text[i - 1] == "\n") and BLANK_LINE.match(text, i):
+            blank.add(line)
         c = text[i]
         if quoted:
             if c == '"':
@@ -450,6 +457,7 @@ def check_line_ends(text, label):
             line += 1
         at_start = c in ",\n" and not quoted
         i += 1
+    return blank
 
 
 def read_records(path, label):
@@ -469,7 +477,7 @@ def read_records(path, label):
         line = data[:e.start].count(b"\n") + 1
         raise SourceError("%s:%d: invalid UTF-8" % (label, line))
 
-    check_line_ends(text, label)
+    blank = check_line_ends(text, label)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, records = None, []
     while True:
@@ -480,7 +488,7 @@ def read_records(path, label):
             break
         except csv.Error as e:
             raise SourceError("%s:%d: broken quoting (%s)" % (label, first_line, e))
-        if not record:  # a blank line
+        if not record or (len(record) == 1 and first_line in blank):  # a blank line
             continue
         if header is None:
             header = record

@@ -192,8 +192,19 @@ Test(csv_split, blank_lines)
     cr_expect_eq(comma.nf, 2);
     cr_expect_not(ofi_csv_is_blank(comma.f, comma.nf));
 
-    split_out space = split_s(" \n");
-    cr_expect_not(ofi_csv_is_blank(space.f, space.nf));
+    /* Whitespace alone is a blank line too (pandas skips it); quoted, or with a comma or
+     * any other byte, it is a record. */
+    split_out space = split_s(" \t \r\nx\n");
+    cr_assert_eq(space.st, OFI_CSV_OK);
+    cr_expect(ofi_csv_is_blank(space.f, space.nf));
+    cr_expect_eq(space.lines, 1);
+    cr_expect_eq(*space.next, 'x');
+    split_out qspace = split_s("\" \"\n");
+    cr_expect_not(ofi_csv_is_blank(qspace.f, qspace.nf), "a quoted space is a field");
+    split_out spaces_comma = split_s(" , \n");
+    cr_expect_not(ofi_csv_is_blank(spaces_comma.f, spaces_comma.nf));
+    split_out nbsp = split_s("\xc2\xa0\n");
+    cr_expect_not(ofi_csv_is_blank(nbsp.f, nbsp.nf), "U+00A0 is not whitespace here");
 }
 
 Test(csv_split, last_record_without_line_end)
