@@ -240,10 +240,11 @@ static const char extract_help[] =
     "section 1 the table has, rows by primary key, SQL NULL as an empty field.\n";
 
 static const char variants_help[] =
-    "usage: ofi variants --weights FILE [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
+    "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
     "                    [--top N] [--threads N] [--quiet]\n"
     "\n"
-    "Score every [variant NAME] of the weights file (the first is the baseline) and write\n"
+    "Score every [variant NAME] of the weights file (the first is the baseline; without\n"
+    "--weights, the single variant `default` of SPEC section 3's weights) and write\n"
     "DIR/variants/ (default DIR: outputs): variant_summary.csv (averages, quantiles,\n"
     "top-N overlap, Spearman correlations of cases and customers, Kendall's tau-b over the\n"
     "top-N union, customers changing tier), variant_top_cases.csv (each variant's top N)\n"
@@ -422,8 +423,6 @@ static int cmd_run(int argc, char **argv, int mode)
     }
     settings set = {{0}};
     ofi_mysql_cfg mcfg;
-    if (mode == 2 && o.weights_path == NULL)
-        return usage_error("variants: --weights FILE is required%s", "");
     if (mode == 3 && !(have_samples && have_spread && have_seed))
         return usage_error("sensitivity: --samples S, --spread F and --seed X are required%s", "");
     if (extract_only && strcmp(source, "mysql") != 0)

@@ -10,6 +10,7 @@
 #   tests/ref/weights_variants.ini  4 variants: baseline (defaults), reference_sql,
 #                                   escalation_heavy, money_first
 #   tests/ref/weights_same.ini      a variant and `copy`, an identical second variant
+#   no --weights                    the single variant `default` (SPEC 7)
 # and --top 50 and --top 7: the exit codes must agree and variants/variant_summary.csv,
 # variant_top_cases.csv and variant_tier_migration.csv must be byte-identical.
 #   copy  with weights_same.ini the `copy` row of variant_summary.csv (the oracle's, and
@@ -36,12 +37,13 @@ ro=$tmp/ref_out
 # Returns 0 when both programs succeeded.
 compare_run() {
     local name=$1 csv=$2 weights=$3 top=$4 erc rrc f nsame=0
-    local problems=()
+    local problems=() wopt=(--weights "$weights")
+    [ "$weights" = - ] && wopt=()
     rm -rf "$eo" "$ro"
-    "$BIN" variants --source "csv:$csv" --weights "$weights" --out "$eo" --top "$top" \
+    "$BIN" variants --source "csv:$csv" "${wopt[@]}" --out "$eo" --top "$top" \
         --quiet > /dev/null 2> "$tmp/e.err"
     erc=$?
-    "$PYTHON" "$REF" --csv "$csv" --weights "$weights" --out "$ro" --top "$top" \
+    "$PYTHON" "$REF" --csv "$csv" "${wopt[@]}" --out "$ro" --top "$top" \
         --variants > /dev/null 2> "$tmp/r.err"
     rrc=$?
     if [ $erc -ne $rrc ]; then
@@ -139,9 +141,18 @@ for ds in "${datasets[@]}"; do
     done
 done
 
-# --- the shipped example weights file -----------------------------------------------------
+# --- the shipped example weights file, and no weights file (SPEC 7: the single variant
+# is then `default`) ------------------------------------------------------------------------
 if [ -n "$first_data" ]; then
     compare_run "shipped scripts/weights.ini" "$first_data" "$(dirname "$REF")/../../scripts/weights.ini" 50
+    if compare_run "no --weights" "$first_data" - 50; then
+        rows=$(tail -n +2 "$eo/${FILES[0]}" | cut -d, -f1 | tr '\n' ' ')
+        if [ "$rows" = "default " ]; then
+            pass "no --weights: one variant, default"
+        else
+            fail "no --weights: one variant, default" "variants: $rows"
+        fi
+    fi
 fi
 
 # --- 64 variants ----------------------------------------------------------------------
