@@ -35,8 +35,10 @@ void ofi_join_timeline(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int
 void ofi_join_refunds(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int nb);
 
 /* Resolve each case's customer, agent, product and issue rows, count the cases' foreign
- * key orphans, and compute case_date (allocating those arrays).
- * @pre all tables loaded. @return OFI_OK or OFI_E_NOMEM. */
+ * key orphans, and compute case_date (allocating those arrays). Fails (OFI_E_SOURCE)
+ * when refund cents cannot be summed exactly in 64 bits: a case's refunds (as they were
+ * summed, in source order), or all cases' absolute amounts together.
+ * @pre all tables loaded. @return OFI_OK, OFI_E_SOURCE or OFI_E_NOMEM. */
 ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db);
 
 #endif

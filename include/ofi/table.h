@@ -95,6 +95,8 @@ typedef struct ofi_db {
     ofi_table t[OFI_N_TABLES];
     ofi_case_links links;
     uint64_t orphans[OFI_N_FKS]; /* per foreign key of ofi_fks */
+    uint64_t refund_overflow;    /* 1 + the first case row whose refund cents left the
+                                    int64 range as they were summed; 0: none */
 } ofi_db;
 
 /* Prepare an empty database whose indexes have n_parts partitions.

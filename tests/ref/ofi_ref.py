@@ -744,11 +744,27 @@ def build_cases(tables, weights):
     cases = [Case(row) for row in tables["cases"].kept]
     by_id = {case.case_id: case for case in cases}
 
+    # Money is summed exactly in 64-bit cents: a case's refunds, summed in source order,
+    # must stay in range, and so must all cases' absolute amounts together (which bounds
+    # every group's total); otherwise the source cannot be scored (exit 2).
+    overflow = None  # index of the first case whose running sum left the range
+    index = {id(case): k for k, case in enumerate(cases)}
     for _, case_id, _, amount in tables["refunds"].kept:
         case = by_id.get(case_id)
         if case is not None:
             case.refund_count += 1
-            case.refund_cents += amount if amount is not None else 0
+            total = case.refund_cents + (amount if amount is not None else 0)
+            if -2**63 <= total <= INT64_MAX:
+                case.refund_cents = total
+            elif overflow is None or index[id(case)] < overflow:
+                overflow = index[id(case)]
+    if overflow is not None:
+        raise SourceError("refunds: the refund amounts of case %d sum beyond the exact range "
+                          "of cents (64-bit: +-92233720368547758.07 EUR)"
+                          % cases[overflow].case_id)
+    if sum(abs(case.refund_cents) for case in cases) > INT64_MAX:
+        raise SourceError("refunds: the refund amounts of all cases sum beyond the exact "
+                          "range of cents (64-bit: +-92233720368547758.07 EUR in all)")
 
     first_event = {}
     for _, case_id, _, timestamp in tables["case_timeline"].kept:
