@@ -376,6 +376,14 @@ const char *ofi_outset_tmp(const ofi_outset *set, const char *rel)
 
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
 {
+    /* What would stop a rename half way (a directory where a file goes) is looked for
+     * before the first one, so that it replaces nothing. */
+    for (size_t i = 0; i < set->n; i++) {
+        struct stat sb;
+        if (lstat(set->f[i].path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s",
+                            set->f[i].path, strerror(EISDIR));
+    }
     for (size_t i = 0; i < set->n; i++)
         if (rename(set->f[i].tmp, set->f[i].path) != 0)
             return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,

@@ -174,6 +174,19 @@ for blocked in reports fk; do
     fi
 done
 
+# A directory where the last file renamed goes, and one where the first goes: found
+# before any rename.
+for blocked in reports/run_manifest.json ofi/ofi_case_scores.csv; do
+    if fresh_outputs; then
+        rm -f "out/$blocked" && mkdir -p "out/$blocked/x"
+        cp -a out snap
+        ofi run --source csv:data2 --out out --quiet
+        snapshot_check "a directory at out/$blocked (exit 4) replaces no output" 4
+        grep -q "^ofi: error: .*out/$blocked: cannot rename into place: Is a directory" se ||
+            fail "atomic: the rename error names out/$blocked" "stderr $(shown se)"
+    fi
+done
+
 # A disk that fills up in the middle of a file: a file-size limit with SIGXFSZ ignored makes
 # write() fail with EFBIG once a file passes 16 KiB (the 300-case list does, in its
 # first block).
