@@ -88,6 +88,7 @@ typedef struct batch {
     int err;             /* OFI_CSV_* error of the first unreadable record, 0 when none */
     int saw_quote;       /* a record of the range holds a '"' (see next_chunk) */
     uint64_t err_line;   /* lines before it, within the range */
+    int err_field;       /* its field (0-based) where the error is */
     uint64_t month_key;  /* fast path: "YYYY-MM-" of the last date parsed (0: none) */
     int32_t month_day0;  /* its day number of the 0th of the month */
     int month_len;       /* its days */
@@ -747,6 +748,7 @@ static void parse_range(batch *b, const ofi_table *t, const colmap *m, const cha
         if (st != OFI_CSV_OK) {
             b->err = st;
             b->err_line = b->n_lines;
+            b->err_field = nf - 1;
             return;
         }
         b->n_lines += lines;
@@ -1190,16 +1192,23 @@ static ofi_status map_header(ofi_ctx *ctx, const ofi_csv_reader *r, ofi_table *t
 
 /* After the parallel parse of a chunk: stop at the first unreadable record (CSV) or out of
  * memory, number rows globally, add up the data-quality counts. */
-static ofi_status number_chunk(loader *L, ofi_table *t, const char *name, uint64_t *rec_base,
-                               uint64_t *line)
+static ofi_status number_chunk(loader *L, ofi_table *t, const char *name,
+                               const ofi_csv_reader *r, uint64_t *rec_base, uint64_t *line)
 {
     for (int k = 0; k < L->n_threads; k++) {
         batch *b = &L->b[k];
         if (b->oom)
             return ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory while parsing", name);
-        if (b->err)
-            return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s", name,
-                            (unsigned long long)(*line + b->err_line), ofi_csv_strerror(b->err));
+        if (b->err) { /* CSV only: the file, the line where the record starts, the column */
+            const int f = b->err_field;
+            if (r != NULL && f >= 0 && f < r->n_header)
+                return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s (column %s)", name,
+                                (unsigned long long)(*line + b->err_line),
+                                ofi_csv_strerror(b->err), r->header_names[f]);
+            return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s (field %d, past the header's %d)",
+                            name, (unsigned long long)(*line + b->err_line),
+                            ofi_csv_strerror(b->err), f + 1, r != NULL ? r->n_header : 0);
+        }
         for (size_t i = 0; i < b->n; i++)
             b->row[i] += *rec_base;
         for (size_t i = 0; i < b->n_rej; i++)
@@ -1329,7 +1338,7 @@ static ofi_status load_table(loader *L, ofi_table *t, const char *dir)
         OFI_CHECK(next_chunk(L, t, &m, &r, &quotes, splits, &data, &len));
         if (len == 0)
             break;
-        OFI_CHECK(number_chunk(L, t, path, &rec_base, &line));
+        OFI_CHECK(number_chunk(L, t, path, &r, &rec_base, &line));
         if (!estimated && rec_base > 0) {
             /* The file's rows, from the first chunk's bytes per record. */
             estimated = 1;
@@ -1488,7 +1497,7 @@ static ofi_status load_table_mysql(loader *L, ofi_table *t, const mysql_arg *a)
         for (int k = 0; k < nt; k++)
             parse_rows(&L->b[k], t, &m, rows, nf, n_rows * (size_t)k / (size_t)nt,
                        n_rows * (size_t)(k + 1) / (size_t)nt);
-        OFI_CHECK(number_chunk(L, t, t->spec->name, &rec_base, &line));
+        OFI_CHECK(number_chunk(L, t, t->spec->name, NULL, &rec_base, &line));
         rec_source src = {NULL, NULL, rows, nf};
         OFI_CHECK(finish_chunk(L, t, &src, t0));
     }
