@@ -41,6 +41,8 @@ typedef struct ofi_ctx {
     size_t chunk_bytes; /* bytes a streaming reader takes per chunk, >= 4096 */
     int no_map;         /* 1: readers copy regular files with pread, never map them */
     int no_direct;      /* 1: output files are written through the page cache only */
+    int no_writer_threads; /* 1: a big file's stages are hashed and written by the caller,
+                            * as when the writer threads cannot start (tests) */
     int generic_parse;  /* 1: every CSV record through the generic splitter, none through
                          * the loader's fast path (tests compare the two) */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */

@@ -44,6 +44,7 @@ typedef struct ofi_outstream {
     size_t len;  /* bytes staged */
     struct ofi_writer *w; /* the background writer of full stages, NULL until the first */
     uint64_t direct_bytes; /* bytes written with O_DIRECT (read it once the stream is closed) */
+    int no_threads;        /* ctx->no_writer_threads when opened */
 } ofi_outstream;
 
 /* Bytes staged before a write: a multiple of every logical block size in use (4096). */

@@ -335,6 +335,10 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     /* OFI_NO_DIRECT=1: write big outputs through the page cache (O_DIRECT off). */
     const char *nd = getenv("OFI_NO_DIRECT");
     ctx->no_direct = nd != NULL && *nd != '\0' && strcmp(nd, "0") != 0;
+    /* OFI_NO_WRITER_THREADS=1: big outputs are hashed and written by the formatting
+     * thread itself, as when the writer threads cannot start (for tests). */
+    const char *nw = getenv("OFI_NO_WRITER_THREADS");
+    ctx->no_writer_threads = nw != NULL && *nw != '\0' && strcmp(nw, "0") != 0;
     /* OFI_GENERIC_PARSE=1: no CSV record takes the loader's fast path (for tests). */
     const char *gp = getenv("OFI_GENERIC_PARSE");
     ctx->generic_parse = gp != NULL && *gp != '\0' && strcmp(gp, "0") != 0;

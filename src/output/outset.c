@@ -61,6 +61,7 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     memset(s, 0, sizeof *s);
     s->fd = -1;
     s->direct = ctx->no_direct ? 0 : -1;
+    s->no_threads = ctx->no_writer_threads;
     if (set->n == set->cap) {
         size_t cap = set->cap ? set->cap * 2 : 32;
         ofi_outfile *f = realloc(set->f, cap * sizeof *f);
@@ -275,7 +276,7 @@ static int writer_start(ofi_outstream *s)
  * free (written here when there is no pipeline). @return 0, or -1 and errno. */
 static int flush_stage(ofi_outstream *s)
 {
-    if (s->w == NULL && writer_start(s) != 0) {
+    if (s->w == NULL && (s->no_threads || writer_start(s) != 0)) {
         XXH64_update(s->hash, s->stage, OFI_OUTSTREAM_STAGE);
         if (write_full(s, s->stage) != 0)
             return -1;

@@ -8,8 +8,9 @@
 #    (the reference), --threads 2, --threads 2 --chunk-rows 5000, --threads 2
 #    --chunk-rows 64 (the smallest chunks: thousands of chunk boundaries) and --threads 3
 #    --chunk-rows 20000 (more threads than a 2-core machine has), and OFI_NO_MMAP=1
-#    OFI_NO_DIRECT=1 --threads 2 --chunk-rows 70000 (inputs read into buffers, not mapped;
-#    the 35 MB case list written through the page cache, not with O_DIRECT), and
+#    OFI_NO_DIRECT=1 OFI_NO_WRITER_THREADS=1 --threads 2 --chunk-rows 70000 (inputs read
+#    into buffers, not mapped; the 35 MB case list written through the page cache, not
+#    with O_DIRECT, and hashed and written by the formatting thread), and
 #    OFI_GENERIC_PARSE=1 --threads 2 (no record through the loader's fast path); every file
 #    under ofi/, dq/, fk/ and reports/dashboard.html must be byte-identical to the
 #    reference, and the file sets equal.
@@ -68,10 +69,10 @@ else
         name=${c%%:*}
         read -r -a opts <<< "${c#*:}"
         out=$tmp/out_$name
-        # The last config reads its inputs into buffers, not through mappings, and writes
-        # its outputs through the page cache.
+        # The buffered config reads its inputs into buffers, not through mappings, and
+        # writes its outputs through the page cache from the formatting thread itself.
         if [ "$name" = threads2_buffered ]; then
-            OFI_NO_MMAP=1 OFI_NO_DIRECT=1 "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" \
+            OFI_NO_MMAP=1 OFI_NO_DIRECT=1 OFI_NO_WRITER_THREADS=1 "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" \
                 > /dev/null 2> "$tmp/$name.err"
         elif [ "$name" = threads2_generic ]; then
             OFI_GENERIC_PARSE=1 "$BIN" run --source "csv:$data" --out "$out" --quiet "${opts[@]}" \

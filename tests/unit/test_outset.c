@@ -67,13 +67,14 @@ static int takes_direct(const char *dir)
 /* Write data[0..n) to rel in pieces of the sizes given (cycled), close, commit, and check
  * the file, its recorded size and hash, and the mode the stream ended in. */
 static void write_and_check(const char *base, int no_direct, const char *data, size_t n,
-                            const size_t *pieces, int n_pieces)
+                            const size_t *pieces, int n_pieces, int no_threads)
 {
     char *dir = make_dir(base);
     cr_assert(dir != NULL);
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
     ctx.no_direct = no_direct;
+    ctx.no_writer_threads = no_threads;
     ofi_outset set;
     cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK, "%s", ctx.err);
     ofi_outstream s;
@@ -138,9 +139,10 @@ Test(outset, sizes_around_the_stage_both_modes)
     const size_t odd[] = {1, 4095, 777777, 3, 65536}; /* writes straddling every boundary */
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         char *d = pattern(sizes[k], 0x5eed + k);
-        for (int nd = 0; nd <= 1; nd++) {
-            write_and_check("/tmp", nd, d, sizes[k], one, 1);
-            write_and_check("/tmp", nd, d, sizes[k], odd, 5);
+        /* Buffered and direct, each with the writer threads and without them. */
+        for (int mode = 0; mode < 4; mode++) {
+            write_and_check("/tmp", mode & 1, d, sizes[k], one, 1, mode >> 1);
+            write_and_check("/tmp", mode & 1, d, sizes[k], odd, 5, mode >> 1);
         }
         free(d);
     }
@@ -154,7 +156,8 @@ Test(outset, random_writes)
     size_t pieces[7];
     for (int k = 0; k < 7; k++)
         pieces[k] = 1 + unit_below(&r, k < 4 ? 9000 : 3 * S);
-    write_and_check("/tmp", 0, d, n, pieces, 7);
+    write_and_check("/tmp", 0, d, n, pieces, 7, 0);
+    write_and_check("/tmp", 0, d, n, pieces, 7, 1);
     free(d);
 }
 
@@ -168,7 +171,7 @@ Test(outset, shared_memory_file_system)
     const size_t n = 2 * S + 12345;
     char *d = pattern(n, 42);
     const size_t odd[] = {100000, 1};
-    write_and_check("/dev/shm", 0, d, n, odd, 2);
+    write_and_check("/dev/shm", 0, d, n, odd, 2, 0);
     free(d);
 }
 
@@ -198,7 +201,8 @@ Test(outset, directory_in_the_way)
 
 /* A write that fails on the writer thread (here: past the process's file size limit,
  * EFBIG) fails a later write or the close with the file's name and the reason, both
- * buffered and direct; what was written up to the failure is never reported as the file. */
+ * buffered and direct, and so does one on the caller's thread (no writer threads); what
+ * was written up to the failure is never reported as the file. */
 Test(outset, failed_write_is_reported)
 {
     signal(SIGXFSZ, SIG_IGN);
@@ -206,12 +210,13 @@ Test(outset, failed_write_is_reported)
     cr_assert(setrlimit(RLIMIT_FSIZE, &lim) == 0, "setrlimit: %s", strerror(errno));
     const size_t n = 6 * S;
     char *d = pattern(n, 7);
-    for (int nd = 0; nd <= 1; nd++) {
+    for (int mode = 0; mode < 4; mode++) { /* buffered or direct, writer threads or not */
         char *dir = make_dir("/tmp");
         cr_assert(dir != NULL);
         ofi_ctx ctx;
         ofi_ctx_init(&ctx);
-        ctx.no_direct = nd;
+        ctx.no_direct = mode & 1;
+        ctx.no_writer_threads = mode >> 1;
         ofi_outset set;
         cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK);
         ofi_outstream s;
