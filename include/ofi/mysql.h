@@ -73,14 +73,15 @@ void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap);
 /* A table being read. */
 typedef struct ofi_mysql_stream ofi_mysql_stream;
 
-/* Start streaming the columns of spec that the server's table has, in spec order,
+/* Start streaming the columns of spec from the server's table, in spec order,
  * ORDER BY the primary key, in chunks of chunk_rows rows (0: 65536) read ahead by fetch
  * threads. With may_split and the extra connections of ofi_mysql_snapshot, an integer key
  * is split into ranges ([MIN, MAX] in equal parts, sized from the server's row estimate)
  * that the connections read at once, each range one SELECT; the loader still receives
- * range after range, so the rows come in the order of the single stream. present[c] is
- * set for the columns found; a missing table or primary-key column is OFI_E_SOURCE naming
- * it. Not thread-safe with other uses of m's connections. */
+ * range after range, so the rows come in the order of the single stream. A column is
+ * found under its name or its alias (calendar's `date`); a missing table or column is
+ * OFI_E_SOURCE naming it, so present[c] is set for every column. Not thread-safe with
+ * other uses of m's connections. */
 ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec *spec,
                                 size_t chunk_rows, int may_split, int present[OFI_MAX_COLS],
                                 ofi_mysql_stream **out);

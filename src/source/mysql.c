@@ -168,6 +168,16 @@ static ofi_status open_conn(ofi_ctx *ctx, ofi_mysql *m)
                            CLIENT_LOCAL_FILES) == NULL)
         /* The connector's messages name user and host, never the password. */
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
+    /* MYSQL_OPT_SSL_ENFORCE is not honoured by every connector (MariaDB Connector/C 3.3
+     * connects in clear to a server without TLS): a mode requiring TLS checks the cipher. */
+    const char *mode = cfg->ssl_mode;
+    if (mode && (strcasecmp(mode, "REQUIRED") == 0 || strcasecmp(mode, "VERIFY_CA") == 0 ||
+                 strcasecmp(mode, "VERIFY_IDENTITY") == 0) &&
+        mysql_get_ssl_cipher(m->conn) == NULL)
+        return ofi_fail(ctx, OFI_E_SOURCE,
+                        "%s: cannot connect: MYSQL_SSL_MODE=%s, but the connection is not "
+                        "encrypted (the server offers no TLS)",
+                        m->where, mode);
     return OFI_OK;
 }
 
@@ -751,33 +761,44 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: %s", m->where, spec->name,
                         mysql_error(m->conn));
     int found = 0;
-    for (int c = 0; c < spec->n_cols; c++)
+    /* The server's name of each column: its own, else its alias (calendar's `date`, as in
+     * a CSV file: only when the table has no calendar_date). */
+    const char *name[OFI_MAX_COLS];
+    for (int c = 0; c < spec->n_cols; c++) {
         present[c] = 0;
+        name[c] = NULL;
+    }
     MYSQL_ROW row;
     while ((row = mysql_fetch_row(cols)) != NULL) {
         found = 1;
         for (int c = 0; c < spec->n_cols; c++) {
             const ofi_colspec *cs = &spec->cols[c];
-            if (row[0] && (strcasecmp(row[0], cs->name) == 0 ||
-                           (cs->alias && strcasecmp(row[0], cs->alias) == 0)))
-                present[c] = 1;
+            if (row[0] && strcasecmp(row[0], cs->name) == 0)
+                name[c] = cs->name;
+            else if (row[0] && cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL)
+                name[c] = cs->alias;
         }
     }
     mysql_free_result(cols);
     if (!found)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s does not exist", m->where, spec->name);
-    if (!present[0])
+    if (name[0] == NULL)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: missing primary key column %s", m->where,
                         spec->name, spec->cols[0].name);
-    /* SELECT the present columns in section-1 order, by primary key. */
+    /* A database holds the whole schema: a column it lacks is an error (issue 3), where a
+     * CSV file's missing column reads as NULL (SPEC 7). */
+    for (int c = 1; c < spec->n_cols; c++)
+        if (name[c] == NULL)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s: table %s: missing column %s", m->where,
+                            spec->name, spec->cols[c].name);
+    /* SELECT the columns in section-1 order, by primary key. */
     strcpy(sql, "SELECT ");
     int nf = 0;
     for (int c = 0; c < spec->n_cols; c++) {
-        if (!present[c])
-            continue;
+        present[c] = 1;
         if (nf++)
             strcat(sql, ", ");
-        quote_ident(sql, sizeof sql, spec->cols[c].name);
+        quote_ident(sql, sizeof sql, name[c]);
     }
     strcat(sql, " FROM ");
     quote_ident(sql, sizeof sql, spec->name);

@@ -58,7 +58,8 @@ same_outputs "$tmp/my1" "$tmp/rt"; check "the extracts reproduce the MySQL run's
 OFI_FAULT_KILL_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" --out "$tmp/killed" 2>"$tmp/killed.err"
 check "killed connection: the run recovers (exit 0)" $?
 grep -q "connection lost" "$tmp/killed.err" && grep -Eq "resumed after key|reconnected" "$tmp/killed.err"
-check "killed connection: a warning says where it resumed ($(grep -m1 'connection lost' "$tmp/killed.err" | head -c 200))" $?
+ok=$? # kept apart: the message's $(...) sets $? itself
+check "killed connection: a warning says where it resumed ($(grep -m1 'connection lost' "$tmp/killed.err" | head -c 200))" $ok
 same_outputs "$tmp/my1" "$tmp/killed"; check "killed connection: same outputs as without" $?
 grep -q '"source_consistent": false' "$tmp/killed/reports/run_manifest.json" &&
     grep -q '"source_consistent": true' "$tmp/my1/reports/run_manifest.json"
@@ -121,6 +122,11 @@ q -e "UPDATE cases SET channel = NULL WHERE case_id <= 10; UPDATE refunds SET re
 "$bin" run --source mysql --env "$env" --out "$tmp/nulls" --quiet; check "run with NULLs exits 0" $?
 grep -qx "cases,channel,10" "$tmp/nulls/dq/missing_values.csv"; check "10 NULL channels reported missing" $?
 grep -qx "refunds,refund_amount_eur,3" "$tmp/nulls/dq/missing_values.csv"; check "3 NULL amounts reported missing" $?
+# A calendar whose date column is called `date` (as in real exports, SPEC 1) reads the same.
+q -e "ALTER TABLE calendar RENAME COLUMN calendar_date TO \`date\`"
+"$bin" run --source mysql --env "$env" --out "$tmp/datecol" --quiet && same_outputs "$tmp/nulls" "$tmp/datecol"
+check "calendar with a \`date\` column: same outputs" $?
+q -e "ALTER TABLE calendar RENAME COLUMN \`date\` TO calendar_date"
 
 # Bad settings: each its own message, exit 2, no password.
 expect_fail() { # expect_fail NAME FRAGMENT ENV...
@@ -128,29 +134,41 @@ expect_fail() { # expect_fail NAME FRAGMENT ENV...
     env -i PATH="$PATH" HOME="$tmp" "$@" "$bin" run --source mysql --out "$tmp/bad" --quiet 2>"$tmp/err"
     local rc=$?
     [ $rc -eq 2 ] && grep -qF "$frag" "$tmp/err" && ! grep -qF "$MYSQL_PASSWORD" "$tmp/err"
-    check "$name: exit 2 with \"$frag\" (got $rc: $(head -c 160 "$tmp/err"))" $?
+    local ok=$? # before the message's $(head ...), which would set $? itself
+    check "$name: exit 2 with \"$frag\" (got $rc: $(head -c 160 "$tmp/err"))" $ok
 }
 base=(MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_DATABASE="$MYSQL_DATABASE")
 expect_fail "wrong password" "Access denied" "${base[@]}" MYSQL_PASSWORD=not-the-password
 expect_fail "missing database" "to database 'nosuchdb'" MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_PASSWORD="$MYSQL_PASSWORD" MYSQL_DATABASE=nosuchdb
 expect_fail "unknown host" "Unknown server host" MYSQL_HOST=no.such.host.invalid MYSQL_USER=x MYSQL_PASSWORD=y
+# MYSQL_SSL_MODE=REQUIRED never reads in clear: the private server has no TLS.
+if [ "$(q -e 'SELECT @@have_ssl')" = YES ]; then
+    echo "SKIP ssl required: this server offers TLS"
+else
+    expect_fail "ssl required, server without TLS" "the connection is not encrypted" \
+        "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD" MYSQL_SSL_MODE=REQUIRED
+fi
 q -e "RENAME TABLE refunds TO refunds_gone"
 expect_fail "missing table" "table refunds does not exist" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
 q -e "RENAME TABLE refunds_gone TO refunds; ALTER TABLE agents DROP PRIMARY KEY, CHANGE agent_id agent_key BIGINT"
 expect_fail "missing key column" "table agents: missing primary key column agent_id" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
+q -e "ALTER TABLE agents CHANGE agent_key agent_id BIGINT NOT NULL, ADD PRIMARY KEY (agent_id)"
+q -e "ALTER TABLE cases RENAME COLUMN channel TO channel_gone"
+expect_fail "missing column" "table cases: missing column channel" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
+q -e "ALTER TABLE cases RENAME COLUMN channel_gone TO channel"
 ! [ -e "$tmp/bad/ofi/ofi_case_scores.csv" ]; check "failed runs wrote no output" $?
 
 # The server stopped mid-run (a real SHUTDOWN from a second connection after 7000 rows):
 # reconnecting fails, the run exits 2 naming the lost connection, nothing is replaced.
 "$root/scripts/mariadb.sh" start >/dev/null 2>&1
 . "$env"
-q -e "ALTER TABLE agents CHANGE agent_key agent_id BIGINT NOT NULL, ADD PRIMARY KEY (agent_id)"
 rm -rf "$tmp/before2"; cp -r "$tmp/my2" "$tmp/before2"
 OFI_MYSQL_RETRIES=2 OFI_FAULT_SHUTDOWN_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" \
     --out "$tmp/my2" --quiet 2>"$tmp/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q "connection lost" "$tmp/err"
-check "server stopped mid-run: exit 2 with the lost connection ($rc: $(head -c 200 "$tmp/err"))" $?
+ok=$?
+check "server stopped mid-run: exit 2 with the lost connection ($rc: $(head -c 200 "$tmp/err"))" $ok
 ! "$root/scripts/mariadb.sh" status; check "the server really stopped" $?
 diff -r "$tmp/before2" "$tmp/my2" >/dev/null && [ -z "$(find "$tmp/my2" -name '*.tmp')" ]
 check "server stopped mid-run: previous outputs untouched, no temporary files" $?
