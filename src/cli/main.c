@@ -276,7 +276,10 @@ static const char load_help[] =
     "\n"
     "Create the eight tables (scripts/schema.sql, compiled in) in the database of the MySQL\n"
     "settings (see 'ofi run --help') and bulk-load DIR/<table>.csv into them with LOAD DATA\n"
-    "LOCAL INFILE, columns matched by header name. Tables are emptied first.\n";
+    "LOCAL INFILE. Each file is read as 'ofi run --source csv:DIR' reads it (columns by\n"
+    "header name, quotes, blank lines, typed values) and the rows that run keeps are sent;\n"
+    "what is left out (unreadable records, NULL or repeated ids) is counted on stderr.\n"
+    "Every file and its primary-key column are checked before any table is emptied.\n";
 
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"

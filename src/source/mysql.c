@@ -16,6 +16,10 @@
  */
 #include "ofi/mysql.h"
 
+#include "ofi/csv.h"
+#include "ofi/date.h"
+#include "ofi/parse.h"
+
 #include <mysql.h>
 
 #include <pthread.h>
@@ -1082,91 +1086,371 @@ static ofi_status run_script(ofi_ctx *ctx, ofi_mysql *m, const char *script)
     return OFI_OK;
 }
 
+/* `ofi load` reads each CSV file with the engine's own reader and hands the server the
+ * rows `ofi run --source csv:DIR` keeps, through a LOAD DATA LOCAL stream of its own
+ * (mysql_set_local_infile_handler): records split by ofi_csv_split (BOM, CRLF, quotes,
+ * blank lines as the run has them), typed values checked by the run's parsers and sent
+ * in canonical form, NULL as \N. A record the run would reject (a field count off, a
+ * value that does not parse, a NULL primary key) is not sent; a repeated id is skipped by
+ * the server, which keeps the first (LOAD DATA LOCAL ignores duplicate keys), as the run
+ * does. What was left out is counted and reported. */
+typedef struct load_feed {
+    ofi_ctx *ctx;
+    ofi_csv_reader *r;
+    const char *path;
+    const ofi_tablespec *spec;
+    int src[OFI_MAX_COLS];   /* field of each column, -1 when the file lacks it */
+    const char *data;        /* the current run of records */
+    size_t len, pos;
+    uint64_t line;           /* line of the record at pos */
+    char *out;               /* normalised rows not yet handed over */
+    size_t out_len, out_pos, out_cap;
+    char *scratch;           /* an unescaped field */
+    size_t scratch_cap;
+    int done;
+    int failed;              /* the reader failed: ctx holds the error */
+    uint64_t sent, unreadable, null_key;
+} load_feed;
+
+static int feed_room(load_feed *f, size_t n)
+{
+    if (f->out_len + n <= f->out_cap)
+        return 1;
+    size_t cap = f->out_cap ? f->out_cap : 1 << 20;
+    while (cap < f->out_len + n)
+        cap *= 2;
+    char *p = realloc(f->out, cap);
+    if (p == NULL)
+        return 0;
+    f->out = p;
+    f->out_cap = cap;
+    return 1;
+}
+
+/* Append text as a LOAD DATA field: backslash escapes for the separators. */
+static int feed_text(load_feed *f, const char *t, size_t n)
+{
+    if (!feed_room(f, 2 * n))
+        return 0;
+    char *o = f->out + f->out_len;
+    for (size_t k = 0; k < n; k++) {
+        const char c = t[k];
+        switch (c) {
+        case '\\': *o++ = '\\'; *o++ = '\\'; break;
+        case '\t': *o++ = '\\'; *o++ = 't'; break;
+        case '\n': *o++ = '\\'; *o++ = 'n'; break;
+        case '\r': *o++ = '\\'; *o++ = 'r'; break;
+        case '\0': *o++ = '\\'; *o++ = '0'; break;
+        default: *o++ = c;
+        }
+    }
+    f->out_len = (size_t)(o - f->out);
+    return 1;
+}
+
+/* A record's fields as one normalised row. @return 1 sent, 0 left out, -1 no memory. */
+static int feed_record(load_feed *f, const ofi_field *fd)
+{
+    const ofi_tablespec *spec = f->spec;
+    const size_t mark = f->out_len;
+    int any = 0;
+    for (int c = 0; c < spec->n_cols; c++) {
+        if (f->src[c] < 0)
+            continue;
+        const ofi_field *x = &fd[f->src[c]];
+        const char *t = x->p;
+        size_t n = x->len;
+        if (x->escaped) {
+            if (f->scratch_cap < n) {
+                char *p = realloc(f->scratch, n);
+                if (p == NULL)
+                    return -1;
+                f->scratch = p;
+                f->scratch_cap = n;
+            }
+            n = ofi_csv_unescape(x, f->scratch);
+            t = f->scratch;
+        }
+        if (!feed_room(f, 64))
+            return -1;
+        if (any++)
+            f->out[f->out_len++] = '\t';
+        if (ofi_is_blank(t, n)) {
+            if (c == 0) { /* a NULL primary key: the run rejects the row */
+                f->out_len = mark;
+                f->null_key++;
+                return 0;
+            }
+            memcpy(f->out + f->out_len, "\\N", 2);
+            f->out_len += 2;
+            continue;
+        }
+        char *o = f->out + f->out_len;
+        int pv = OFI_PV_OK;
+        switch (spec->cols[c].type) {
+        case OFI_COL_TEXT:
+            if (!feed_text(f, t, n))
+                return -1;
+            continue;
+        case OFI_COL_ID:
+        case OFI_COL_INT:
+        case OFI_COL_FLAG: {
+            int64_t v;
+            if ((pv = ofi_parse_int(t, n, &v)) == OFI_PV_OK)
+                o += sprintf(o, "%lld", (long long)v);
+            break;
+        }
+        case OFI_COL_MONEY: {
+            int64_t v;
+            if ((pv = ofi_parse_money(t, n, &v)) == OFI_PV_OK) {
+                const uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+                o += sprintf(o, "%s%llu.%02llu", v < 0 ? "-" : "", (unsigned long long)(a / 100),
+                             (unsigned long long)(a % 100));
+            }
+            break;
+        }
+        case OFI_COL_DEC: {
+            double v;
+            if ((pv = ofi_parse_dec(t, n, &v)) == OFI_PV_OK) {
+                /* The shortest of 15 or 17 digits that reads back as v: "1.1", not
+                 * "1.1000000000000001", which a DECIMAL(4,2) would note as truncated. */
+                int k = sprintf(o, "%.15g", v);
+                if (strtod(o, NULL) != v)
+                    k = sprintf(o, "%.17g", v);
+                o += k;
+            }
+            break;
+        }
+        case OFI_COL_DATE: {
+            int32_t d;
+            if ((pv = ofi_parse_date(t, n, &d)) == OFI_PV_OK)
+                o += ofi_format_date(d, o);
+            break;
+        }
+        case OFI_COL_DATETIME: {
+            int32_t d;
+            uint64_t tod;
+            if ((pv = ofi_parse_datetime(t, n, &d, &tod)) == OFI_PV_OK) {
+                o += ofi_format_date(d, o);
+                const uint64_t sec = tod / 1000000000u, us = tod % 1000000000u / 1000u;
+                o += sprintf(o, " %02u:%02u:%02u.%06u", (unsigned)(sec / 3600),
+                             (unsigned)(sec / 60 % 60), (unsigned)(sec % 60), (unsigned)us);
+            }
+            break;
+        }
+        default:
+            pv = OFI_PV_BAD;
+        }
+        if (pv != OFI_PV_OK) { /* the run rejects the row */
+            f->out_len = mark;
+            f->unreadable++;
+            return 0;
+        }
+        f->out_len = (size_t)(o - f->out);
+    }
+    if (!feed_room(f, 1))
+        return -1;
+    f->out[f->out_len++] = '\n';
+    f->sent++;
+    return 1;
+}
+
+/* Normalise records until about 1 MiB of rows is ready or the file ends. */
+static int feed_fill(load_feed *f)
+{
+    ofi_field fd[OFI_CSV_MAX_HEADER + 1];
+    f->out_len = f->out_pos = 0;
+    while (f->out_len < (1u << 20)) {
+        if (f->pos == f->len) {
+            size_t splits[2];
+            if (ofi_csv_next(f->ctx, f->r, 1, splits, &f->data, &f->len) != OFI_OK) {
+                f->failed = 1;
+                return -1;
+            }
+            f->pos = 0;
+            if (f->len == 0) {
+                f->done = 1;
+                return 0;
+            }
+        }
+        const char *p = f->data + f->pos, *end = f->data + f->len, *next;
+        int nf;
+        uint64_t lines;
+        const int st = ofi_csv_split(p, end, fd, OFI_CSV_MAX_HEADER + 1, &nf, &next, &lines);
+        if (st != OFI_CSV_OK) {
+            const int k = nf - 1;
+            if (k >= 0 && k < f->r->n_header)
+                ofi_fail(f->ctx, OFI_E_SOURCE, "%s:%llu: %s (column %s)", f->path,
+                         (unsigned long long)f->line, ofi_csv_strerror(st), f->r->header_names[k]);
+            else
+                ofi_fail(f->ctx, OFI_E_SOURCE, "%s:%llu: %s", f->path,
+                         (unsigned long long)f->line, ofi_csv_strerror(st));
+            f->failed = 1;
+            return -1;
+        }
+        f->pos = (size_t)(next - f->data);
+        f->line += lines;
+        if (ofi_csv_is_blank(fd, nf))
+            continue;
+        if (nf != f->r->n_header) {
+            f->unreadable++;
+            continue;
+        }
+        if (feed_record(f, fd) < 0) {
+            ofi_fail(f->ctx, OFI_E_NOMEM, "%s: out of memory", f->path);
+            f->failed = 1;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int feed_init(void **state, const char *name, void *user)
+{
+    (void)name;
+    *state = user;
+    return 0;
+}
+
+static int feed_read(void *state, char *buf, unsigned int n)
+{
+    load_feed *f = state;
+    unsigned int put = 0;
+    while (put < n) {
+        if (f->out_pos == f->out_len) {
+            if (f->done || feed_fill(f) != 0)
+                break;
+            continue;
+        }
+        size_t k = f->out_len - f->out_pos;
+        if (k > n - put)
+            k = n - put;
+        memcpy(buf + put, f->out + f->out_pos, k);
+        f->out_pos += k;
+        put += (unsigned int)k;
+    }
+    return f->failed ? -1 : (int)put;
+}
+
+static void feed_end(void *state)
+{
+    (void)state;
+}
+
+static int feed_error(void *state, char *msg, unsigned int n)
+{
+    load_feed *f = state;
+    snprintf(msg, n, "%s", f->ctx->err[0] ? f->ctx->err : "cannot read the file");
+    return 2000; /* CR_UNKNOWN_ERROR */
+}
+
+/* The field of each column of spec in a file's header (name, else alias), -1 if none. */
+static void map_header(const ofi_csv_reader *r, const ofi_tablespec *spec, int src[OFI_MAX_COLS])
+{
+    for (int c = 0; c < spec->n_cols; c++) {
+        const ofi_colspec *cs = &spec->cols[c];
+        src[c] = -1;
+        for (int k = 0; k < r->n_header && src[c] < 0; k++)
+            if (strcasecmp(r->header_names[k], cs->name) == 0)
+                src[c] = k;
+        for (int k = 0; cs->alias && k < r->n_header && src[c] < 0; k++)
+            if (strcasecmp(r->header_names[k], cs->alias) == 0)
+                src[c] = k;
+    }
+}
+
 ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir)
 {
+    ofi_csv_reader r[OFI_N_TABLES];
+    char path[OFI_N_TABLES][4096];
+    int opened = 0;
+    ofi_status st = OFI_OK;
     ofi_mysql *m = NULL;
-    OFI_TRY(ofi_mysql_connect(ctx, cfg, &m));
-    ofi_status st = run_script(ctx, m, ofi_schema_sql);
-    char *sql = malloc(65536);
-    if (sql == NULL)
+    char *sql = NULL;
+    /* Every file and its primary-key column first: nothing is truncated for a directory
+     * that cannot be loaded whole. */
+    for (; opened < OFI_N_TABLES && st == OFI_OK; opened++) {
+        const ofi_tablespec *spec = &ofi_schema[opened];
+        snprintf(path[opened], sizeof path[opened], "%s/%s.csv", dir, spec->name);
+        st = ofi_csv_open(ctx, path[opened], &r[opened]);
+        if (st != OFI_OK) {
+            ofi_csv_close(&r[opened]);
+            break;
+        }
+        int src[OFI_MAX_COLS];
+        map_header(&r[opened], spec, src);
+        if (src[0] < 0)
+            st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: missing primary key column %s",
+                          path[opened], (unsigned long long)(r[opened].line_of_first_record - 1),
+                          spec->cols[0].name);
+    }
+    if (st == OFI_OK)
+        st = ofi_mysql_connect(ctx, cfg, &m);
+    if (st == OFI_OK)
+        st = run_script(ctx, m, ofi_schema_sql);
+    if (st == OFI_OK && (sql = malloc(65536)) == NULL)
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     for (int ti = 0; st == OFI_OK && ti < OFI_N_TABLES; ti++) {
         const ofi_tablespec *spec = &ofi_schema[ti];
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.csv", dir, spec->name);
-        ofi_csv_reader r;
-        st = ofi_csv_open(ctx, path, &r);
-        if (st != OFI_OK) {
-            ofi_csv_close(&r);
-            break;
-        }
-        /* Line ends as the header has them. */
-        int crlf = 0;
-        {
-            FILE *f = fopen(path, "rb");
-            int c, prev = 0;
-            while (f && (c = fgetc(f)) != EOF && c != '\n')
-                prev = c;
-            crlf = prev == '\r';
-            if (f)
-                fclose(f);
-        }
-        char esc[8192];
-        mysql_real_escape_string(m->conn, esc, path, (unsigned long)strlen(path));
+        load_feed f = {0};
+        f.ctx = ctx;
+        f.r = &r[ti];
+        f.path = path[ti];
+        f.spec = spec;
+        f.line = r[ti].line_of_first_record;
+        map_header(&r[ti], spec, f.src);
         snprintf(sql, 65536, "TRUNCATE TABLE ");
         quote_ident(sql, 65536, spec->name);
         st = query(ctx, m, sql, spec->name);
-        if (st != OFI_OK) {
-            ofi_csv_close(&r);
+        if (st != OFI_OK)
             break;
-        }
-        snprintf(sql, 65536,
-                 "LOAD DATA LOCAL INFILE '%s' INTO TABLE ", esc);
+        snprintf(sql, 65536, "LOAD DATA LOCAL INFILE 'ofi-load' INTO TABLE ");
         quote_ident(sql, 65536, spec->name);
         size_t n = strlen(sql);
         n += (size_t)snprintf(sql + n, 65536 - n,
-                              " CHARACTER SET utf8mb4 FIELDS TERMINATED BY ',' OPTIONALLY "
-                              "ENCLOSED BY '\"' ESCAPED BY '' LINES TERMINATED BY '%s' "
-                              "IGNORE 1 LINES (",
-                              crlf ? "\\r\\n" : "\\n");
-        /* Each field into a variable; matched columns are set from it below. */
-        for (int k = 0; k < r.n_header; k++)
-            n += (size_t)snprintf(sql + n, 65536 - n, "%s@v%d", k ? ", " : "", k);
-        n += (size_t)snprintf(sql + n, 65536 - n, ") SET ");
-        int first = 1;
+                              " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY "
+                              "'\\\\' LINES TERMINATED BY '\\n' (");
+        int k = 0;
         for (int c = 0; c < spec->n_cols; c++) {
-            const ofi_colspec *cs = &spec->cols[c];
-            int src = -1;
-            for (int k = 0; k < r.n_header && src < 0; k++)
-                if (strcasecmp(r.header_names[k], cs->name) == 0)
-                    src = k;
-            for (int k = 0; cs->alias && k < r.n_header && src < 0; k++)
-                if (strcasecmp(r.header_names[k], cs->alias) == 0)
-                    src = k;
-            if (src < 0)
-                continue;
-            if (!first)
-                n += (size_t)snprintf(sql + n, 65536 - n, ", ");
-            first = 0;
-            sql[n] = '\0';
-            quote_ident(sql, 65536, cs->name);
-            n = strlen(sql);
-            /* Empty (or blank) is NULL; a comma decimal becomes a point. */
-            if (cs->type == OFI_COL_TEXT)
-                n += (size_t)snprintf(sql + n, 65536 - n, " = IF(TRIM(@v%d) = '', NULL, @v%d)", src,
-                                      src);
-            else if (cs->type == OFI_COL_DEC || cs->type == OFI_COL_MONEY)
-                n += (size_t)snprintf(sql + n, 65536 - n,
-                                      " = NULLIF(REPLACE(TRIM(@v%d), ',', '.'), '')", src);
-            else
-                n += (size_t)snprintf(sql + n, 65536 - n, " = NULLIF(TRIM(@v%d), '')", src);
+            if (f.src[c] < 0)
+                continue; /* the file lacks it: NULL, as the run reads it */
+            if (k++)
+                strcat(sql, ", ");
+            quote_ident(sql, 65536, spec->cols[c].name);
         }
-        ofi_csv_close(&r);
-        if (first)
-            continue; /* no known column at all: nothing to load */
-        st = query(ctx, m, sql, path);
+        strcat(sql, ")");
+        mysql_set_local_infile_handler(m->conn, feed_init, feed_read, feed_end, feed_error, &f);
+        if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
+            st = f.failed ? ctx->status
+                          : ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, path[ti],
+                                     mysql_error(m->conn));
+        mysql_set_local_infile_default(m->conn);
+        if (st == OFI_OK) {
+            /* "Records: N  Deleted: 0  Skipped: K  Warnings: W": K repeated keys. */
+            unsigned long long rec = 0, del = 0, skip = 0, warn = 0;
+            const char *info = mysql_info(m->conn);
+            if (info)
+                sscanf(info, "Records: %llu Deleted: %llu Skipped: %llu Warnings: %llu", &rec,
+                       &del, &skip, &warn);
+            if (f.unreadable || f.null_key || skip)
+                ofi_log(ctx, OFI_LOG_WARN,
+                        "%s: %llu rows loaded; not loaded, as `ofi run` rejects them: %llu "
+                        "unreadable records, %llu with a NULL %s, %llu repeating an id",
+                        path[ti], (unsigned long long)(f.sent - skip),
+                        (unsigned long long)f.unreadable, (unsigned long long)f.null_key,
+                        spec->cols[0].name, skip);
+            if (warn > skip)
+                ofi_log(ctx, OFI_LOG_WARN,
+                        "%s: the server changed %llu values to fit its columns (SHOW WARNINGS "
+                        "after a load lists them)",
+                        path[ti], warn - skip);
+        }
+        free(f.out);
+        free(f.scratch);
     }
     free(sql);
     ofi_mysql_close(m);
+    for (int ti = 0; ti < opened; ti++)
+        ofi_csv_close(&r[ti]);
     return st;
 }

@@ -173,5 +173,50 @@ check "server stopped mid-run: exit 2 with the lost connection ($rc: $(head -c 2
 diff -r "$tmp/before2" "$tmp/my2" >/dev/null && [ -z "$(find "$tmp/my2" -name '*.tmp')" ]
 check "server stopped mid-run: previous outputs untouched, no temporary files" $?
 
+"$root/scripts/mariadb.sh" start >/dev/null 2>&1
+. "$env"
+# `ofi load` reads files as `ofi run --source csv:` does: every legal quirk of the quirks
+# golden case (BOM, CRLF, blank lines, one of spaces, quotes, header names in any order
+# and case, the date alias, comma decimals) loads so that a MySQL run writes exactly its
+# expected ofi/, dq/ and fk/ files; from the badrows case (bad records, NULL and repeated
+# ids) it loads the rows the CSV run keeps (the same ofi/ files) and says what it left.
+golden=$root/tests/golden
+same_as_golden() { # same_as_golden CASE OUT DIRS...: OUT's files equal CASE's expected ones
+    local g=$golden/$1/expected out=$2 d f
+    shift 2
+    for d in "$@"; do
+        [ "$(cd "$g" && find "$d" -type f | sort)" = "$(cd "$out" && find "$d" -type f | sort)" ] || return 1
+        for f in $(cd "$g" && find "$d" -type f); do cmp -s "$g/$f" "$out/$f" || { echo "  differs: $f"; return 1; }; done
+    done
+}
+"$bin" load --from "$golden/quirks/input" --env "$env" 2>"$tmp/lq.err" &&
+    "$bin" run --source mysql --env "$env" --out "$tmp/lq" --quiet &&
+    same_as_golden quirks "$tmp/lq" ofi dq fk
+check "ofi load of the quirks case: a MySQL run writes its expected ofi/ dq/ fk/" $?
+"$bin" load --from "$golden/badrows/input" --env "$env" 2>"$tmp/lb.err" &&
+    "$bin" run --source mysql --env "$env" --out "$tmp/lb" --quiet &&
+    same_as_golden badrows "$tmp/lb" ofi
+check "ofi load of the badrows case: the kept rows, the same ofi/ files" $?
+grep -qF "badrows/input/cases.csv: 11 rows loaded; not loaded, as \`ofi run\` rejects them: 8 unreadable records, 1 with a NULL case_id, 2 repeating an id" "$tmp/lb.err"
+check "ofi load of the badrows case: says what it left out ($(grep -m1 'cases.csv' "$tmp/lb.err" | head -c 200))" $?
+# A directory that cannot be loaded whole changes nothing: its missing primary-key
+# column (or file) is found before any table is emptied.
+mkdir -p "$tmp/nopk" && cp "$golden/basic/input/"*.csv "$tmp/nopk/"
+sed -i '1s/refund_id/rid/' "$tmp/nopk/refunds.csv"
+before=$(q -e "SELECT COUNT(*) FROM cases")
+"$bin" load --from "$tmp/nopk" --env "$env" 2>"$tmp/nopk.err"
+rc=$?
+[ $rc -eq 2 ] && grep -qF "nopk/refunds.csv:1: missing primary key column refund_id" "$tmp/nopk.err" &&
+    [ "$(q -e "SELECT COUNT(*) FROM cases")" = "$before" ]
+ok=$?
+check "ofi load without refund_id: exit 2, file and column named, no table emptied ($rc: $(head -c 160 "$tmp/nopk.err"))" $ok
+rm "$tmp/nopk/refunds.csv"
+"$bin" load --from "$tmp/nopk" --env "$env" 2>"$tmp/nopk.err"
+rc=$?
+[ $rc -eq 2 ] && grep -qF "refunds.csv" "$tmp/nopk.err" && [ "$(q -e "SELECT COUNT(*) FROM cases")" = "$before" ]
+ok=$?
+check "ofi load without refunds.csv: exit 2, no table emptied ($rc: $(head -c 160 "$tmp/nopk.err"))" $ok
+
+
 echo "mysql: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
