@@ -719,12 +719,15 @@ ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db
     }
 
     /* ---- outputs ------------------------------------------------------------------------------- */
+    /* The weights, then the baseline's two switches: a row is a whole weights section. */
     ofi_puts(&out_s, "sample");
     for (int w = 0; w < OFI_W_N; w++) {
         ofi_putc(&out_s, ',');
         ofi_puts(&out_s, ofi_weight_key(w));
     }
-    ofi_putc(&out_s, '\n');
+    ofi_puts(&out_s, ",severity_multiplier,segment_multiplier\n");
+    const char *const switches[4] = {",off,off", ",on,off", ",off,on", ",on,on"};
+    const char *sw = switches[(sev_on ? 1 : 0) + (seg_on ? 2 : 0)];
     for (size_t s = 0; s < S; s++) {
         ofi_put_u64(&out_s, s + 1);
         for (int w = 0; w < OFI_W_N; w++) {
@@ -733,6 +736,7 @@ ofi_status ofi_sensitivity_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db
             const int len = snprintf(num, sizeof num, ",%.17g", v == 0.0 ? 0.0 : v);
             ofi_put(&out_s, num, (size_t)len);
         }
+        ofi_puts(&out_s, sw);
         ofi_putc(&out_s, '\n');
     }
     ALLOC(rk, S);

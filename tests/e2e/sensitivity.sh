@@ -98,9 +98,14 @@ else
     pass "another seed, other samples"
 fi
 
-# A sample is an ordinary variant: its weights through `ofi run` give what it counted.
-"$BIN" sensitivity --source "csv:$tmp/d1" --out "$tmp/one" --samples 1 --spread 0.25 --seed 99 \
-    --top 50 --quiet
+# A sample is an ordinary variant: its row (weights and the two multiplier switches)
+# through `ofi run` gives what it counted, with the default baseline and with both
+# multipliers on.
+sample_run() { # sample_run NAME [ARGS...]
+    local name=$1
+    shift
+    "$BIN" sensitivity --source "csv:$tmp/d1" --out "$tmp/one" --samples 1 --spread 0.25 --seed 99 \
+        --top 50 --quiet "$@"
 "$PYTHON" - "$tmp/one/variants/sensitivity_samples.csv" > "$tmp/one.ini" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
@@ -127,10 +132,14 @@ for r in csv.DictReader(open(sv + "/sensitivity_customers.csv")):
 print(bad)
 PY
 if [ "$(cat "$tmp/one.check")" = 0 ]; then
-    pass "a sample's weights through ofi run: the same tiers and ranks"
+    pass "a sample's row through ofi run ($name): the same tiers and ranks"
 else
-    fail "a sample's weights through ofi run: the same tiers and ranks" "$(cat "$tmp/one.check") mismatches"
+    fail "a sample's row through ofi run ($name): the same tiers and ranks" "$(cat "$tmp/one.check") mismatches"
 fi
+}
+sample_run "default weights"
+sample_run "multipliers on" --weights "$tmp/w.ini" --variant mult
+
 
 # The bounds rule most cases out of the top-N questions.
 "$BIN" sensitivity --source "csv:$tmp/d1" --out "$tmp/b" --samples 3 --spread 0.25 --seed 1 \

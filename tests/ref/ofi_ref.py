@@ -1416,7 +1416,7 @@ def run_sensitivity(args):
     top_customers = base_customers[:args.top]
     base_tiers = assign_tiers(base_avgs)
 
-    sample_rows = [["sample"] + WEIGHT_KEYS]
+    sample_rows = [["sample"] + WEIGHT_KEYS + SWITCH_KEYS]
     case_ranks = {c.case_id: [] for c in top_cases}
     cust_ranks = {k: [] for k in top_customers}
     tier_counts = {k: [0, 0, 0] for k in base_avgs}
@@ -1427,6 +1427,7 @@ def run_sensitivity(args):
             value = q[w] * sens_factor(seed, s, w, spread)
             ws[key] = (value, 1.0)
             row.append("%.17g" % (value if value != 0 else 0.0))
+        row += ["on" if base[key] else "off" for key in SWITCH_KEYS]
         sample_rows.append(row)
         cases = build_cases(tables, ws)
         position = {c.case_id: i + 1 for i, c in enumerate(rank_cases(cases))}
