@@ -85,8 +85,11 @@ static void settings_free(settings *s)
         free(s->v[k]);
 }
 
-/* Read KEY=VALUE lines (# comments, optional "export ", optional quotes). A missing file
- * is fine unless required. @return 0, or -1 when a required file cannot be read. */
+/* Read KEY=VALUE lines as python-dotenv (the reference pipeline's) reads them: # comment
+ * lines, an optional "export ", a value in quotes taken as written up to its closing
+ * quote, an unquoted value ending where whitespace and '#' start a comment
+ * ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A missing file is fine unless required.
+ * @return 0, or -1 when a required file cannot be read. */
 static int read_env_file(const char *path, settings *s, int required, int quiet)
 {
     FILE *f = fopen(path, "r");
@@ -116,14 +119,22 @@ static int read_env_file(const char *path, settings *s, int required, int quiet)
         size_t kl = strlen(key);
         while (kl && (key[kl - 1] == ' ' || key[kl - 1] == '\t'))
             key[--kl] = '\0';
-        size_t vl = strlen(val);
-        while (vl && (val[vl - 1] == '\n' || val[vl - 1] == '\r' || val[vl - 1] == ' '))
-            val[--vl] = '\0';
-        while (*val == ' ')
-            val++, vl--;
-        if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
-            val[vl - 1] = '\0';
+        val[strcspn(val, "\r\n")] = '\0';
+        while (*val == ' ' || *val == '\t')
             val++;
+        char *close = val[0] == '"' || val[0] == '\'' ? strchr(val + 1, val[0]) : NULL;
+        if (close != NULL) { /* quoted: as written, whatever follows the quote */
+            *close = '\0';
+            val++;
+        } else {
+            for (char *c = val; *c; c++)
+                if (*c == '#' && c > val && (c[-1] == ' ' || c[-1] == '\t')) {
+                    *c = '\0';
+                    break;
+                }
+            size_t vl = strlen(val);
+            while (vl && (val[vl - 1] == ' ' || val[vl - 1] == '\t'))
+                val[--vl] = '\0';
         }
         settings_set(s, key, val);
     }

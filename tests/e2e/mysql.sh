@@ -109,6 +109,13 @@ grep -q "no global read lock" "$tmp/plain.err" && grep -q '"source_consistent": 
 check "4 partitions without RELOAD: warned, manifest says not one snapshot" $?
 same_outputs "$tmp/csv" "$tmp/plain"; check "4 partitions without RELOAD: same outputs" $?
 rm -f "$tmp/.env"
+# Settings files as python-dotenv reads them: an inline comment after whitespace is not
+# part of the value, a quoted value is taken as written.
+for form in 'MYSQL_PASSWORD=%s   # the test password' "MYSQL_PASSWORD='%s' # quoted" 'export MYSQL_PASSWORD="%s"'; do
+    { cat "$env"; printf "$form\n" "$MYSQL_PASSWORD"; } > "$tmp/cm.env"; chmod 600 "$tmp/cm.env"
+    "$bin" run --source mysql --env "$tmp/cm.env" --out "$tmp/cm" --quiet --no-extract 2>"$tmp/cm.err"
+    check "settings line $(printf "$form" '<pw>'): connects" $?
+done
 # Extreme keys (the whole int64 span): ranges split it without overflow, same rows as one stream.
 q -e "INSERT INTO cases (case_id, priority) VALUES (-9223372036854775807, 'Low'), (9223372036854775806, 'High')"
 "$bin" run --source mysql --env "$env" --out "$tmp/ext1" --partitions 1 --quiet
