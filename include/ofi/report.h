@@ -25,7 +25,10 @@ typedef struct ofi_report_in {
 /* Write reports/project_report.txt and reports/ofi_summary.csv. */
 ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in *in);
 
-/* Write reports/run_manifest.json listing every file of the set so far. */
+/* Write the command's manifest listing every file of the set so far, beside them:
+ * reports/run_manifest.json (`ofi run`), variants/variants_manifest.json,
+ * variants/sensitivity_manifest.json, extracts/extract_manifest.json (so that none
+ * replaces another's). */
 ofi_status ofi_manifest_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in *in,
                               const char *ended);
 

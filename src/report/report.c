@@ -238,7 +238,14 @@ ofi_status ofi_manifest_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in
              (unsigned long long)set->f[i].xxh64);
     }
     putf(&b, "\n  ]\n}\n");
-    ofi_status st = ofi_outset_put(ctx, set, "reports/run_manifest.json", &b);
+    /* One per command, beside the outputs it lists: `ofi variants`, `sensitivity` and
+     * `extract` write into an --out that may hold a run's outputs (and each other's),
+     * whose manifests they must not replace. */
+    const char *rel = in->opts->variants      ? "variants/variants_manifest.json"
+                      : in->opts->sensitivity ? "variants/sensitivity_manifest.json"
+                      : in->opts->extract_only ? "extracts/extract_manifest.json"
+                                               : "reports/run_manifest.json";
+    ofi_status st = ofi_outset_put(ctx, set, rel, &b);
     ofi_outbuf_free(&b);
     return st;
 }

@@ -376,5 +376,24 @@ done < <(grep -o '"path": *"[^"]*", *"bytes": *[0-9]*' out/reports/run_manifest.
     sed 's/"path": *"\([^"]*\)", *"bytes": *\([0-9]*\)/\1 \2/')
 if [ ${#problems[@]} -eq 0 ]; then pass "manifest: sizes agree with stat"; else fail "manifest: sizes agree with stat" "${problems[@]}"; fi
 
+# `ofi variants` and `ofi sensitivity` into the same --out keep the run's manifest and
+# write their own beside their files.
+cp out/reports/run_manifest.json run_manifest.before
+"$BIN" variants --source csv:data --out out --quiet &&
+    "$BIN" sensitivity --source csv:data --out out --samples 3 --spread 0.2 --seed 1 --quiet
+rc=$?
+problems=()
+[ $rc -eq 0 ] || problems+=("exit $rc")
+cmp -s run_manifest.before out/reports/run_manifest.json || problems+=("reports/run_manifest.json changed")
+for m in variants:variant_summary.csv sensitivity:sensitivity_tiers.csv; do
+    grep -q "\"path\": \"variants/${m#*:}\"" "out/variants/${m%%:*}_manifest.json" 2> /dev/null ||
+        problems+=("variants/${m%%:*}_manifest.json does not list variants/${m#*:}")
+done
+if [ ${#problems[@]} -eq 0 ]; then
+    pass "manifest: variants and sensitivity keep the run's and write their own"
+else
+    fail "manifest: variants and sensitivity keep the run's and write their own" "${problems[@]}"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -47,6 +47,8 @@ grep -q "\"source\": \"mysql://$MYSQL_USER@" "$tmp/my1/reports/run_manifest.json
 ok=0; for t in calendar customers agents products issue_catalog cases case_timeline refunds; do
     cmp -s "$tmp/ex/extracts/$t.csv" "$tmp/my1/extracts/$t.csv" || ok=1; done
 check "ofi extract = the extracts of ofi run" $ok
+grep -q '"path": "extracts/cases.csv"' "$tmp/ex/extracts/extract_manifest.json" && ! [ -e "$tmp/ex/reports" ]
+check "ofi extract lists its files in extracts/extract_manifest.json" $?
 "$bin" run --source "csv:$tmp/ex/extracts" --out "$tmp/rt" --quiet; check "a run on the extracts exits 0" $?
 same_outputs "$tmp/my1" "$tmp/rt"; check "the extracts reproduce the MySQL run's outputs" $?
 "$bin" run --source mysql --env "$env" --out "$tmp/noex" --no-extract --quiet
