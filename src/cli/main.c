@@ -244,7 +244,8 @@ static const char run_help[] =
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
 
 static const char extract_help[] =
-    "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--partitions N] [--quiet]\n"
+    "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--chunk-rows N]\n"
+    "                   [--partitions N] [--quiet]\n"
     "\n"
     "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
     "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
@@ -252,19 +253,22 @@ static const char extract_help[] =
 
 static const char variants_help[] =
     "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
-    "                    [--top N] [--threads N] [--quiet]\n"
+    "                    [--top N] [--threads N] [--chunk-rows N] [--partitions N] [--quiet]\n"
     "\n"
     "Score every [variant NAME] of the weights file (the first is the baseline; without\n"
     "--weights, the single variant `default` of SPEC section 3's weights) and write\n"
     "DIR/variants/ (default DIR: outputs): variant_summary.csv (averages, quantiles,\n"
     "top-N overlap, Spearman correlations of cases and customers, Kendall's tau-b over the\n"
-    "top-N union, customers changing tier), variant_top_cases.csv (each variant's top N)\n"
-    "and variant_tier_migration.csv (customers per baseline tier and variant tier).\n";
+    "top-N union, customers changing tier), variant_top_cases.csv (each variant's top N),\n"
+    "variant_tier_migration.csv (customers per baseline tier and variant tier),\n"
+    "variant_rank_shifts.csv (mean absolute rank shift of cases and customers, share of\n"
+    "customers changing tier) and variant_top_changes.csv (cases entering and leaving\n"
+    "the top N), with variants_manifest.json listing them.\n";
 
 static const char sensitivity_help[] =
     "usage: ofi sensitivity --samples S --spread F --seed X [--weights FILE] [--variant NAME]\n"
     "                       [--top N] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
-    "                       [--threads N] [--quiet]\n"
+    "                       [--threads N] [--chunk-rows N] [--partitions N] [--quiet]\n"
     "\n"
     "Monte Carlo uncertainty of the rankings. Each of S samples multiplies every weight of\n"
     "the baseline (the chosen variant, default the file's first, or the default weights)\n"
@@ -361,9 +365,32 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     ctx->log_user = lg;
 }
 
+/* The options of the shared parser that not every command takes, and the commands (bit
+ * 1 << mode) that do: the others refuse them rather than ignore them. */
+static const struct {
+    const char *name;
+    unsigned modes;
+} scoped_opts[] = {
+    {"--source", 1u | 4u | 8u}, {"--weights", 1u | 4u | 8u}, {"--top", 1u | 4u | 8u},
+    {"--variant", 1u | 8u},     {"--strict", 1u},            {"--no-extract", 1u},
+};
+
+/* NULL when command mode takes option arg (--name or --name=value), else its name. */
+static const char *refused_opt(const char *arg, int mode)
+{
+    for (size_t k = 0; k < sizeof scoped_opts / sizeof scoped_opts[0]; k++) {
+        const size_t n = strlen(scoped_opts[k].name);
+        if (strncmp(arg, scoped_opts[k].name, n) == 0 && (arg[n] == '\0' || arg[n] == '=') &&
+            !(scoped_opts[k].modes >> mode & 1u))
+            return scoped_opts[k].name;
+    }
+    return NULL;
+}
+
 /* mode: 0 run, 1 extract, 2 variants, 3 sensitivity */
 static int cmd_run(int argc, char **argv, int mode)
 {
+    static const char *const cmd_names[4] = {"run", "extract", "variants", "sensitivity"};
     const int extract_only = mode == 1;
     ofi_run_opts o = {0};
     o.extract_only = extract_only;
@@ -376,7 +403,12 @@ static int cmd_run(int argc, char **argv, int mode)
     unsigned long long threads = 0, chunk_rows = 0, top = 50, partitions = 0;
     cli_log lg = {0, 0};
     for (int i = 2; i < argc; i++) {
-        const char *v;
+        const char *v, *refused = refused_opt(argv[i], mode);
+        char what[64];
+        if (refused != NULL) {
+            snprintf(what, sizeof what, "%s %s", cmd_names[mode], refused);
+            return usage_error("%s: the option does not apply to this command", what);
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(mode == 1   ? extract_help
                   : mode == 2 ? variants_help
@@ -436,7 +468,10 @@ static int cmd_run(int argc, char **argv, int mode)
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
             lg.quiet = 1;
         } else {
-            return usage_error("run: unknown option \"%s\"", argv[i]);
+            snprintf(what, sizeof what, "%s", cmd_names[mode]);
+            fprintf(stderr, "ofi: error: %s: unknown option \"%s\"\ntry 'ofi %s --help'\n", what,
+                    argv[i], what);
+            return 1;
         }
     }
     settings set = {{0}};

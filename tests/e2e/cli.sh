@@ -67,6 +67,11 @@ usage_cases=(
     "gen --out uo"
     "gen --cases 10 --dirty 2 --out uo"
     "gen --cases 10 --out uo --frobnicate"
+    "variants --source csv:data --out uo --strict"
+    "variants --source csv:data --out uo --variant=x"
+    "sensitivity --source csv:data --out uo --samples 2 --spread 0.1 --seed 1 --no-extract"
+    "extract --out uo --top 3"
+    "extract --out uo --weights w.ini"
 )
 for u in "${usage_cases[@]}"; do
     read -r -a argv <<< "$u"
@@ -75,7 +80,7 @@ for u in "${usage_cases[@]}"; do
     problems=()
     [ $rc -eq 1 ] || problems+=("exit $rc, expected 1")
     grep -q "^ofi: error: " se || problems+=("stderr lacks 'ofi: error: ': $(shown se)")
-    grep -qF "try 'ofi --help'" se || problems+=("stderr lacks \"try 'ofi --help'\": $(shown se)")
+    grep -qE "^try 'ofi ([a-z]+ )?--help'\$" se || problems+=("stderr lacks \"try 'ofi [COMMAND] --help'\": $(shown se)")
     [ -s so ] && problems+=("stdout not empty: $(shown so)")
     [ -e uo ] && problems+=("created the output directory")
     if [ ${#problems[@]} -eq 0 ]; then pass "usage: ofi $u"; else fail "usage: ofi $u" "${problems[@]}"; fi
