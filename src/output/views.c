@@ -46,6 +46,19 @@ static const char *code_text(const ofi_dict *d, uint32_t code, size_t *len)
     return ofi_dict_str(d, code, len);
 }
 
+/* Copy text into a summary's name buffer of cap bytes, cut at a UTF-8 character boundary
+ * when it does not fit. */
+static void name_copy(char *dst, size_t cap, const char *s, size_t len)
+{
+    if (len > cap - 1) {
+        len = cap - 1;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
 static int bytecmp(const char *a, size_t al, const char *b, size_t bl)
 {
     int c = memcmp(a, b, al < bl ? al : bl);
@@ -1380,7 +1393,7 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, f
         const char *txt = code_text(d, (uint32_t)g.keys[ord[k]], &len);
         const double share = sum->total_ofi != 0.0 ? x->total_ofi / sum->total_ofi : 0.0;
         if (k == 0) {
-            snprintf(sum->top_group, sizeof sum->top_group, "%.*s", (int)len, txt);
+            name_copy(sum->top_group, sizeof sum->top_group, txt, len);
             sum->top_group_share = share;
         }
         ofi_put_text(&b, txt, len);
@@ -1557,7 +1570,7 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few 
             ofi_putc(&b, ',');
             ofi_put_text(&b, txt, len);
             if (k == 0 && col == OFI_ISS_ROOT) {
-                snprintf(sum->top_root, sizeof sum->top_root, "%.*s", (int)len, txt);
+                name_copy(sum->top_root, sizeof sum->top_root, txt, len);
                 sum->top_root_total = x->total_ofi;
             }
         }

@@ -1299,9 +1299,10 @@ static ofi_status sec_dq(page *pg)
     section_open(b, "data-quality", "Data quality and integrity",
                  "dq/row_counts.csv, dq/duplicates.csv, dq/domain_violations.csv, "
                  "dq/missing_values.csv, fk/fk_orphans_summary.csv, reports/ofi_summary.csv; "
-                 "the rejected rows themselves are in dq/rejected_rows.csv");
+                 "the rows themselves, unreadable ones and repeated ids, are in "
+                 "dq/rejected_rows.csv");
     ofi_puts(b, "<div class=\"tiles\">\n");
-    tile(b, "Rejected rows", metric(&pg->summary, "rejected_rows"), NULL, 0);
+    tile(b, "Unreadable rows", metric(&pg->summary, "rejected_rows"), NULL, 0);
     tile(b, "Duplicate ids", metric(&pg->summary, "duplicate_ids"), NULL, 0);
     tile(b, "Orphan keys", metric(&pg->summary, "orphan_keys"), NULL, 0);
     tile(b, "Domain violations", metric(&pg->summary, "domain_violations"), NULL, 0);
@@ -1429,8 +1430,12 @@ static const char css[] =
     "svg .vbar{fill:#0f766e}\n"
     "table{border-collapse:collapse;width:100%;font-size:12px;font-variant-numeric:tabular-nums}\n"
     "table.narrow{width:auto;min-width:360px}\n"
+    /* anywhere, not break-word: a long unbroken name then narrows the column (an
+     * auto-layout table sizes by min-content), instead of pushing the numbers off the
+     * page. isolate: a bidi override in data text stays inside its own cell or label. */
     "th,td{padding:3px 6px;border-bottom:1px solid #e2e8f0;text-align:left;vertical-align:top;"
-    "overflow-wrap:break-word}\n"
+    "overflow-wrap:anywhere;unicode-bidi:isolate}\n"
+    "svg text,.tile .v,.src,.note{unicode-bidi:isolate}\n"
     "th{background:#f8fafc;font-weight:600}\n"
     ".n{text-align:right;white-space:nowrap}\n"
     ".d{white-space:nowrap}\n"

@@ -39,13 +39,26 @@ static void money(char *out, int64_t cents)
     ofi_outbuf_free(&b);
 }
 
+/* Data text for a line of the report: control characters (a newline or CR in a group
+ * name would break the line) become spaces. @pre strlen(s) < cap. */
+static const char *line_text(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    for (; s[n] && n + 1 < cap; n++) {
+        const unsigned char ch = (unsigned char)s[n];
+        out[n] = ch < 0x20 || ch == 0x7F ? ' ' : (char)ch;
+    }
+    out[n] = '\0';
+    return out;
+}
+
 ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in *in)
 {
     const ofi_summary *s = &in->res->sum;
     const ofi_db *db = in->db;
     const ofi_phase_times *t = &in->res->t;
     ofi_outbuf r = {0}, c = {0};
-    char a[400], b2[400], m[32];
+    char a[400], b2[400], m[32], txt[256];
 
     putf(&r, "Operational Friction Index - run report\n");
     putf(&r, "========================================\n\n");
@@ -58,9 +71,10 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
     } else {
         f6(a, s->top_group_share * 100.0);
         putf(&r, "- Largest cost driver: product group \"%s\" carries %s%% of all friction.\n",
-             s->top_group, a);
+             line_text(txt, sizeof txt, s->top_group), a);
         f6(a, s->top_root_total);
-        putf(&r, "- Worst root cause: \"%s\", total OFI %s.\n", s->top_root, a);
+        putf(&r, "- Worst root cause: \"%s\", total OFI %s.\n",
+             line_text(txt, sizeof txt, s->top_root), a);
         if (s->have_trend) {
             f6(a, s->last4_avg);
             f6(b2, s->prev4_avg);
@@ -102,7 +116,10 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
     putf(&r, "\nCustomer tiers\n--------------\n");
     f6(a, s->tier_t1);
     f6(b2, s->tier_t2);
-    putf(&r, "thresholds: low <= %s < medium <= %s < high\n", a, b2);
+    if (s->customers)
+        putf(&r, "thresholds: low <= %s < medium <= %s < high\n", a, b2);
+    else
+        putf(&r, "thresholds: none (no customer has a case)\n");
     putf(&r, "Low Friction %llu, Medium Friction %llu, High Friction %llu\n",
          (unsigned long long)s->tier_count[0], (unsigned long long)s->tier_count[1],
          (unsigned long long)s->tier_count[2]);

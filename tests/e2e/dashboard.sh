@@ -352,6 +352,34 @@ else
     fail "hostile: preparing the data" "$(head -5 "$tmp/gen.err")"
 fi
 
+# --- 2b. line breaks in data text do not break the report's lines ---------------------------
+# Every product group holds a newline and every root cause a CR LF (quoted, legal CSV):
+# the report's "Largest cost driver" and "Worst root cause" lines stay one line each.
+mkdir -p "$tmp/nl" && cp "$here/../golden/basic/input/"*.csv "$tmp/nl/"
+"$PYTHON" - "$tmp/nl" << 'EOF'
+import csv, os, sys
+d = sys.argv[1]
+for name, col, text in (("products.csv", "product_group", "Home\nand garden"),
+                        ("issue_catalog.csv", "root_cause", "Late\r\ncourier")):
+    path = os.path.join(d, name)
+    rows = list(csv.reader(open(path, newline="", encoding="utf-8")))
+    k = rows[0].index(col)
+    for r in rows[1:]:
+        r[k] = text
+    csv.writer(open(path, "w", newline="", encoding="utf-8"), lineterminator="\n").writerows(rows)
+EOF
+if "$BIN" run --source "csv:$tmp/nl" --out "$tmp/nlout" --quiet 2> "$tmp/nl.err"; then
+    rep=$tmp/nlout/reports/project_report.txt
+    if grep -q '^- Largest cost driver: product group "Home and garden" carries .* of all friction\.$' "$rep" &&
+        grep -q '^- Worst root cause: "Late  courier", total OFI ' "$rep" && ! grep -q $'\r' "$rep"; then
+        pass "report: names with line breaks stay on their line"
+    else
+        fail "report: names with line breaks stay on their line" "$(grep -A1 -e 'cost driver' -e 'root cause' "$rep" | head -6)"
+    fi
+else
+    fail "report: names with line breaks: run" "$(head -3 "$tmp/nl.err")"
+fi
+
 # --- 3. no case at all ------------------------------------------------------------------------
 if "$BIN" run --source "csv:$here/../golden/empty/input" --out "$tmp/eout" --quiet 2> "$tmp/erun.err"; then
     html=$tmp/eout/reports/dashboard.html
