@@ -312,12 +312,13 @@ static int parse_count(const char *s, unsigned long long max, unsigned long long
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    /* Accept a k/M suffix for convenience: 10M cases. */
+    /* Accept a k/M suffix for convenience: 10M cases (a product past 64 bits refused). */
+    unsigned long long scale = 1;
     if (*end == 'k' || *end == 'K')
-        v *= 1000ULL, end++;
+        scale = 1000ULL, end++;
     else if (*end == 'M' || *end == 'm')
-        v *= 1000000ULL, end++;
-    if (errno || *end != '\0' || v > max)
+        scale = 1000000ULL, end++;
+    if (errno || *end != '\0' || __builtin_mul_overflow(v, scale, &v) || v > max)
         return 0;
     *out = v;
     return 1;
