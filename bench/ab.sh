@@ -10,7 +10,7 @@
 # names (`--source mysql --no-extract`, e.g. mysql:.mariadb/ofi.env after `ofi load`).
 # ENV is a space-separated list of VAR=value for that arm (use X=1 for none), OFI the
 # binary. Example, huge pages off (the default) and on with the same build:
-#   bench/ab.sh 4 bench/cache/gen-10M-seed42 X=1 build/ofi OFI_HUGEPAGES=1 build/ofi
+#   bench/ab.sh 4 bench/cache/gen2-10M-seed42 X=1 build/ofi OFI_HUGEPAGES=1 build/ofi
 # The commit messages' "alternated" medians come from this script.
 set -euo pipefail
 if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then

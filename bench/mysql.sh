@@ -32,7 +32,7 @@ env="$dbdir/ofi.env"
 . "$env"
 . "$root/bench/lib.sh"
 data=$(bench_dataset "$cases" "$seed")
-stamp="$dbdir/loaded-gen-$cases-seed$seed"
+stamp="$dbdir/loaded-gen2-$cases-seed$seed"
 if [ ! -f "$stamp" ]; then
   echo "bench: loading $data" >&2
   rm -f "$dbdir"/loaded-*

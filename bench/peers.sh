@@ -166,7 +166,7 @@ IFS=, read -r -a sizes <<< "$cases_list"
 for size in "${sizes[@]}"; do
   data=$(bench_dataset "$size" "$seed")
   if [ -n "${env:-}" ]; then
-    loaded="$dbdir/loaded-gen-$size-seed$seed"
+    loaded="$dbdir/loaded-gen2-$size-seed$seed"
     if [ ! -f "$loaded" ]; then
       say "loading $data into MariaDB"
       rm -f "$dbdir"/loaded-*

@@ -11,14 +11,14 @@ cases="${1:-1000000}"
 "$root/scripts/build.sh" "$root/build"
 "$root/scripts/mariadb.sh" start
 env="${OFI_MARIADB_DIR:-$root/.mariadb}/ofi.env"
-data="$root/data/gen-$cases-seed1"
+data="$root/data/gen2-$cases-seed1"
 if [ ! -f "$data/.complete" ]; then
   rm -rf "$data"
   echo "demo: generating $cases cases into $data" >&2
   "$root/build/ofi" gen --cases "$cases" --seed 1 --out "$data"
   touch "$data/.complete"
 fi
-stamp="${OFI_MARIADB_DIR:-$root/.mariadb}/loaded-gen-$cases-seed1"
+stamp="${OFI_MARIADB_DIR:-$root/.mariadb}/loaded-gen2-$cases-seed1"
 if [ ! -f "$stamp" ]; then
   echo "demo: loading $data into MariaDB" >&2
   rm -f "${OFI_MARIADB_DIR:-$root/.mariadb}"/loaded-*

@@ -54,7 +54,9 @@ const TABLES = {
   cases: { case_id: ID, date_id: ID, customer_id: ID, agent_id: ID, product_id: ID, issue_id: ID,
     channel: 'VARCHAR', status: 'VARCHAR', priority: 'VARCHAR', escalated_flag: ID, reopened_flag: ID,
     is_delayed: ID, delay_minutes: ID, is_cancelled: ID, resolution_minutes: ID, has_refund: ID },
-  case_timeline: { event_id: ID, case_id: ID, event_type: 'VARCHAR', event_timestamp: 'TIMESTAMP' },
+  // As `ofi gen` writes it (the real sample's layout): columns are read by position here.
+  case_timeline: { event_id: ID, case_id: ID, event_timestamp: 'TIMESTAMP', event_type: 'VARCHAR',
+    actor_type: 'VARCHAR', channel: 'VARCHAR' },
   refunds: { refund_id: ID, case_id: ID, refund_type: 'VARCHAR', refund_amount_eur: 'DECIMAL(12,2)' },
 };
 

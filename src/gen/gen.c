@@ -26,7 +26,8 @@
  *   customers   max(1, n/4): country Germany 21.5, Netherlands 19.5, Belgium 13.7,
  *               Austria 9.8, Italy 9.8, Switzerland 7.8, Spain 7.8, Kosovo 7.8 and four
  *               rare ones; region North/South/East/West/Central equal; segment Standard 58
- *               (x1.0), Returning 37 (x1.1), VIP 5 (x1.25); signup_year 2021..2025.
+ *               (x1.0), Returning 37 (x1.1), VIP 5 (x1.25); signup_year 2021..2025 rising
+ *               (12 / 18 / 22 / 26 / 22).
  *   agents      max(20, n/500): team Ops Core 37, Quality 23, Billing 15, Logistics 13,
  *               Escalations 12; shift Morning 59, Evening 32, Night 9; tenure 1..120 months;
  *               speed_factor 0.80..1.20.
@@ -34,22 +35,30 @@
  *               (55:52:44:41:30:28); base price 5.00..200.00; risk_score uniform in [0,1)
  *               with 16 decimals.
  *   issues      the ten fixed catalog rows.
- *   cases       date uniform; 85% of cases pick a uniform customer, 15% one of a "heavy"
- *               2% of customers (so some customers have ~30 cases); agent, product and issue
- *               uniform; channel Chat 42, Email 38, Phone 12, App 8; priority High 37,
- *               Medium 35, Low 28. Flag rates by priority (Low / Medium / High):
+ *   cases       date, customer (about 4 cases each, Poisson-like, as in the sample), agent,
+ *               product and issue uniform; channel Chat 42, Email 38, Phone 12, App 8;
+ *               priority by issue (3, 4, 6 always High; 1, 2, 5, 7 Medium, 7..17% High;
+ *               8, 9, 10 Low, ~5% High): High 37, Medium 35, Low 28 in all, so root causes
+ *               and the severity x priority map differ as in the sample. Flag rates by
+ *               priority (Low / Medium / High):
  *               escalated 0 / 0 / 14.9, reopened 3 / 5.7 / 6.9, delayed 9.5 / 25 / 23.5,
  *               cancelled 0 / 0 / 16.2, refund 3.2 / 10 / 10.7. delay_minutes 0 unless
  *               delayed, else a log-normal (median 36, sigma 0.85) cut to 1..300 (mean ~49);
  *               resolution_minutes log-normal (sigma 0.75, medians 60 / 79 / 97) cut to
- *               3..700. status Escalated for 90% of escalated cases, else Closed 92 / Open 8.
- *   timeline    created; assigned (97%) 0.5..30 min later; 1..4 agent replies interleaved
- *               with 0..3 customer replies (50/37/10/3), spread over the resolution time,
- *               with escalated after the first reply when flagged; resolved (95% of
- *               Closed cases, 63.5% of the others, 91% overall) at created + resolution;
- *               reopened 1..72 h later when flagged; closed (Closed cases) 1 min..24 h
- *               after the last event. ~7.0 events per case; timestamps strictly increase
- *               and start at a business-hours-weighted time on the case's date.
+ *               3..700. status Closed 86 / Open 7 / Escalated 7, independent of the flag
+ *               (as in the sample).
+ *   timeline    columns event_id, case_id, event_timestamp, event_type, actor_type,
+ *               channel (the sample's; the last two are ignored by the engine). created;
+ *               assigned (97%) 0.5..30 min later; 0..8 agent replies interleaved with 0..8
+ *               customer replies (Poisson, means 1.59 and 1.56), spread over the resolution
+ *               time, with escalated after the first agent reply when flagged; resolved
+ *               (95% of Closed cases, 63.5% of the others, 91% overall) at created +
+ *               resolution; reopened 1..72 h later when flagged; closed (Closed cases)
+ *               1 min..24 h after the last event. ~7.0 events per case (1..22); timestamps
+ *               strictly increase and start at a business-hours-weighted time on the
+ *               case's date. Actors: customer (created, customer replies, reopened),
+ *               agent (replies, escalated, resolved), system (assigned, closed; channel
+ *               "System"); the others' channel is the case's.
  *   refunds     one per case with has_refund (~8.4% of cases), a second one for 5% of
  *               those; Partial 59 / Full 41; amount log-normal (median 18, sigma 0.9) cut to
  *               1.00..130.00.
@@ -93,7 +102,7 @@
 
 /* Longest line each formatter can write (ids up to 20 digits, dirt included). */
 #define CASE_LINE_MAX 256u
-#define EV_LINE_MAX 96u
+#define EV_LINE_MAX 128u
 #define RF_LINE_MAX 96u
 #define DIM_LINE_MAX 128u
 
@@ -400,6 +409,8 @@ static const txt COUNTRY[] = {T("Germany"), T("Netherlands"), T("Belgium"), T("A
                               T("Italy"),   T("Switzerland"), T("Spain"),   T("Kosovo"),
                               T("France"),  T("Poland"),      T("Portugal"), T("Denmark")};
 static const uint16_t COUNTRY_W[] = {215, 195, 137, 98, 98, 78, 78, 78, 8, 6, 5, 4};
+/* signup_year 2021..2025, rising as in the sample. */
+static const uint16_t SIGNUP_W[] = {118, 176, 221, 261, 224};
 static const txt REGION[] = {T("North"), T("South"), T("East"), T("West"), T("Central")};
 static const txt SEGMENT[] = {T("Standard"), T("Returning"), T("VIP")};
 static const txt SEGMENT_MULT[] = {T("1.0"), T("1.1"), T("1.25")};
@@ -418,10 +429,17 @@ static const uint16_t CHANNEL_W[] = {42, 38, 12, 8};
 
 enum { PRIO_LOW, PRIO_MEDIUM, PRIO_HIGH };
 static const txt PRIORITY[] = {T("Low"), T("Medium"), T("High")};
-static const uint16_t PRIORITY_W[] = {28, 35, 37};
+/* Priority by issue (per mille Low, Medium, High), as in the sample: issues 3, 4, 6 are
+ * always High, 1, 2, 5, 7 Medium with 7..17% High, 8, 9, 10 Low with ~5% High; over the
+ * ten issues, High 36.8, Medium 34.9, Low 28.4%. */
+static const uint16_t PRIORITY_BY_ISSUE_W[10][3] = {
+    {0, 828, 172}, {0, 858, 142}, {0, 0, 1000},  {0, 0, 1000},  {0, 925, 75},
+    {0, 0, 1000},  {0, 877, 123}, {942, 0, 58}, {946, 0, 54}, {949, 0, 51}};
 
 enum { ST_CLOSED, ST_OPEN, ST_ESCALATED };
 static const txt STATUS[] = {T("Closed"), T("Open"), T("Escalated")};
+/* Status as in the sample: independent of escalated_flag. */
+static const uint16_t STATUS_W[] = {86, 7, 7};
 
 /* Flag rates by priority (Low, Medium, High). */
 static const uint64_t RATE_ESC[3] = {0, 0, P32(14.9)};
@@ -435,11 +453,18 @@ enum { EV_CREATED, EV_ASSIGNED, EV_AGENT_REPLY, EV_CUSTOMER_REPLY, EV_RESOLVED, 
        EV_ESCALATED, EV_REOPENED };
 /* Event names padded to 16 bytes: the hot timeline loop copies a fixed 16 and advances by
  * the length (a variable memcpy is a libc call). The over-copy stays inside the row's
- * EV_LINE_MAX budget: the name starts before byte 45 of a row. */
+ * EV_LINE_MAX budget: the name starts before byte 67 of a row. */
 static const char EVENT[8][16] = {"created",  "assigned", "agent_reply", "customer_reply",
                                   "resolved", "closed",   "escalated",   "reopened"};
 static const uint8_t EVENT_LEN[8] = {7, 8, 11, 14, 8, 6, 9, 8};
-static const uint16_t CUST_REPLIES_W[] = {50, 37, 10, 3}; /* 0..3 customer replies */
+/* Who acts in each event, as in the sample: 0 customer, 1 agent, 2 system (whose
+ * channel is "System"; the others' is the case's). */
+static const uint8_t EVENT_ACTOR[8] = {0, 2, 1, 0, 1, 2, 1, 0};
+static const txt ACTOR[3] = {T("customer"), T("agent"), T("system")};
+/* Agent and customer replies per case, 0..8 each: Poisson with means 1.59 and 1.56, as
+ * in the sample (per 10000). */
+static const uint16_t AGENT_REPLIES_W[] = {2039, 3242, 2577, 1366, 543, 173, 46, 10, 2};
+static const uint16_t CUST_REPLIES_W[] = {2101, 3278, 2557, 1329, 518, 162, 42, 9, 2};
 /* Hour a case is created (weights by hour of day, business hours heavier). */
 static const uint16_t HOUR_W[24] = {1, 1, 1, 1, 1, 2, 4, 7, 9, 10, 10, 9,
                                     8, 9, 9, 8, 8, 7, 6, 6, 5, 4, 3, 2};
@@ -473,7 +498,7 @@ enum case_dirt {
 enum ev_dirt {
     ED_NONE,
     ED_ORPHAN,    /* an extra event (next id) for a case id that does not exist */
-    ED_MALFORMED, /* sub&1: no timestamp field; else one extra field */
+    ED_MALFORMED, /* sub&1: no channel field; else one extra field */
     ED_BADID,     /* event_id "12abc" */
     ED_NULL_TS,   /* empty timestamp */
     ED_BAD_TS,    /* sub&1: "not a date"; else "31/12/2024 10:00" */
@@ -529,7 +554,7 @@ typedef struct rf_rec {
 /* Read-only settings shared by all threads. */
 typedef struct gen_cfg {
     uint64_t seed;
-    uint64_t n_cases, n_customers, n_agents, n_products, n_heavy;
+    uint64_t n_cases, n_customers, n_agents, n_products;
     uint64_t dirty_p32; /* threshold on 32-bit draws; 0 = clean, 2^32 = every row */
     int32_t epoch;      /* day number of 2024-01-01 */
     char day[N_TS_DAYS][10]; /* "YYYY-MM-DD" of epoch + i */
@@ -563,18 +588,12 @@ static void gen_case(const gen_cfg *g, rng *r, uint64_t id, case_rec *c)
     memset(c, 0, sizeof *c);
     c->id = id;
     c->date_id = (uint16_t)(1 + rng_below(r, N_DAYS));
-    if (rng_chance(r, P32(15.0))) {
-        /* A heavy customer: one of n_heavy ids spread over the id range. */
-        const uint64_t k = rng_below(r, g->n_heavy);
-        c->customer = (uint32_t)(1 + (k * UINT64_C(2654435761)) % g->n_customers);
-    } else {
-        c->customer = (uint32_t)(1 + rng_below(r, g->n_customers));
-    }
+    c->customer = (uint32_t)(1 + rng_below(r, g->n_customers));
     c->agent = (uint32_t)(1 + rng_below(r, g->n_agents));
     c->product = (uint32_t)(1 + rng_below(r, g->n_products));
     c->issue = (uint8_t)(1 + rng_below(r, N_ISSUES));
     c->channel = (uint8_t)PICK(r, CHANNEL_W);
-    const unsigned p = PICK(r, PRIORITY_W);
+    const unsigned p = rng_pick(r, PRIORITY_BY_ISSUE_W[c->issue - 1], 3);
     c->priority = (uint8_t)p;
     c->esc = (uint8_t)rng_chance(r, RATE_ESC[p]);
     c->reopen = (uint8_t)rng_chance(r, RATE_REOPEN[p]);
@@ -583,15 +602,12 @@ static void gen_case(const gen_cfg *g, rng *r, uint64_t id, case_rec *c)
     c->refund = (uint8_t)rng_chance(r, RATE_REFUND[p]);
     c->delay_min = c->delayed ? round_centi(rng_quantile(r, Q_DELAY)) : 0;
     c->res_min = round_centi(rng_quantile(r, Q_RES[p]));
-    if (c->esc && rng_chance(r, P32(90.0)))
-        c->status = ST_ESCALATED;
-    else
-        c->status = rng_chance(r, P32(92.0)) ? ST_CLOSED : ST_OPEN;
+    c->status = (uint8_t)PICK(r, STATUS_W);
 }
 
-/* Room a case needs at most: 13 events (1+1+4+3+1+1+1+1), each possibly with an orphan
+/* Room a case needs at most: 22 events (1+1+8+8+1+1+1+1), each possibly with an orphan
  * extra; 2 refunds, likewise. */
-#define EV_PER_CASE_MAX 26u
+#define EV_PER_CASE_MAX 44u
 #define RF_PER_CASE_MAX 4u
 
 static void push_ev(const gen_cfg *g, slot *s, rng *d, uint32_t ci, uint32_t t, unsigned type)
@@ -624,15 +640,17 @@ static void push_ev(const gen_cfg *g, slot *s, rng *d, uint32_t ci, uint32_t t, 
 static void gen_events(const gen_cfg *g, rng *r, rng *d, slot *s, uint32_t ci)
 {
     const case_rec *c = &s->cs[ci];
-    uint8_t types[16];
+    uint8_t types[24];
     int n = 0;
     types[n++] = EV_CREATED;
     const int assigned = rng_chance(r, P32(97.0));
     if (assigned)
         types[n++] = EV_ASSIGNED;
     const int mid = n;
-    const unsigned n_agent = 1 + (unsigned)rng_below(r, 4);
+    const unsigned n_agent = PICK(r, AGENT_REPLIES_W);
     const unsigned n_cust = PICK(r, CUST_REPLIES_W);
+    if (c->esc && n_agent == 0) /* escalated without an agent reply: right away */
+        types[n++] = EV_ESCALATED;
     for (unsigned a = 0, k = 0; a < n_agent || k < n_cust;) {
         if (a < n_agent) {
             types[n++] = EV_AGENT_REPLY;
@@ -648,7 +666,7 @@ static void gen_events(const gen_cfg *g, rng *r, rng *d, slot *s, uint32_t ci)
     if (resolved)
         types[n++] = EV_RESOLVED;
 
-    uint32_t t[16];
+    uint32_t t[24];
     const uint32_t t0 = (uint32_t)(c->date_id - 1) * 86400u +
                         (uint32_t)PICK(r, HOUR_W) * 3600u + (uint32_t)rng_below(r, 3600);
     const uint32_t span = (uint32_t)c->res_min * 60u; /* >= 180 */
@@ -922,6 +940,9 @@ static inline char *put_ts(const gen_cfg *g, char *p, uint32_t t, char sep)
     return p + 19;
 }
 
+/* A timeline row in the sample's columns: event_id, case_id, event_timestamp,
+ * event_type, actor_type, channel (the last two are extra columns the engine ignores, as
+ * a real export carries them). */
 static char *put_ev_row(const gen_cfg *g, char *p, const case_rec *cs, const ev_rec *e,
                         uint64_t event_id)
 {
@@ -935,17 +956,6 @@ static char *put_ev_row(const gen_cfg *g, char *p, const case_rec *cs, const ev_
     else if (dirt != ED_NULL_CASE)
         p = put_u64(p, cs[e->ci].id);
     *p++ = ',';
-    if (dirt == ED_ODD_TYPE) {
-        p = (sub & 1) ? PUT_LIT(p, "note") : PUT_LIT(p, "sms_sent");
-    } else {
-        memcpy(p, EVENT[e->type], 16);
-        p += EVENT_LEN[e->type];
-    }
-    if (dirt == ED_MALFORMED && (sub & 1)) {
-        *p++ = '\n';
-        return p;
-    }
-    *p++ = ',';
     if (dirt == ED_BAD_TS) {
         p = (sub & 1) ? PUT_LIT(p, "not a date") : PUT_LIT(p, "31/12/2024 10:00");
     } else if (dirt == ED_ODD_TS) {
@@ -955,6 +965,22 @@ static char *put_ev_row(const gen_cfg *g, char *p, const case_rec *cs, const ev_
     } else if (dirt != ED_NULL_TS) {
         p = put_ts(g, p, e->t, ' ');
     }
+    *p++ = ',';
+    if (dirt == ED_ODD_TYPE) {
+        p = (sub & 1) ? PUT_LIT(p, "note") : PUT_LIT(p, "sms_sent");
+    } else {
+        memcpy(p, EVENT[e->type], 16);
+        p += EVENT_LEN[e->type];
+    }
+    const unsigned actor = EVENT_ACTOR[e->type];
+    *p++ = ',';
+    p = put_txt(p, ACTOR[actor]);
+    if (dirt == ED_MALFORMED && (sub & 1)) { /* the last field missing */
+        *p++ = '\n';
+        return p;
+    }
+    *p++ = ',';
+    p = actor == 2 ? PUT_LIT(p, "System") : put_txt(p, CHANNEL[cs[e->ci].channel]);
     if (dirt == ED_MALFORMED)
         p = PUT_LIT(p, ",x");
     *p++ = '\n';
@@ -1064,7 +1090,7 @@ static char *put_customer_row(const gen_cfg *g, rng *r, uint64_t id, char *p)
     const unsigned seg = PICK(r, SEGMENT_W);
     p = put_txt(p, SEGMENT[seg]);
     *p++ = ',';
-    p = put_u64(p, 2021 + rng_below(r, 5));
+    p = put_u64(p, 2021 + PICK(r, SIGNUP_W));
     *p++ = ',';
     p = put_txt(p, SEGMENT_MULT[seg]);
     *p++ = '\n';
@@ -1343,7 +1369,7 @@ static ofi_status write_facts(ofi_ctx *ctx, const gen_cfg *g, const char *dir, i
                        "status,priority,escalated_flag,reopened_flag,is_delayed,delay_minutes,"
                        "is_cancelled,resolution_minutes,has_refund\n"));
     OFI_CHECK(out_open(ctx, &o[1], dir, "case_timeline.csv",
-                       "event_id,case_id,event_type,event_timestamp\n"));
+                       "event_id,case_id,event_timestamp,event_type,actor_type,channel\n"));
     OFI_CHECK(out_open(ctx, &o[2], dir, "refunds.csv",
                        "refund_id,case_id,refund_type,refund_amount_eur\n"));
 
@@ -1433,7 +1459,6 @@ ofi_status ofi_gen_write(ofi_ctx *ctx, const ofi_gen_opts *opts)
     g->n_customers = opts->n_cases / 4 > 0 ? opts->n_cases / 4 : 1;
     g->n_agents = opts->n_cases / 500 > 20 ? opts->n_cases / 500 : 20;
     g->n_products = opts->n_cases / 240 > 50 ? opts->n_cases / 240 : 50;
-    g->n_heavy = g->n_customers / 50 > 0 ? g->n_customers / 50 : 1;
     /* The one floating-point step: the rate as a threshold on 32-bit draws. */
     g->dirty_p32 = (uint64_t)(opts->dirty_rate * 4294967296.0);
     if (opts->dirty_rate > 0.0 && g->dirty_p32 == 0)

@@ -49,7 +49,7 @@ check "peers-latest.md: the size, the targets, no failed check" $? "$(head -c 30
 check "peers-latest.svg is an SVG with its bars" $?
 
 # The checker: ofi's own outputs, presented as a peer's files, pass; a changed value fails.
-data="$tmp/cache/gen-2000-seed42"
+data="$tmp/cache/gen2-2000-seed42"
 "$BIN" run --source "csv:$data" --out "$tmp/ofi" --quiet
 self="$tmp/self"
 mkdir -p "$self"

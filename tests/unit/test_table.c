@@ -115,8 +115,8 @@ Test(table, joins_agree_dense_or_not, .timeout = 60)
     char cmd[2048];
     /* Orphan events, past both ends of the case ids. */
     snprintf(cmd, sizeof cmd,
-             "printf '9000001,0,note,2024-01-02 10:00:00\\n9000002,3001,note,2024-01-02 "
-             "10:00:00\\n' >> %s/case_timeline.csv",
+             "printf '9000001,0,2024-01-02 10:00:00,note,system,System\\n9000002,3001,"
+             "2024-01-02 10:00:00,note,system,System\\n' >> %s/case_timeline.csv",
              dense_dir);
     run_cmd(cmd);
     snprintf(cmd, sizeof cmd,
