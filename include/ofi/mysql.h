@@ -70,6 +70,10 @@ void ofi_mysql_close(ofi_mysql *m);
 /* Where the settings point, without the password: "mysql://user@host:port/db". */
 void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap);
 
+/* The connection as the connector resolved it (option files included), in
+ * ofi_mysql_describe's form: "mysql://user@host:port/db". Never the password. */
+const char *ofi_mysql_where(const ofi_mysql *m);
+
 /* A table being read. */
 typedef struct ofi_mysql_stream ofi_mysql_stream;
 

@@ -99,6 +99,7 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
                                    rej_open ? ofi_rejects_write : ignore_reject, &rej, &lt));
     } else {
         OFI_CHECK(ofi_mysql_connect(ctx, opts->mysql, &conn));
+        snprintf(source, sizeof source, "%s", ofi_mysql_where(conn));
         OFI_CHECK(ofi_mysql_snapshot(ctx, conn));
         const int extract = !opts->no_extract || opts->extract_only;
         OFI_CHECK(ofi_load_mysql(ctx, conn, &db, rej_open ? ofi_rejects_write : ignore_reject, &rej,

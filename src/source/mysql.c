@@ -115,6 +115,11 @@ struct ofi_mysql_stream {
     void *log_user;
 };
 
+const char *ofi_mysql_where(const ofi_mysql *m)
+{
+    return m->where;
+}
+
 void ofi_mysql_describe(const ofi_mysql_cfg *cfg, char *out, size_t cap)
 {
     if (cfg->socket && *cfg->socket && (!cfg->host || !*cfg->host))
@@ -195,6 +200,15 @@ ofi_status ofi_mysql_connect(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, ofi_mysql *
     m->shared = 1;
     ofi_mysql_describe(cfg, m->where, sizeof m->where);
     ofi_status st = open_conn(ctx, m);
+    if (st == OFI_OK) { /* what the connector resolved (option files included) */
+        const MYSQL *c = m->conn;
+        const ofi_mysql_cfg eff = {.host = c->unix_socket && *c->unix_socket ? NULL : c->host,
+                                   .port = c->port,
+                                   .user = c->user,
+                                   .database = c->db,
+                                   .socket = c->unix_socket};
+        ofi_mysql_describe(&eff, m->where, sizeof m->where);
+    }
     if (st != OFI_OK) {
         ofi_mysql_close(m);
         return st;

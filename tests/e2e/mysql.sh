@@ -111,6 +111,21 @@ grep -q "no global read lock" "$tmp/plain.err" && grep -q '"source_consistent": 
 check "4 partitions without RELOAD: warned, manifest says not one snapshot" $?
 same_outputs "$tmp/csv" "$tmp/plain"; check "4 partitions without RELOAD: same outputs" $?
 rm -f "$tmp/.env"
+# Settings from ~/.my.cnf alone ([client], read by the connector): the run connects and
+# the manifest names the user, host, port and database it used (never the password).
+mkdir -p "$tmp/home"
+printf '[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\ndatabase=%s\n' "$MYSQL_USER" \
+    "$MYSQL_PASSWORD" "$MYSQL_HOST" "$MYSQL_PORT" "$MYSQL_DATABASE" > "$tmp/home/.my.cnf"
+chmod 600 "$tmp/home/.my.cnf"
+(cd "$tmp/home" && env -i PATH="$PATH" HOME="$tmp/home" "$bin" run --source mysql --out "$tmp/cnf" \
+    --quiet --no-extract 2> "$tmp/cnf.err")
+rc=$?
+grep -qF "\"source\": \"mysql://$MYSQL_USER@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE\"" "$tmp/cnf/reports/run_manifest.json" &&
+    ! grep -rqF "$MYSQL_PASSWORD" "$tmp/cnf"
+ok=$?
+[ $rc -eq 0 ] && [ $ok -eq 0 ]
+ok=$? # kept apart: the message's $(grep ...) sets $? itself
+check "settings from ~/.my.cnf only: connects, the manifest names them ($rc: $(grep -o '"source": "[^"]*"' "$tmp/cnf/reports/run_manifest.json" 2>/dev/null))" $ok
 # Settings files as python-dotenv reads them: an inline comment after whitespace is not
 # part of the value, a quoted value is taken as written.
 for form in 'MYSQL_PASSWORD=%s   # the test password' "MYSQL_PASSWORD='%s' # quoted" 'export MYSQL_PASSWORD="%s"'; do
