@@ -57,7 +57,9 @@ ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, cons
  * values need the general path. One scan: compute it once per score array. */
 int ofi_group_scale(ofi_ctx *ctx, const double *ofi, size_t n);
 
-/* ofi_group with the scale already known (ofi_group_scale of the same array). */
+/* ofi_group with the scale already known (ofi_group_scale of the same array). Many groups
+ * accumulate in out's own memory, which must then have malloc's (16-byte) alignment;
+ * an out less aligned takes ofi_group_plain, with the same results. */
 ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
                             const double *ofi, int scale, const uint32_t *key, uint32_t n_groups,
                             ofi_gstat *out);

@@ -663,6 +663,8 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
      * private copies of millions of groups. A group accumulates in one cache line (see
      * many_acc) in out's own memory; the group's first case goes apart, written once. */
     _Static_assert(sizeof(many_acc) == sizeof(ofi_gstat), "an accumulator fills a group's line");
+    if ((uintptr_t)out % _Alignof(many_acc) != 0) /* not malloc's alignment: no accumulator */
+        return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
     many_acc *acc = (many_acc *)(void *)out;
     uint32_t *first = malloc((n_groups ? n_groups : 1) * sizeof *first);
     if (first == NULL)

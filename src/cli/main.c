@@ -249,7 +249,8 @@ static const char extract_help[] =
     "\n"
     "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
     "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
-    "section 1 the table has, rows by primary key, SQL NULL as an empty field.\n";
+    "section 1 (a table lacking one is an error), rows by primary key, SQL NULL as an\n"
+    "empty field; extracts/extract_manifest.json lists them with their sizes and XXH64.\n";
 
 static const char variants_help[] =
     "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
@@ -307,7 +308,7 @@ static const char gen_help[] =
 /* Parse a non-negative integer option value. */
 static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
 {
-    if (s == NULL || *s == '\0' || *s == '-')
+    if (s == NULL || *s < '0' || *s > '9') /* digits first: no sign, space or bare suffix */
         return 0;
     char *end;
     errno = 0;
@@ -406,7 +407,10 @@ static int cmd_run(int argc, char **argv, int mode)
     for (int i = 2; i < argc; i++) {
         const char *v, *refused = refused_opt(argv[i], mode);
         char what[64];
-        if (refused != NULL) {
+        int asks_help = 0;
+        for (int j = i; j < argc; j++)
+            asks_help |= strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0;
+        if (refused != NULL && !asks_help) {
             snprintf(what, sizeof what, "%s %s", cmd_names[mode], refused);
             return usage_error("%s: the option does not apply to this command", what);
         }

@@ -68,6 +68,8 @@ usage_cases=(
     "gen --cases 10 --dirty 2 --out uo"
     "gen --cases 10 --out uo --frobnicate"
     "gen --cases 18446744073709552k --out uo"
+    "gen --cases k --out uo"
+    "run --source csv:data --out uo --threads= 2"
     "variants --source csv:data --out uo --strict"
     "variants --source csv:data --out uo --variant=x"
     "sensitivity --source csv:data --out uo --samples 2 --spread 0.1 --seed 1 --no-extract"

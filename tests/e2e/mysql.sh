@@ -131,7 +131,8 @@ check "settings from ~/.my.cnf only: connects, the manifest names them ($rc: $(g
 for form in 'MYSQL_PASSWORD=%s   # the test password' "MYSQL_PASSWORD='%s' # quoted" 'export MYSQL_PASSWORD="%s"'; do
     { cat "$env"; printf "$form\n" "$MYSQL_PASSWORD"; } > "$tmp/cm.env"; chmod 600 "$tmp/cm.env"
     "$bin" run --source mysql --env "$tmp/cm.env" --out "$tmp/cm" --quiet --no-extract 2>"$tmp/cm.err"
-    check "settings line $(printf "$form" '<pw>'): connects" $?
+    ok=$? # before the message's $(printf ...)
+    check "settings line $(printf "$form" '<pw>'): connects" $ok
 done
 # Extreme keys (the whole int64 span): ranges split it without overflow, same rows as one stream.
 q -e "INSERT INTO cases (case_id, priority) VALUES (-9223372036854775807, 'Low'), (9223372036854775806, 'High')"
@@ -222,7 +223,8 @@ check "ofi load of the quirks case: a MySQL run writes its expected ofi/ dq/ fk/
     same_as_golden badrows "$tmp/lb" ofi
 check "ofi load of the badrows case: the kept rows, the same ofi/ files" $?
 grep -qF "badrows/input/cases.csv: 11 rows loaded; not loaded, as \`ofi run\` rejects them: 8 unreadable records, 1 with a NULL case_id, 2 repeating an id" "$tmp/lb.err"
-check "ofi load of the badrows case: says what it left out ($(grep -m1 'cases.csv' "$tmp/lb.err" | head -c 200))" $?
+ok=$?
+check "ofi load of the badrows case: says what it left out ($(grep -m1 'cases.csv' "$tmp/lb.err" | head -c 200))" $ok
 # A directory that cannot be loaded whole changes nothing: its missing primary-key
 # column (or file) is found before any table is emptied.
 mkdir -p "$tmp/nopk" && cp "$golden/basic/input/"*.csv "$tmp/nopk/"

@@ -104,8 +104,12 @@ fi
 sample_run() { # sample_run NAME [ARGS...]
     local name=$1
     shift
-    "$BIN" sensitivity --source "csv:$tmp/d1" --out "$tmp/one" --samples 1 --spread 0.25 --seed 99 \
-        --top 50 --quiet "$@"
+    rm -rf "$tmp/one" "$tmp/onerun" "$tmp/one.check"
+    if ! "$BIN" sensitivity --source "csv:$tmp/d1" --out "$tmp/one" --samples 1 --spread 0.25 \
+        --seed 99 --top 50 --quiet "$@"; then
+        fail "a sample's row through ofi run ($name): sensitivity exits 0"
+        return
+    fi
 "$PYTHON" - "$tmp/one/variants/sensitivity_samples.csv" > "$tmp/one.ini" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
@@ -113,7 +117,10 @@ print("[variant sample1]")
 for key, value in zip(rows[0][1:], rows[1][1:]):
     print("%s = %s" % (key, value))
 PY
-"$BIN" run --source "csv:$tmp/d1" --out "$tmp/onerun" --weights "$tmp/one.ini" --quiet
+if ! "$BIN" run --source "csv:$tmp/d1" --out "$tmp/onerun" --weights "$tmp/one.ini" --quiet; then
+    fail "a sample's row through ofi run ($name): run exits 0"
+    return
+fi
 "$PYTHON" - "$tmp/one/variants" "$tmp/onerun/ofi" <<'PY' > "$tmp/one.check"
 import csv, sys
 sv, ofi = sys.argv[1], sys.argv[2]
