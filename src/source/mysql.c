@@ -178,10 +178,14 @@ static ofi_status open_conn(ofi_ctx *ctx, ofi_mysql *m)
         /* The connector's messages name user and host, never the password. */
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
     /* MYSQL_OPT_SSL_ENFORCE is not honoured by every connector (MariaDB Connector/C 3.3
-     * connects in clear to a server without TLS): a mode requiring TLS checks the cipher. */
+     * connects in clear to a server without TLS): a mode requiring TLS checks the cipher
+     * once connected, before any query (the handshake has happened by then). A Unix socket
+     * is local, a secure transport as the servers count it: no TLS asked of it. */
     const char *mode = cfg->ssl_mode;
-    if (mode && (strcasecmp(mode, "REQUIRED") == 0 || strcasecmp(mode, "VERIFY_CA") == 0 ||
-                 strcasecmp(mode, "VERIFY_IDENTITY") == 0) &&
+    const int local = m->conn->unix_socket != NULL && *m->conn->unix_socket != '\0';
+    if (mode && !local &&
+        (strcasecmp(mode, "REQUIRED") == 0 || strcasecmp(mode, "VERIFY_CA") == 0 ||
+         strcasecmp(mode, "VERIFY_IDENTITY") == 0) &&
         mysql_get_ssl_cipher(m->conn) == NULL)
         return ofi_fail(ctx, OFI_E_SOURCE,
                         "%s: cannot connect: MYSQL_SSL_MODE=%s, but the connection is not "

@@ -173,6 +173,11 @@ else
     expect_fail "ssl required, server without TLS" "the connection is not encrypted" \
         "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD" MYSQL_SSL_MODE=REQUIRED
 fi
+# Over the Unix socket (local) REQUIRED asks no TLS.
+env -i PATH="$PATH" HOME="$tmp" MYSQL_SOCKET="$MYSQL_SOCKET" MYSQL_USER="$MYSQL_USER" \
+    MYSQL_PASSWORD="$MYSQL_PASSWORD" MYSQL_DATABASE="$MYSQL_DATABASE" MYSQL_SSL_MODE=REQUIRED \
+    "$bin" run --source mysql --out "$tmp/sock" --quiet --no-extract 2>"$tmp/sock.err"
+check "ssl required over the Unix socket: connects" $?
 q -e "RENAME TABLE refunds TO refunds_gone"
 expect_fail "missing table" "table refunds does not exist" "${base[@]}" MYSQL_PASSWORD="$MYSQL_PASSWORD"
 q -e "RENAME TABLE refunds_gone TO refunds; ALTER TABLE agents DROP PRIMARY KEY, CHANGE agent_id agent_key BIGINT"
