@@ -85,11 +85,39 @@ static void settings_free(settings *s)
         free(s->v[k]);
 }
 
+/* A quoted .env value in place, as python-dotenv decodes it: val starts at the opening
+ * quote; inside '...' the escapes \\ and \' are decoded, inside "..." also \" and \a \b
+ * \f \n \r \t \v (another backslash stays as written); after the closing quote only
+ * blanks and a # comment may follow. @return the value, or NULL when the line is not a
+ * valid binding (no closing quote on the line, or text after it). */
+static char *dotenv_quoted(char *val)
+{
+    const char q = val[0];
+    const char *esc = q == '"' ? "\\'\"abfnrtv" : "\\'";
+    char *r = val + 1, *w = val;
+    for (; *r && *r != q; r++) {
+        if (*r == '\\' && r[1] && strchr(esc, r[1])) {
+            static const char from[] = "abfnrtv", to[] = "\a\b\f\n\r\t\v";
+            const char *k = strchr(from, r[1]);
+            *w++ = k ? to[k - from] : r[1];
+            r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    if (*r != q)
+        return NULL;
+    *w = '\0';
+    for (r++; *r == ' ' || *r == '\t'; r++)
+        ;
+    return *r == '\0' || *r == '#' ? val : NULL;
+}
+
 /* Read KEY=VALUE lines as python-dotenv (the reference pipeline's) reads them: # comment
- * lines, an optional "export ", a value in quotes taken as written up to its closing
- * quote, an unquoted value ending where whitespace and '#' start a comment
- * ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A missing file is fine unless required.
- * @return 0, or -1 when a required file cannot be read. */
+ * lines, an optional "export ", a quoted value decoded by dotenv_quoted (one line; a line
+ * it refuses is skipped with a warning), an unquoted value ending where whitespace and
+ * '#' start a comment ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A missing file
+ * is fine unless required. @return 0, or -1 when a required file cannot be read. */
 static int read_env_file(const char *path, settings *s, int required, int quiet)
 {
     FILE *f = fopen(path, "r");
@@ -103,7 +131,9 @@ static int read_env_file(const char *path, settings *s, int required, int quiet)
         fprintf(stderr, "ofi: warning: %s is readable by other users; it may hold a password "
                         "(chmod 600 %s)\n", path, path);
     char line[4096];
+    unsigned long line_no = 0;
     while (fgets(line, sizeof line, f)) {
+        line_no++;
         char *p = line;
         while (*p == ' ' || *p == '\t')
             p++;
@@ -122,10 +152,14 @@ static int read_env_file(const char *path, settings *s, int required, int quiet)
         val[strcspn(val, "\r\n")] = '\0';
         while (*val == ' ' || *val == '\t')
             val++;
-        char *close = val[0] == '"' || val[0] == '\'' ? strchr(val + 1, val[0]) : NULL;
-        if (close != NULL) { /* quoted: as written, whatever follows the quote */
-            *close = '\0';
-            val++;
+        if (val[0] == '"' || val[0] == '\'') {
+            if ((val = dotenv_quoted(val)) == NULL) {
+                if (!quiet) /* the key only: the value may be a password */
+                    fprintf(stderr, "ofi: warning: %s:%lu: %s: a quoted value must close on "
+                                    "its line, with only a # comment after it; line not read\n",
+                            path, line_no, key);
+                continue;
+            }
         } else {
             for (char *c = val; *c; c++)
                 if (*c == '#' && c > val && (c[-1] == ' ' || c[-1] == '\t')) {

@@ -89,6 +89,24 @@ for u in "${usage_cases[@]}"; do
     if [ ${#problems[@]} -eq 0 ]; then pass "usage: ofi $u"; else fail "usage: ofi $u" "${problems[@]}"; fi
 done
 
+# --- a settings file read as python-dotenv reads it ------------------------------------------
+# No server on port 1: the connection error names the user and database as decoded.
+cat > dotenv.env << 'EOF'
+MYSQL_HOST=127.0.0.1
+MYSQL_PORT=1
+MYSQL_USER="u\"s\\er"   # a comment
+MYSQL_DATABASE='d\'b'#c
+MYSQL_PASSWORD="x"junk
+EOF
+chmod 600 dotenv.env
+ofi run --source mysql --env dotenv.env --out dq_out
+problems=()
+[ $rc -eq 2 ] || problems+=("exit $rc, expected 2")
+grep -qF 'mysql://u"s\er@127.0.0.1:1/d'"'"'b: cannot connect' se || problems+=("user/database not decoded: $(shown se)")
+grep -qF 'dotenv.env:5: MYSQL_PASSWORD: a quoted value must close' se || problems+=("no warning for line 5: $(shown se)")
+grep -q 'junk' se && problems+=("the refused value was printed: $(shown se)")
+if [ ${#problems[@]} -eq 0 ]; then pass "settings file: dotenv quotes, escapes, comments"; else fail "settings file: dotenv quotes, escapes, comments" "${problems[@]}"; fi
+
 # --- help and version ---------------------------------------------------------------------
 help_cases=("--help:usage: ofi " "help:usage: ofi " "run --help:usage: ofi run" "gen --help:usage: ofi gen")
 for h in "${help_cases[@]}"; do
