@@ -329,7 +329,8 @@ static const char load_help[] =
     "LOCAL INFILE. Each file is read as 'ofi run --source csv:DIR' reads it (columns by\n"
     "header name, quotes, blank lines, typed values) and the rows that run keeps are sent;\n"
     "what is left out (unreadable records, NULL or repeated ids) is counted on stderr.\n"
-    "Every file and its primary-key column are checked before any table is emptied.\n";
+    "Each table loads beside the old one; when all eight have loaded, one RENAME TABLE\n"
+    "puts them in place at once: a load that fails leaves the database as it was.\n";
 
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"

@@ -1385,8 +1385,10 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     ofi_status st = OFI_OK;
     ofi_mysql *m = NULL;
     char *sql = NULL;
-    /* Every file and its primary-key column first: nothing is truncated for a directory
-     * that cannot be loaded whole. */
+    /* Every file and its primary-key column first; then each table loads into a new
+     * table (<table>__ofi_load, like it), and only when all eight loaded does one RENAME
+     * TABLE (atomic) put them in place: a file that fails half way (broken quoting deep
+     * in the timeline) leaves the database as it was. */
     for (; opened < OFI_N_TABLES && st == OFI_OK; opened++) {
         const ofi_tablespec *spec = &ofi_schema[opened];
         snprintf(path[opened], sizeof path[opened], "%s/%s.csv", dir, spec->name);
@@ -1417,13 +1419,22 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         f.spec = spec;
         f.line = r[ti].line_of_first_record;
         map_header(&r[ti], spec, f.src);
-        snprintf(sql, 65536, "TRUNCATE TABLE ");
-        quote_ident(sql, 65536, spec->name);
+        char stage[96];
+        snprintf(stage, sizeof stage, "%s__ofi_load", spec->name);
+        snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
+        quote_ident(sql, 65536, stage);
         st = query(ctx, m, sql, spec->name);
+        if (st == OFI_OK) {
+            snprintf(sql, 65536, "CREATE TABLE ");
+            quote_ident(sql, 65536, stage);
+            strcat(sql, " LIKE ");
+            quote_ident(sql, 65536, spec->name);
+            st = query(ctx, m, sql, spec->name);
+        }
         if (st != OFI_OK)
             break;
         snprintf(sql, 65536, "LOAD DATA LOCAL INFILE 'ofi-load' INTO TABLE ");
-        quote_ident(sql, 65536, spec->name);
+        quote_ident(sql, 65536, stage);
         size_t n = strlen(sql);
         n += (size_t)snprintf(sql + n, 65536 - n,
                               " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY "
@@ -1465,6 +1476,37 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         }
         free(f.out);
         free(f.scratch);
+    }
+    if (st == OFI_OK) { /* all loaded: swap them in at once, then drop the old ones */
+        snprintf(sql, 65536, "RENAME TABLE ");
+        for (int ti = 0; ti < OFI_N_TABLES; ti++) {
+            char name[96];
+            const char *t = ofi_schema[ti].name;
+            if (ti)
+                strcat(sql, ", ");
+            quote_ident(sql, 65536, t);
+            strcat(sql, " TO ");
+            snprintf(name, sizeof name, "%s__ofi_old", t);
+            quote_ident(sql, 65536, name);
+            strcat(sql, ", ");
+            snprintf(name, sizeof name, "%s__ofi_load", t);
+            quote_ident(sql, 65536, name);
+            strcat(sql, " TO ");
+            quote_ident(sql, 65536, t);
+        }
+        st = query(ctx, m, sql, "swapping the loaded tables in");
+    }
+    if (m != NULL && sql != NULL) { /* the old tables, or on failure the new ones */
+        for (int ti = 0; ti < OFI_N_TABLES; ti++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s%s", ofi_schema[ti].name,
+                     st == OFI_OK ? "__ofi_old" : "__ofi_load");
+            snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
+            quote_ident(sql, 65536, name);
+            if (mysql_real_query(m->conn, sql, strlen(sql)) != 0 && st == OFI_OK)
+                st = ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, name,
+                              mysql_error(m->conn));
+        }
     }
     free(sql);
     ofi_mysql_close(m);
