@@ -17,6 +17,15 @@
 
 #define OFI_UNKNOWN "(unknown)"
 #define OFI_SUMMARY_TOP 10
+#define OFI_SUMMARY_DRIVERS 5 /* product groups and root causes the report lists */
+
+/* One line of the report's cost drivers: a group's name, cases, total and average OFI,
+ * share of all friction. */
+typedef struct ofi_driver {
+    char name[128];
+    uint64_t cases;
+    double total_ofi, avg_ofi, share;
+} ofi_driver;
 
 typedef struct ofi_summary {
     uint64_t cases, customers, dated_cases;
@@ -35,6 +44,8 @@ typedef struct ofi_summary {
     double top_root_total;
     double last4_avg, prev4_avg; /* weekly avg OFI, last 4 weeks vs the 4 before */
     int have_trend;
+    size_t n_groups, n_roots; /* the first product groups and root causes by total OFI */
+    ofi_driver groups[OFI_SUMMARY_DRIVERS], roots[OFI_SUMMARY_DRIVERS];
 } ofi_summary;
 
 /* Inputs of the views: the loaded db, the features, the chosen variant's scores, and the

@@ -1396,6 +1396,14 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, f
             name_copy(sum->top_group, sizeof sum->top_group, txt, len);
             sum->top_group_share = share;
         }
+        if (k < OFI_SUMMARY_DRIVERS) {
+            ofi_driver *dr = &sum->groups[sum->n_groups++];
+            name_copy(dr->name, sizeof dr->name, txt, len);
+            dr->cases = x->count;
+            dr->total_ofi = x->total_ofi;
+            dr->avg_ofi = x->total_ofi / (double)x->count;
+            dr->share = share;
+        }
         ofi_put_text(&b, txt, len);
         ofi_putc(&b, ',');
         ofi_put_u64(&b, x->count);
@@ -1572,6 +1580,14 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few 
             if (k == 0 && col == OFI_ISS_ROOT) {
                 name_copy(sum->top_root, sizeof sum->top_root, txt, len);
                 sum->top_root_total = x->total_ofi;
+            }
+            if (k < OFI_SUMMARY_DRIVERS && col == OFI_ISS_ROOT) {
+                ofi_driver *dr = &sum->roots[sum->n_roots++];
+                name_copy(dr->name, sizeof dr->name, txt, len);
+                dr->cases = x->count;
+                dr->total_ofi = x->total_ofi;
+                dr->avg_ofi = x->total_ofi / (double)x->count;
+                dr->share = sum->total_ofi != 0.0 ? x->total_ofi / sum->total_ofi : 0.0;
             }
         }
         ofi_putc(&b, ',');

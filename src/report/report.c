@@ -124,6 +124,27 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
          (unsigned long long)s->tier_count[0], (unsigned long long)s->tier_count[1],
          (unsigned long long)s->tier_count[2]);
 
+    putf(&r, "\nCost drivers\n------------\n");
+    const struct {
+        const char *title;
+        const ofi_driver *d;
+        size_t n;
+    } drivers[2] = {{"product groups", s->groups, s->n_groups}, {"root causes", s->roots, s->n_roots}};
+    for (int k = 0; k < 2; k++) {
+        putf(&r, "%s by total OFI (share of all friction, cases, average OFI):\n", drivers[k].title);
+        if (drivers[k].n == 0)
+            putf(&r, "  none\n");
+        for (size_t i = 0; i < drivers[k].n; i++) {
+            const ofi_driver *d = &drivers[k].d[i];
+            char tot[400], share[400], avg[400];
+            f6(tot, d->total_ofi);
+            f6(share, d->share * 100.0);
+            f6(avg, d->avg_ofi);
+            putf(&r, "  %zu. %s: total %s (%s%%), %llu cases, average %s\n", i + 1,
+                 line_text(txt, sizeof txt, d->name), tot, share, (unsigned long long)d->cases, avg);
+        }
+    }
+
     putf(&r, "\nData quality\n------------\n");
     for (int ti = 0; ti < OFI_N_TABLES; ti++) {
         const ofi_table *tb = &db->t[ti];

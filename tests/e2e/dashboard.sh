@@ -288,6 +288,24 @@ if "$BIN" gen --cases 20000 --seed 1 --out "$tmp/data" --quiet 2> "$tmp/gen.err"
     static_check main "$html"
     render main "$html"
     dom_check main "$tmp/out"
+    # The report's cost drivers are the first rows of the two views, in their order.
+    if "$PYTHON" - "$tmp/out" << 'EOF'
+import csv, re, sys
+out = sys.argv[1]
+rep = open(out + "/reports/project_report.txt", encoding="utf-8").read()
+sec = rep.split("\nCost drivers\n")[1].split("\nData quality\n")[0]
+lines = re.findall(r"^  \d+\. (.*): total ([0-9.]+) \(", sec, re.M)
+want = []
+for name, key in (("product_group_cost_drivers.csv", "product_group"), ("root_cause_friction.csv", "root_cause")):
+    rows = list(csv.DictReader(open(out + "/ofi/" + name, encoding="utf-8")))[:5]
+    want += [(r[key], r["total_ofi"]) for r in rows]
+sys.exit(0 if lines == want else 1)
+EOF
+    then
+        pass "main: the report's cost drivers are the views' first rows"
+    else
+        fail "main: the report's cost drivers are the views' first rows" "$(sed -n '/Cost drivers/,/Data quality/p' "$tmp/out/reports/project_report.txt" | head -14)"
+    fi
     if grep -q '"path": "reports/dashboard.html", "bytes": '"$(wc -c < "$html")" "$tmp/out/reports/run_manifest.json"; then
         pass "main: the manifest lists the dashboard with its size"
     else
