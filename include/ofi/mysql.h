@@ -117,9 +117,12 @@ int ofi_mysql_consistent(const ofi_mysql *m);
 int ofi_mysql_connections(const ofi_mysql *m);
 
 /* `ofi load`: create the schema (scripts/schema.sql, compiled in) and bulk-load
- * dir/<table>.csv into each table with LOAD DATA LOCAL INFILE, columns mapped by header
- * name (unknown columns skipped, empty fields NULL). Existing rows are replaced
- * (tables are emptied first). */
+ * dir/<table>.csv into each table with LOAD DATA LOCAL INFILE fed by ofi's CSV reader:
+ * the rows `ofi run --source csv:dir` keeps, values in canonical form, NULL as \N; the
+ * records that run rejects and repeated ids are left out and counted (a warning). Each
+ * table loads into <table>__ofi_load and one RENAME TABLE replaces all eight at the end:
+ * on any failure the database is as it was. @return OFI_OK, OFI_E_SOURCE (a file, the
+ * server) or OFI_E_NOMEM. */
 ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir);
 
 /* The schema, as compiled in from scripts/schema.sql. */
