@@ -20,7 +20,7 @@ case "${1:-}" in
 esac
 
 pkgs=(build-essential cmake pkg-config libxxhash-dev libcriterion-dev libmariadb-dev
-      libmariadb-dev-compat python3)
+      libmariadb-dev-compat python3 time)
 if [ "$test_deps" = 1 ]; then
   pkgs+=(chromium fonts-dejavu-core python3-pandas python3-sqlalchemy python3-pymysql)
 fi
