@@ -42,8 +42,10 @@ typedef struct ofi_summary {
     double top_group_share;
     char top_root[128];      /* worst root cause by total OFI */
     double top_root_total;
-    double last4_avg, prev4_avg; /* weekly avg OFI, last 4 weeks vs the 4 before */
+    double last4_avg, prev4_avg; /* weekly avg OFI, last 4 full weeks vs the 4 before */
     int have_trend;
+    int have_partial_week;       /* the last week with cases ends after the latest date: */
+    int32_t partial_week;        /* its Monday, left out of the trend */
     size_t n_groups, n_roots; /* the first product groups and root causes by total OFI */
     ofi_driver groups[OFI_SUMMARY_DRIVERS], roots[OFI_SUMMARY_DRIVERS];
 } ofi_summary;

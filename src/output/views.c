@@ -819,6 +819,7 @@ static inline uint32_t parent_code(const ofi_table *parent, int col, uint32_t un
 typedef struct few {
     const int32_t *cd; /* case dates */
     int32_t day_lo;    /* the earliest date */
+    int32_t day_hi;    /* the latest date (day_lo > day_hi: no dated case) */
     uint32_t *day_wk;  /* per day from day_lo: its week's and its month's raw group (a */
     uint32_t *day_mo;  /* table: a month is a civil-date conversion); NULL when too wide */
     int32_t week_lo;   /* the earliest Monday */
@@ -887,6 +888,7 @@ static ofi_status few_measure(ofi_ctx *ctx, const ofi_scored *s, few *fw)
     }
     const int dated = lo <= hi;
     fw->day_lo = lo;
+    fw->day_hi = hi;
     fw->week_lo = dated ? monday_of(lo) : 0;
     sev_keys_init(&fw->sev, db, dated ? ofi_month_key(lo) : 0);
     if (dated && (int64_t)hi - lo < FEW_DAYS) {
@@ -1226,15 +1228,28 @@ static ofi_status write_weekly(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few
         ofi_putc(&b, ',');
         put_trend_measures(&b, x);
     }
-    /* Trend direction for the report: last 4 weeks vs the 4 before, by total / count. */
-    if (g.n >= 8) {
+    /* Trend direction for the report: the last 4 weeks vs the 4 before, by total / count.
+     * A last week the data stops in the middle of (its Sunday after the latest case date)
+     * is left out: a week of three days is not a week to compare. */
+    uint32_t end = g.n;
+    if (g.n > 0) {
+        int32_t mon;
+        int y, w;
+        ofi_iso_week(TVAL(g.keys[ord[g.n - 1]]), &mon, &y, &w);
+        if (fw->day_hi < mon + 6) {
+            end = g.n - 1;
+            sum->partial_week = mon;
+            sum->have_partial_week = 1;
+        }
+    }
+    if (end >= 8) {
         ofi_xsum a, p;
         uint64_t na = 0, np = 0;
         ofi_xsum_init(&a);
         ofi_xsum_init(&p);
-        for (uint32_t k = g.n - 8; k < g.n; k++) {
+        for (uint32_t k = end - 8; k < end; k++) {
             const ofi_gstat *x = &g.st[ord[k]];
-            if (k >= g.n - 4)
+            if (k >= end - 4)
                 ofi_xsum_add(&a, x->total_ofi), na += x->count;
             else
                 ofi_xsum_add(&p, x->total_ofi), np += x->count;

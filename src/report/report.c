@@ -6,6 +6,8 @@
  */
 #include "ofi/report.h"
 
+#include "ofi/date.h"
+
 #include "ofi/outbuf.h"
 
 #include <stdarg.h>
@@ -83,6 +85,12 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
                                                             : "flat";
             putf(&r, "- Trend: average OFI over the last 4 weeks is %s vs %s the 4 weeks before (%s).\n",
                  a, b2, dir);
+            if (s->have_partial_week) {
+                char d[16];
+                d[ofi_format_date(s->partial_week, d)] = '\0';
+                putf(&r, "  (full ISO weeks; the week of %s, where the data ends, is left out.)\n",
+                     d);
+            }
         } else {
             putf(&r, "- Trend: fewer than 8 weeks of dated cases, no trend computed.\n");
         }

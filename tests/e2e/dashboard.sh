@@ -306,6 +306,25 @@ EOF
     else
         fail "main: the report's cost drivers are the views' first rows" "$(sed -n '/Cost drivers/,/Data quality/p' "$tmp/out/reports/project_report.txt" | head -14)"
     fi
+    # The trend compares full weeks: the data ends on Wednesday 2025-12-31, so the week of
+    # 2025-12-29 is left out and the 8 weeks before it are compared.
+    if "$PYTHON" - "$tmp/out" << 'EOF'
+import csv, math, re, sys
+out = sys.argv[1]
+rep = open(out + "/reports/project_report.txt", encoding="utf-8").read()
+m = re.search(r"last 4 weeks is ([0-9.]+) vs ([0-9.]+) the 4 weeks before", rep)
+rows = list(csv.DictReader(open(out + "/ofi/weekly_friction_trend.csv", encoding="utf-8")))
+assert rows[-1]["week_start"] == "2025-12-29" and "the week of 2025-12-29, where the data ends, is left out" in rep
+def avg(rs):
+    return math.fsum(float(r["total_ofi"]) for r in rs) / sum(int(r["case_count"]) for r in rs)
+last, prev = avg(rows[-5:-1]), avg(rows[-9:-5])
+sys.exit(0 if m and abs(float(m.group(1)) - last) < 2e-6 and abs(float(m.group(2)) - prev) < 2e-6 else 1)
+EOF
+    then
+        pass "main: the report's trend compares full weeks"
+    else
+        fail "main: the report's trend compares full weeks" "$(grep -A1 'Trend' "$tmp/out/reports/project_report.txt")"
+    fi
     if grep -q '"path": "reports/dashboard.html", "bytes": '"$(wc -c < "$html")" "$tmp/out/reports/run_manifest.json"; then
         pass "main: the manifest lists the dashboard with its size"
     else
