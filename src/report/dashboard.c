@@ -373,8 +373,10 @@ static void no_data(ofi_outbuf *b, const char *what)
     ofi_puts(b, "</p>\n");
 }
 
-/* "the first k of n rows" note under a chart or table cut short. */
-static void shown_note(ofi_outbuf *b, size_t shown, const csvtab *t, const char *unit)
+/* "the first k of n rows" note under a chart or table cut short; total, when not
+ * empty, is the file's row count known from elsewhere (the file was read only so far). */
+static void shown_note_of(ofi_outbuf *b, size_t shown, const csvtab *t, const char *unit,
+                          const char *total)
 {
     if (shown >= t->n_rows && !t->more)
         return;
@@ -383,10 +385,19 @@ static void shown_note(ofi_outbuf *b, size_t shown, const csvtab *t, const char 
     ofi_puts(b, " ");
     ofi_puts(b, unit);
     ofi_puts(b, " of ");
-    if (t->more)
-        ofi_puts(b, "more than ");
-    ofi_put_u64(b, t->n_rows);
+    if (t->more && total != NULL && *total != '\0') {
+        esc(b, total);
+    } else {
+        if (t->more)
+            ofi_puts(b, "more than ");
+        ofi_put_u64(b, t->n_rows);
+    }
     ofi_puts(b, ", in the file's order.</p>\n");
+}
+
+static void shown_note(ofi_outbuf *b, size_t shown, const csvtab *t, const char *unit)
+{
+    shown_note_of(b, shown, t, unit, NULL);
 }
 
 /* A table of the columns cols (CSV names) of the first max_rows rows, headed heads;
@@ -1197,7 +1208,8 @@ static ofi_status sec_customers(page *pg)
         } else {
             ofi_puts(b, "<p class=\"note\">By avg_ofi descending, then customer_id.</p>\n");
             table(b, &t, cols, heads, "ntttnnnnnnnt", 12, CUSTOMER_ROWS);
-            shown_note(b, CUSTOMER_ROWS, &t, "customers");
+            shown_note_of(b, CUSTOMER_ROWS, &t, "customers",
+                          metric(&pg->summary, "customers_with_cases"));
         }
         section_close(b);
     }

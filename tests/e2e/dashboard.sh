@@ -306,6 +306,13 @@ EOF
     else
         fail "main: the report's cost drivers are the views' first rows" "$(sed -n '/Cost drivers/,/Data quality/p' "$tmp/out/reports/project_report.txt" | head -14)"
     fi
+    # The customers table says how many customers there are, not "more than 20".
+    ncust=$(sed -n 's/^customers_with_cases,//p' "$tmp/out/reports/ofi_summary.csv")
+    if [ -n "$ncust" ] && grep -qF "The first 20 customers of $ncust, in the file" "$html"; then
+        pass "main: the customers table counts all $ncust customers"
+    else
+        fail "main: the customers table counts all customers" "$(grep -o 'The first [0-9]* customers of [^<]*' "$html")"
+    fi
     # The trend compares full weeks: the data ends on Wednesday 2025-12-31, so the week of
     # 2025-12-29 is left out and the 8 weeks before it are compared.
     if "$PYTHON" - "$tmp/out" << 'EOF'
