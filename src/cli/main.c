@@ -335,10 +335,13 @@ static const char load_help[] =
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"
     "\n"
-    "Write DIR/<table>.csv for the eight tables: N cases with realistic distributions,\n"
-    "about N/4 customers and 7 timeline events per case. The bytes depend only on N,\n"
-    "the seed (default 1) and RATE, never on --threads. --dirty RATE (0..1) injects that\n"
-    "fraction of data-quality problems (bad ids, duplicates, orphans, malformed rows).\n";
+    "Write DIR/<table>.csv for the eight tables in the real sample's layout and\n"
+    "statistics: N cases (10k, 10M: k and M suffixes), about N/4 customers and 7 timeline\n"
+    "events per case. The bytes depend only on N, the seed (default 1) and RATE, never\n"
+    "on --threads (the generating threads, default all cores). --dirty RATE (0..1)\n"
+    "injects that fraction of data-quality problems into cases, events and refunds (bad\n"
+    "ids, duplicates, orphans, malformed rows, odd values). Nothing is printed but errors\n"
+    "(--quiet is accepted for symmetry).\n";
 
 /* Parse a non-negative integer option value. */
 static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
