@@ -284,8 +284,10 @@ static const char extract_help[] =
     "Stream the eight tables from MySQL/MariaDB (settings as for 'ofi run') into\n"
     "DIR/extracts/<table>.csv (default DIR: outputs), as read: the columns of SPEC\n"
     "section 1 (a table lacking one is an error), rows by primary key, SQL NULL as an\n"
-    "empty field; extracts/extract_manifest.json lists them with their sizes and XXH64.\n";
-
+    "empty field; extracts/extract_manifest.json lists them with their sizes and XXH64.\n"
+    "\n"
+    "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
+    "(or out of memory), 4 cannot write outputs\n";
 static const char variants_help[] =
     "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
     "                    [--top N] [--threads N] [--chunk-rows N] [--partitions N] [--quiet]\n"
@@ -298,8 +300,10 @@ static const char variants_help[] =
     "variant_tier_migration.csv (customers per baseline tier and variant tier),\n"
     "variant_rank_shifts.csv (mean absolute rank shift of cases and customers, share of\n"
     "customers changing tier) and variant_top_changes.csv (cases entering and leaving\n"
-    "the top N), with variants_manifest.json listing them.\n";
-
+    "the top N), with variants_manifest.json listing them.\n"
+    "\n"
+    "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
+    "(or out of memory), 4 cannot write outputs\n";
 static const char sensitivity_help[] =
     "usage: ofi sensitivity --samples S --spread F --seed X [--weights FILE] [--variant NAME]\n"
     "                       [--top N] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
@@ -319,8 +323,10 @@ static const char sensitivity_help[] =
     "  --samples S    1..10000000\n"
     "  --spread F     0 <= F <= 1\n"
     "  --seed X       0..2^64-1\n"
-    "  --top N        N of the top-N questions (default 50)\n";
-
+    "  --top N        N of the top-N questions (default 50)\n"
+    "\n"
+    "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
+    "(or out of memory), 4 cannot write outputs\n";
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
     "\n"
@@ -330,8 +336,10 @@ static const char load_help[] =
     "header name, quotes, blank lines, typed values) and the rows that run keeps are sent;\n"
     "what is left out (unreadable records, NULL or repeated ids) is counted on stderr.\n"
     "Each table loads beside the old one; when all eight have loaded, one RENAME TABLE\n"
-    "puts them in place at once: a load that fails leaves the database as it was.\n";
-
+    "puts them in place at once: a load that fails leaves the database as it was.\n"
+    "\n"
+    "exit codes: 0 success, 1 usage or configuration error, 2 cannot read a file or load\n"
+    "the database (the database then as it was)\n";
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"
     "\n"

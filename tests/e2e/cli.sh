@@ -108,7 +108,9 @@ grep -q 'junk' se && problems+=("the refused value was printed: $(shown se)")
 if [ ${#problems[@]} -eq 0 ]; then pass "settings file: dotenv quotes, escapes, comments"; else fail "settings file: dotenv quotes, escapes, comments" "${problems[@]}"; fi
 
 # --- help and version ---------------------------------------------------------------------
-help_cases=("--help:usage: ofi " "help:usage: ofi " "run --help:usage: ofi run" "gen --help:usage: ofi gen")
+help_cases=("--help:usage: ofi " "help:usage: ofi " "run --help:usage: ofi run" "gen --help:usage: ofi gen"
+            "extract --help:usage: ofi extract" "variants --help:usage: ofi variants"
+            "sensitivity --help:usage: ofi sensitivity" "load --help:usage: ofi load")
 for h in "${help_cases[@]}"; do
     read -r -a argv <<< "${h%%:*}"
     want=${h#*:}
