@@ -39,6 +39,7 @@ enum { OFI_CSV_OK = 0, OFI_CSV_BADQUOTE = 1, OFI_CSV_BADUTF8 = 2, OFI_CSV_BADEOL
 /* A short description of a split error, for messages. */
 const char *ofi_csv_strerror(int st);
 
+
 /* Split the record starting at p (p < end). Fills up to max_f fields and sets *nf to the
  * real count (which may exceed max_f), *next to the first byte after the record and its
  * line end, and *n_lines to the number of line ends consumed (at most one per record
@@ -119,5 +120,11 @@ ofi_status ofi_csv_again(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *s
                          const char **data, size_t *len);
 
 void ofi_csv_close(ofi_csv_reader *r);
+
+/* Record split error st of the record at path:line (OFI_E_SOURCE), naming the column of
+ * its field k (0-based) from r's header, or the field's number when k lies past it.
+ * @return OFI_E_SOURCE. */
+ofi_status ofi_csv_fail_at(ofi_ctx *ctx, const ofi_csv_reader *r, const char *path,
+                           uint64_t line, int st, int k);
 
 #endif

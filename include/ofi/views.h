@@ -38,10 +38,6 @@ typedef struct ofi_summary {
     size_t n_top;
     int64_t top_case_id[OFI_SUMMARY_TOP];
     double top_case_ofi[OFI_SUMMARY_TOP];
-    char top_group[128];     /* largest cost driver (product group by total OFI) */
-    double top_group_share;
-    char top_root[128];      /* worst root cause by total OFI */
-    double top_root_total;
     double last4_avg, prev4_avg; /* weekly avg OFI, last 4 full weeks vs the 4 before */
     int have_trend;
     int have_partial_week;       /* the last week with cases ends after the latest date: */

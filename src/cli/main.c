@@ -450,12 +450,12 @@ static int cmd_run(int argc, char **argv, int mode)
     const char *source = "mysql", *env_file = NULL;
     unsigned long long threads = 0, chunk_rows = 0, top = 50, partitions = 0;
     cli_log lg = {0, 0};
+    int asks_help = 0; /* --help anywhere shows the help, whatever else is there */
+    for (int i = 2; i < argc; i++)
+        asks_help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
     for (int i = 2; i < argc; i++) {
         const char *v, *refused = refused_opt(argv[i], mode);
         char what[64];
-        int asks_help = 0;
-        for (int j = i; j < argc; j++)
-            asks_help |= strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0;
         if (refused != NULL && !asks_help) {
             snprintf(what, sizeof what, "%s %s", cmd_names[mode], refused);
             return usage_error("%s: the option does not apply to this command", what);

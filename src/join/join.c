@@ -95,31 +95,19 @@ static void join_rows(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
 }
 
 /* Every sum of refund cents the views make (a case's, a group's, all cases') is exact
- * in 64 bits when the cases' absolute cents sum to at most INT64_MAX: check that once
- * (amounts beyond DECIMAL(12,2) by far: ~92 000 000 000 000 000 EUR in all). */
-static ofi_status check_refund_range(ofi_ctx *ctx, const ofi_db *db)
+ * in 64 bits when the cases' absolute cents sum to at most INT64_MAX (amounts beyond
+ * DECIMAL(12,2) by far: ~92 000 000 000 000 000 EUR in all). approx is their double sum
+ * (relative error below n * 2^-53, far under the 2% margin): exact only when it comes
+ * near. */
+static ofi_status check_refund_range(ofi_ctx *ctx, const ofi_db *db, double approx)
 {
-    const ofi_table *cs = &db->t[OFI_T_CASES];
     const int64_t *cents = db->links.refund_cents;
-    if (db->refund_overflow != 0)
-        return ofi_fail(ctx, OFI_E_SOURCE,
-                        "refunds: the refund amounts of case %lld sum beyond the exact range of "
-                        "cents (64-bit: +-92233720368547758.07 EUR)",
-                        (long long)ofi_table_key(cs, (uint32_t)(db->refund_overflow - 1)));
-    if (cents == NULL)
+    if (cents == NULL || approx < 9.0e18)
         return OFI_OK;
-    const long n = (long)cs->n_rows;
-    /* A double sum first (parallel; its relative error is below n * 2^-53, far under
-     * the 2% margin), exact only when it comes near. */
-    double approx = 0;
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static) reduction(+ : approx)
-    for (long i = 0; i < n; i++)
-        approx += fabs((double)cents[i]);
-    if (approx < 9.0e18)
-        return OFI_OK;
+    const size_t n = db->t[OFI_T_CASES].n_rows;
     int big = 0;
     uint64_t total = 0; /* kept <= INT64_MAX, so adding |x| < 2^63 cannot wrap */
-    for (long i = 0; i < n && !big; i++) {
+    for (size_t i = 0; i < n && !big; i++) {
         total += cents[i] < 0 ? (uint64_t)0 - (uint64_t)cents[i] : (uint64_t)cents[i];
         big = total > (uint64_t)INT64_MAX;
     }
@@ -142,8 +130,12 @@ void ofi_join_refunds(ofi_ctx *ctx, ofi_db *db, const ofi_child_rows *rows, int 
 
 ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
 {
-    OFI_TRY(check_refund_range(ctx, db));
     ofi_table *cs = &db->t[OFI_T_CASES];
+    if (db->refund_overflow != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE,
+                        "refunds: the refund amounts of case %lld sum beyond the exact range of "
+                        "cents (64-bit: +-92233720368547758.07 EUR)",
+                        (long long)ofi_table_key(cs, (uint32_t)(db->refund_overflow - 1)));
     const ofi_table *cal = &db->t[OFI_T_CALENDAR];
     ofi_case_links *L = &db->links;
     const long n = (long)cs->n_rows;
@@ -160,11 +152,15 @@ ofi_status ofi_join_cases(ofi_ctx *ctx, ofi_db *db)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for %ld cases", n);
     const uint32_t *cal_row = cs->col[OFI_CAS_DATE_ID].code;
     const int32_t *cal_date = cal->col[OFI_CAL_DATE].i32;
-#pragma omp parallel for num_threads(ctx->n_threads) schedule(static)
+    const int64_t *cents = L->refund_cents;
+    double approx = 0; /* the cases' absolute refund cents, for check_refund_range */
+#pragma omp parallel for num_threads(ctx->n_threads) schedule(static) reduction(+ : approx)
     for (long i = 0; i < n; i++) {
         /* The calendar's date, else the first event's date. */
         const uint32_t r = cal_row[i];
         L->case_date[i] = r != UINT32_MAX && cal_date[r] != OFI_NO_DATE ? cal_date[r] : L->first_event[i];
+        if (cents != NULL)
+            approx += fabs((double)cents[i]);
     }
-    return OFI_OK;
+    return check_refund_range(ctx, db, approx);
 }

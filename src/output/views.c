@@ -1407,10 +1407,6 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, f
         size_t len;
         const char *txt = code_text(d, (uint32_t)g.keys[ord[k]], &len);
         const double share = sum->total_ofi != 0.0 ? x->total_ofi / sum->total_ofi : 0.0;
-        if (k == 0) {
-            name_copy(sum->top_group, sizeof sum->top_group, txt, len);
-            sum->top_group_share = share;
-        }
         if (k < OFI_SUMMARY_DRIVERS) {
             ofi_driver *dr = &sum->groups[sum->n_groups++];
             name_copy(dr->name, sizeof dr->name, txt, len);
@@ -1592,10 +1588,6 @@ static ofi_status write_roots(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few 
                 txt = OFI_UNKNOWN, len = sizeof OFI_UNKNOWN - 1;
             ofi_putc(&b, ',');
             ofi_put_text(&b, txt, len);
-            if (k == 0 && col == OFI_ISS_ROOT) {
-                name_copy(sum->top_root, sizeof sum->top_root, txt, len);
-                sum->top_root_total = x->total_ofi;
-            }
             if (k < OFI_SUMMARY_DRIVERS && col == OFI_ISS_ROOT) {
                 ofi_driver *dr = &sum->roots[sum->n_roots++];
                 name_copy(dr->name, sizeof dr->name, txt, len);

@@ -71,12 +71,16 @@ ofi_status ofi_reports_write(ofi_ctx *ctx, ofi_outset *set, const ofi_report_in 
     if (s->cases == 0) {
         putf(&r, "- No cases were scored.\n");
     } else {
-        f6(a, s->top_group_share * 100.0);
-        putf(&r, "- Largest cost driver: product group \"%s\" carries %s%% of all friction.\n",
-             line_text(txt, sizeof txt, s->top_group), a);
-        f6(a, s->top_root_total);
-        putf(&r, "- Worst root cause: \"%s\", total OFI %s.\n",
-             line_text(txt, sizeof txt, s->top_root), a);
+        if (s->n_groups > 0) { /* the first product group and root cause by total OFI */
+            f6(a, s->groups[0].share * 100.0);
+            putf(&r, "- Largest cost driver: product group \"%s\" carries %s%% of all friction.\n",
+                 line_text(txt, sizeof txt, s->groups[0].name), a);
+        }
+        if (s->n_roots > 0) {
+            f6(a, s->roots[0].total_ofi);
+            putf(&r, "- Worst root cause: \"%s\", total OFI %s.\n",
+                 line_text(txt, sizeof txt, s->roots[0].name), a);
+        }
         if (s->have_trend) {
             f6(a, s->last4_avg);
             f6(b2, s->prev4_avg);

@@ -199,6 +199,16 @@ int ofi_csv_split(const char *p, const char *end, ofi_field *f, int max_f, int *
     return st;
 }
 
+ofi_status ofi_csv_fail_at(ofi_ctx *ctx, const ofi_csv_reader *r, const char *path,
+                           uint64_t line, int st, int k)
+{
+    if (k >= 0 && k < r->n_header)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: %s (column %s)", path,
+                        (unsigned long long)line, ofi_csv_strerror(st), r->header_names[k]);
+    return ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: %s (field %d, past the header's %d)", path,
+                    (unsigned long long)line, ofi_csv_strerror(st), k + 1, r->n_header);
+}
+
 const char *ofi_csv_strerror(int st)
 {
     switch (st) {

@@ -18,6 +18,7 @@
 
 #include "ofi/csv.h"
 #include "ofi/date.h"
+#include "ofi/outbuf.h"
 #include "ofi/parse.h"
 
 #include <mysql.h>
@@ -1117,12 +1118,12 @@ typedef struct load_feed {
     ofi_csv_reader *r;
     const char *path;
     const ofi_tablespec *spec;
-    int src[OFI_MAX_COLS];   /* field of each column, -1 when the file lacks it */
+    const int *src;          /* field of each column, -1 when the file lacks it */
     const char *data;        /* the current run of records */
     size_t len, pos;
     uint64_t line;           /* line of the record at pos */
-    char *out;               /* normalised rows not yet handed over */
-    size_t out_len, out_pos, out_cap;
+    ofi_outbuf out;          /* normalised rows, handed over from out_pos */
+    size_t out_pos;
     char *scratch;           /* an unescaped field */
     size_t scratch_cap;
     int done;
@@ -1130,27 +1131,12 @@ typedef struct load_feed {
     uint64_t sent, unreadable, null_key;
 } load_feed;
 
-static int feed_room(load_feed *f, size_t n)
-{
-    if (f->out_len + n <= f->out_cap)
-        return 1;
-    size_t cap = f->out_cap ? f->out_cap : 1 << 20;
-    while (cap < f->out_len + n)
-        cap *= 2;
-    char *p = realloc(f->out, cap);
-    if (p == NULL)
-        return 0;
-    f->out = p;
-    f->out_cap = cap;
-    return 1;
-}
-
 /* Append text as a LOAD DATA field: backslash escapes for the separators. */
 static int feed_text(load_feed *f, const char *t, size_t n)
 {
-    if (!feed_room(f, 2 * n))
+    if (!ofi_outbuf_room(&f->out, 2 * n))
         return 0;
-    char *o = f->out + f->out_len;
+    char *o = f->out.p + f->out.len;
     for (size_t k = 0; k < n; k++) {
         const char c = t[k];
         switch (c) {
@@ -1162,7 +1148,7 @@ static int feed_text(load_feed *f, const char *t, size_t n)
         default: *o++ = c;
         }
     }
-    f->out_len = (size_t)(o - f->out);
+    f->out.len = (size_t)(o - f->out.p);
     return 1;
 }
 
@@ -1170,7 +1156,7 @@ static int feed_text(load_feed *f, const char *t, size_t n)
 static int feed_record(load_feed *f, const ofi_field *fd)
 {
     const ofi_tablespec *spec = f->spec;
-    const size_t mark = f->out_len;
+    const size_t mark = f->out.len;
     int any = 0;
     for (int c = 0; c < spec->n_cols; c++) {
         if (f->src[c] < 0)
@@ -1189,21 +1175,21 @@ static int feed_record(load_feed *f, const ofi_field *fd)
             n = ofi_csv_unescape(x, f->scratch);
             t = f->scratch;
         }
-        if (!feed_room(f, 64))
+        if (!ofi_outbuf_room(&f->out, 64))
             return -1;
         if (any++)
-            f->out[f->out_len++] = '\t';
+            f->out.p[f->out.len++] = '\t';
         if (ofi_is_blank(t, n)) {
             if (c == 0) { /* a NULL primary key: the run rejects the row */
-                f->out_len = mark;
+                f->out.len = mark;
                 f->null_key++;
                 return 0;
             }
-            memcpy(f->out + f->out_len, "\\N", 2);
-            f->out_len += 2;
+            memcpy(f->out.p + f->out.len, "\\N", 2);
+            f->out.len += 2;
             continue;
         }
-        char *o = f->out + f->out_len;
+        char *o = f->out.p + f->out.len;
         int pv = OFI_PV_OK;
         switch (spec->cols[c].type) {
         case OFI_COL_TEXT:
@@ -1215,16 +1201,13 @@ static int feed_record(load_feed *f, const ofi_field *fd)
         case OFI_COL_FLAG: {
             int64_t v;
             if ((pv = ofi_parse_int(t, n, &v)) == OFI_PV_OK)
-                o += sprintf(o, "%lld", (long long)v);
+                o = ofi_raw_i64(o, v);
             break;
         }
         case OFI_COL_MONEY: {
             int64_t v;
-            if ((pv = ofi_parse_money(t, n, &v)) == OFI_PV_OK) {
-                const uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-                o += sprintf(o, "%s%llu.%02llu", v < 0 ? "-" : "", (unsigned long long)(a / 100),
-                             (unsigned long long)(a % 100));
-            }
+            if ((pv = ofi_parse_money(t, n, &v)) == OFI_PV_OK)
+                o = ofi_raw_money(o, v);
             break;
         }
         case OFI_COL_DEC: {
@@ -1260,15 +1243,15 @@ static int feed_record(load_feed *f, const ofi_field *fd)
             pv = OFI_PV_BAD;
         }
         if (pv != OFI_PV_OK) { /* the run rejects the row */
-            f->out_len = mark;
+            f->out.len = mark;
             f->unreadable++;
             return 0;
         }
-        f->out_len = (size_t)(o - f->out);
+        f->out.len = (size_t)(o - f->out.p);
     }
-    if (!feed_room(f, 1))
+    if (!ofi_outbuf_room(&f->out, 1))
         return -1;
-    f->out[f->out_len++] = '\n';
+    f->out.p[f->out.len++] = '\n';
     f->sent++;
     return 1;
 }
@@ -1277,8 +1260,8 @@ static int feed_record(load_feed *f, const ofi_field *fd)
 static int feed_fill(load_feed *f)
 {
     ofi_field fd[OFI_CSV_MAX_HEADER + 1];
-    f->out_len = f->out_pos = 0;
-    while (f->out_len < (1u << 20)) {
+    f->out.len = f->out_pos = 0;
+    while (f->out.len < (1u << 20)) {
         if (f->pos == f->len) {
             size_t splits[2];
             if (ofi_csv_next(f->ctx, f->r, 1, splits, &f->data, &f->len) != OFI_OK) {
@@ -1296,13 +1279,7 @@ static int feed_fill(load_feed *f)
         uint64_t lines;
         const int st = ofi_csv_split(p, end, fd, OFI_CSV_MAX_HEADER + 1, &nf, &next, &lines);
         if (st != OFI_CSV_OK) {
-            const int k = nf - 1;
-            if (k >= 0 && k < f->r->n_header)
-                ofi_fail(f->ctx, OFI_E_SOURCE, "%s:%llu: %s (column %s)", f->path,
-                         (unsigned long long)f->line, ofi_csv_strerror(st), f->r->header_names[k]);
-            else
-                ofi_fail(f->ctx, OFI_E_SOURCE, "%s:%llu: %s", f->path,
-                         (unsigned long long)f->line, ofi_csv_strerror(st));
+            ofi_csv_fail_at(f->ctx, f->r, f->path, f->line, st, nf - 1);
             f->failed = 1;
             return -1;
         }
@@ -1335,15 +1312,15 @@ static int feed_read(void *state, char *buf, unsigned int n)
     load_feed *f = state;
     unsigned int put = 0;
     while (put < n) {
-        if (f->out_pos == f->out_len) {
+        if (f->out_pos == f->out.len) {
             if (f->done || feed_fill(f) != 0)
                 break;
             continue;
         }
-        size_t k = f->out_len - f->out_pos;
+        size_t k = f->out.len - f->out_pos;
         if (k > n - put)
             k = n - put;
-        memcpy(buf + put, f->out + f->out_pos, k);
+        memcpy(buf + put, f->out.p + f->out_pos, k);
         f->out_pos += k;
         put += (unsigned int)k;
     }
@@ -1381,6 +1358,7 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
 {
     ofi_csv_reader r[OFI_N_TABLES];
     char path[OFI_N_TABLES][4096];
+    int src[OFI_N_TABLES][OFI_MAX_COLS]; /* each table's columns in its file's header */
     int opened = 0;
     ofi_status st = OFI_OK;
     ofi_mysql *m = NULL;
@@ -1397,9 +1375,8 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
             ofi_csv_close(&r[opened]);
             break;
         }
-        int src[OFI_MAX_COLS];
-        map_header(&r[opened], spec, src);
-        if (src[0] < 0)
+        map_header(&r[opened], spec, src[opened]);
+        if (src[opened][0] < 0)
             st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: missing primary key column %s",
                           path[opened], (unsigned long long)(r[opened].line_of_first_record - 1),
                           spec->cols[0].name);
@@ -1418,7 +1395,7 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         f.path = path[ti];
         f.spec = spec;
         f.line = r[ti].line_of_first_record;
-        map_header(&r[ti], spec, f.src);
+        f.src = src[ti];
         char stage[96];
         snprintf(stage, sizeof stage, "%s__ofi_load", spec->name);
         snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
@@ -1474,7 +1451,7 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
                         "after a load lists them)",
                         path[ti], warn - skip);
         }
-        free(f.out);
+        ofi_outbuf_free(&f.out);
         free(f.scratch);
     }
     if (st == OFI_OK) { /* all loaded: swap them in at once, then drop the old ones */

@@ -1199,16 +1199,8 @@ static ofi_status number_chunk(loader *L, ofi_table *t, const char *name,
         batch *b = &L->b[k];
         if (b->oom)
             return ofi_fail(L->ctx, OFI_E_NOMEM, "%s: out of memory while parsing", name);
-        if (b->err) { /* CSV only: the file, the line where the record starts, the column */
-            const int f = b->err_field;
-            if (r != NULL && f >= 0 && f < r->n_header)
-                return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s (column %s)", name,
-                                (unsigned long long)(*line + b->err_line),
-                                ofi_csv_strerror(b->err), r->header_names[f]);
-            return ofi_fail(L->ctx, OFI_E_SOURCE, "%s:%llu: %s (field %d, past the header's %d)",
-                            name, (unsigned long long)(*line + b->err_line),
-                            ofi_csv_strerror(b->err), f + 1, r != NULL ? r->n_header : 0);
-        }
+        if (b->err) /* CSV only (r set): the line where the record starts, the column */
+            return ofi_csv_fail_at(L->ctx, r, name, *line + b->err_line, b->err, b->err_field);
         for (size_t i = 0; i < b->n; i++)
             b->row[i] += *rec_base;
         for (size_t i = 0; i < b->n_rej; i++)
