@@ -7,9 +7,9 @@
 # 60 000 generated cases (seed 1) against the sample, each within a tolerance a few
 # standard errors wide: priority mix; the High share of each of the ten issues (3, 4, 6
 # always High; 8, 9, 10 about 5%); status 86 / 7 / 7 and Escalated as often among
-# escalated cases as among the others; flag rates by priority; refunded cases; customers
-# N/4 and at most ~15 cases each; 7.0 events per case, 1..22; the event type mix; the
-# timeline's six columns. Prints one line per check; exits 1 on failure.
+# escalated cases as among the others; flag rates and median resolution by priority;
+# refunded cases; customers N/4 and at most ~15 cases each; 7.0 events per case, 1..22;
+# the event type mix; the timeline's six columns. Prints one line per check; exits 1 on failure.
 
 . "$(cd "$(dirname "$0")" && pwd)/e2e_lib.sh"
 e2e_setup gen_stats "$1"
@@ -46,6 +46,9 @@ for p, want in (("Low", 0.0), ("Medium", 0.0), ("High", 0.149)):
 for p, want in (("Low", 0.095), ("Medium", 0.25), ("High", 0.236)):
     near("delayed among %s" % p,
          share((r for r in cases if r["priority"] == p), lambda r: r["is_delayed"] == "1"), want, 0.02)
+for p, want in (("Low", 60), ("Medium", 79), ("High", 97)):
+    mins = sorted(int(r["resolution_minutes"]) for r in cases if r["priority"] == p)
+    near("median resolution_minutes among %s" % p, mins[len(mins) // 2], want, 4)
 near("refunded cases", share(cases, lambda r: r["has_refund"] == "1"), 0.0836, 0.008)
 per_customer = collections.Counter(r["customer_id"] for r in cases)
 customers = sum(1 for _ in open(d + "/customers.csv")) - 1
