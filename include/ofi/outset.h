@@ -5,6 +5,11 @@
  * reader never sees a half-written file and a failed run replaces nothing;
  * ofi_outset_abort removes the temporary files.
  *
+ * One set at a time writes in a root: ofi_outset_init takes an exclusive lock on
+ * "<root>/.ofi.lock" (flock; the file holds the pid), held and the file removed by
+ * ofi_outset_free, so that two runs cannot write the same temporary files or interleave
+ * their renames.
+ *
  * Ownership: the set owns its paths; ofi_outset_free releases them (after commit or abort).
  */
 #ifndef OFI_OUTSET_H
@@ -19,6 +24,7 @@ typedef struct ofi_outfile {
     char *rel;   /* path relative to the root, e.g. "ofi/kpi_summary.csv" */
     char *path;  /* final path */
     char *tmp;   /* temporary path */
+    int sig_slot; /* its slot for the signal handler (ofi_outset_on_signals), or -1 */
     uint64_t size;
     uint64_t xxh64;
 } ofi_outfile;
@@ -27,6 +33,10 @@ typedef struct ofi_outset {
     char *root;
     ofi_outfile *f;
     size_t n, cap;
+    int locked; /* lock_fd holds the lock on lock_path ("<root>/.ofi.lock") */
+    int lock_fd;
+    int lock_slot; /* lock_path's slot for the signal handler, or -1 */
+    char *lock_path;
 } ofi_outset;
 
 /* An output file being written. Bytes are staged in an aligned buffer of
@@ -50,7 +60,8 @@ typedef struct ofi_outstream {
 /* Bytes staged before a write: a multiple of every logical block size in use (4096). */
 #define OFI_OUTSTREAM_STAGE ((size_t)4 << 20)
 
-/* Create root (and parents) if needed. @return OFI_OK or OFI_E_OUTPUT. */
+/* Create root (and parents) if needed and lock it. @return OFI_OK, or OFI_E_OUTPUT when it
+ * cannot be created or another process holds its lock (its pid named when known). */
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root);
 
 /* Start writing rel (its directory is created). @return OFI_OK or OFI_E_OUTPUT. */
@@ -72,12 +83,20 @@ ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const 
  * not written. Not thread-safe against a concurrent ofi_outset_open. */
 const char *ofi_outset_tmp(const ofi_outset *set, const char *rel);
 
-/* Rename every file into place. @return OFI_OK or OFI_E_OUTPUT. */
+/* Rename every file into place. A signal that ofi_outset_on_signals handles waits for the
+ * renames to end. @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set);
 
 /* Remove the temporary files of an unfinished set. */
 void ofi_outset_abort(ofi_outset *set);
 
 void ofi_outset_free(ofi_outset *set);
+
+/* On SIGINT, SIGTERM and SIGHUP (each left at its default action; an ignored one stays
+ * ignored), remove every temporary file of the process's sets not yet renamed, print one
+ * line on stderr and end by the same signal. For programs, not libraries: call it once at
+ * start. The first OFI_OUTSET_SIGNAL_FILES temporary files of a process are covered. */
+void ofi_outset_on_signals(void);
+#define OFI_OUTSET_SIGNAL_FILES 512
 
 #endif

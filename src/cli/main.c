@@ -8,6 +8,7 @@
 #include "runtime.h"
 #include "ofi/gen.h"
 #include "ofi/mysql.h"
+#include "ofi/outset.h"
 #include "ofi/ofi.h"
 #include "ofi/run.h"
 
@@ -249,7 +250,9 @@ static const char run_help[] =
     "\n"
     "Load the eight tables, score every case (SPEC section 3) and write outputs/ofi,\n"
     "outputs/dq, outputs/fk and outputs/reports. Every file is written to a temporary\n"
-    "name and renamed into place at the end: a failed run replaces nothing.\n"
+    "name and renamed into place at the end: a failed run replaces nothing. One\n"
+    "command at a time writes in an --out directory (a second exits 4); SIGTERM, SIGINT\n"
+    "or SIGHUP removes the temporary files and ends the run by that signal.\n"
     "\n"
     "  --source SRC     mysql (the default) reads the database of the MySQL settings;\n"
     "                   csv:DIR reads DIR/<table>.csv\n"
@@ -275,7 +278,8 @@ static const char run_help[] =
     "  --quiet          no progress or warnings on stderr\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n";
+    "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n"
+    "(or another ofi is writing in --out)\n";
 
 static const char extract_help[] =
     "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--chunk-rows N]\n"
@@ -692,6 +696,10 @@ int main(int argc, char **argv)
         return usage_error("no command given%s", "");
     const char *cmd = argv[1];
     int rc;
+    /* The commands that write an output set: a signal removes its temporary files. */
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "extract") == 0 || strcmp(cmd, "variants") == 0 ||
+        strcmp(cmd, "sensitivity") == 0)
+        ofi_outset_on_signals();
     if (strcmp(cmd, "run") == 0)
         rc = cmd_run(argc, argv, 0);
     else if (strcmp(cmd, "extract") == 0)

@@ -7,9 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +47,138 @@ static int mkdirs(const char *path, int whole)
     return 0;
 }
 
+/* ---- temporary files removed on a signal ----------------------------------------------
+ * A handler may run in any thread at any moment, so it reads only what is safe there:
+ * paths copied into slots of their own (never reused, never freed) and published by an
+ * atomic flag, which the set clears once the file is renamed or removed. */
+#define SIG_PATH 4096
+static char sig_path[OFI_OUTSET_SIGNAL_FILES][SIG_PATH];
+static atomic_int sig_live[OFI_OUTSET_SIGNAL_FILES];
+static atomic_int sig_used;                  /* slots handed out */
+static volatile sig_atomic_t sig_committing; /* renames in progress: a signal waits */
+static volatile sig_atomic_t sig_pending;
+
+/* Remember path for the handler. @return its slot, or -1 (no slot left, or too long). */
+static int sig_register(const char *path)
+{
+    const size_t len = strlen(path);
+    if (len >= SIG_PATH)
+        return -1;
+    const int k = atomic_fetch_add(&sig_used, 1);
+    if (k >= OFI_OUTSET_SIGNAL_FILES)
+        return -1;
+    memcpy(sig_path[k], path, len + 1);
+    atomic_store(&sig_live[k], 1);
+    return k;
+}
+
+static void sig_forget(int slot)
+{
+    if (slot >= 0)
+        atomic_store(&sig_live[slot], 0);
+}
+
+static void sig_remove_all(void)
+{
+    const int used = atomic_load(&sig_used);
+    for (int k = 0; k < used && k < OFI_OUTSET_SIGNAL_FILES; k++)
+        if (atomic_load(&sig_live[k]))
+            unlink(sig_path[k]);
+}
+
+static void on_signal(int sig)
+{
+    if (sig_committing) { /* the renames end first (ofi_outset_commit raises it then) */
+        sig_pending = sig;
+        return;
+    }
+    sig_remove_all();
+    char msg[64] = "ofi: stopped by signal ";
+    size_t n = strlen(msg);
+    char d[4];
+    int nd = 0;
+    for (int v = sig; v > 0 && nd < 3; v /= 10)
+        d[nd++] = (char)('0' + v % 10);
+    while (nd > 0)
+        msg[n++] = d[--nd];
+    memcpy(msg + n, "; temporary files removed\n", 27);
+    ssize_t w = write(STDERR_FILENO, msg, n + 27);
+    (void)w;
+    raise(sig); /* the action is the default again (SA_RESETHAND): the process ends by sig */
+}
+
+void ofi_outset_on_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue; /* ignored (nohup, a background job's SIGINT) or handled by the caller */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* Take root's lock (see outset.h). The lock file is removed when the set is freed; a run
+ * that opened it just before may then lock a file no longer in the directory, so a lock
+ * counts only on the file the path still names. */
+static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
+{
+    const size_t len = strlen(set->root) + sizeof "/.ofi.lock";
+    char *path = malloc(len);
+    if (path == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    snprintf(path, len, "%s/.ofi.lock", set->root);
+    for (;;) {
+        const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            ofi_status st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create its lock file: %s",
+                                     path, strerror(errno));
+            free(path);
+            return st;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            char buf[32] = {0};
+            const ssize_t r = err == EWOULDBLOCK ? pread(fd, buf, sizeof buf - 1, 0) : 0;
+            close(fd);
+            if (err != EWOULDBLOCK) { /* a file system without locks: go on without */
+                free(path);
+                return OFI_OK;
+            }
+            const long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
+            ofi_status st =
+                pid > 0 ? ofi_fail(ctx, OFI_E_OUTPUT,
+                                   "%s: another ofi (pid %ld) is writing this output directory; "
+                                   "nothing was changed",
+                                   set->root, pid)
+                        : ofi_fail(ctx, OFI_E_OUTPUT,
+                                   "%s: another process holds its lock %s; nothing was changed",
+                                   set->root, path);
+            free(path);
+            return st;
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+            char buf[32];
+            const int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+            /* The pid only names the holder in another run's message. */
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+            }
+            set->lock_fd = fd;
+            set->lock_path = path;
+            set->lock_slot = sig_register(path);
+            set->locked = 1;
+            return OFI_OK;
+        }
+        close(fd); /* removed by the run that held it: lock the new one */
+    }
+}
+
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root)
 {
     memset(set, 0, sizeof *set);
@@ -53,7 +188,7 @@ ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root)
     if (mkdirs(root, 1) != 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create output directory: %s", root,
                         strerror(errno));
-    return OFI_OK;
+    return lock_root(ctx, set);
 }
 
 ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_outstream *s)
@@ -72,6 +207,7 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     }
     ofi_outfile *o = &set->f[set->n];
     memset(o, 0, sizeof *o);
+    o->sig_slot = -1;
     size_t rl = strlen(set->root) + strlen(rel) + 16;
     o->rel = strdup(rel);
     o->path = malloc(rl);
@@ -86,6 +222,7 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     const char *base = strrchr(rel, '/');
     snprintf(o->tmp, rl, "%s/%.*s.%s.tmp", set->root, base ? (int)(base - rel + 1) : 0, rel,
              base ? base + 1 : rel);
+    o->sig_slot = sig_register(o->tmp); /* before the file exists: a signal may come now */
     s->idx = set->n++;
     if (mkdirs(o->path, 0) != 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create directory: %s", o->path,
@@ -385,18 +522,28 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
             return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s",
                             set->f[i].path, strerror(EISDIR));
     }
-    for (size_t i = 0; i < set->n; i++)
+    ofi_status st = OFI_OK;
+    sig_committing = 1;
+    for (size_t i = 0; i < set->n && st == OFI_OK; i++) {
         if (rename(set->f[i].tmp, set->f[i].path) != 0)
-            return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,
-                            strerror(errno));
-    return OFI_OK;
+            st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,
+                          strerror(errno));
+        else
+            sig_forget(set->f[i].sig_slot);
+    }
+    sig_committing = 0;
+    if (sig_pending) /* a signal came during the renames: handled now, as it would have been */
+        on_signal(sig_pending);
+    return st;
 }
 
 void ofi_outset_abort(ofi_outset *set)
 {
     for (size_t i = 0; i < set->n; i++)
-        if (set->f[i].tmp)
+        if (set->f[i].tmp) {
             unlink(set->f[i].tmp);
+            sig_forget(set->f[i].sig_slot);
+        }
 }
 
 void ofi_outset_free(ofi_outset *set)
@@ -404,11 +551,18 @@ void ofi_outset_free(ofi_outset *set)
     if (set == NULL)
         return;
     for (size_t i = 0; i < set->n; i++) {
+        sig_forget(set->f[i].sig_slot); /* renamed or removed by now, or left to the caller */
         free(set->f[i].rel);
         free(set->f[i].path);
         free(set->f[i].tmp);
     }
     free(set->f);
     free(set->root);
+    if (set->locked) { /* removed while locked, then released */
+        unlink(set->lock_path);
+        sig_forget(set->lock_slot);
+        close(set->lock_fd);
+        free(set->lock_path);
+    }
     memset(set, 0, sizeof *set);
 }

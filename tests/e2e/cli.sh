@@ -15,6 +15,11 @@
 #   atomic     a failed run (missing table: exit 2; bad weights: exit 1; an output that
 #              cannot be written, or a write failing mid-file: exit 4, with different
 #              data) leaves the previous outputs byte-identical and no *.tmp file behind
+#   lock       while a run holds out/ (blocked reading a FIFO), a second run into out/
+#              exits 4 naming the holder's pid, and so does one while flock(1) holds
+#              out/.ofi.lock; a stale lock file (no holder) does not stop a run
+#   signal     SIGTERM / SIGHUP during a run: exit 128+N, "ofi: stopped by signal N;
+#              temporary files removed", no *.tmp and no lock file left, outputs untouched
 #   format     every output ends with "\n", holds no "\r" and no BOM
 #   crlf       the same tables with a BOM and CRLF line ends give byte-identical outputs
 #   manifest   reports/run_manifest.json is JSON and lists every other output with its
@@ -225,6 +230,61 @@ if fresh_outputs; then
     snapshot_check "a write failing mid-file (file too large, exit 4) replaces no output" 4
     grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
         fail "atomic: the write error names the file and the cause" "stderr $(shown se)"
+fi
+
+# --- one run at a time per output directory; a signal removes the temporary files -------
+# A run whose refunds.csv is a FIFO that nobody writes blocks while reading, holding the
+# lock on out/ and its rejected-rows file open: then a second run is refused (exit 4), and
+# SIGTERM or SIGHUP ends the first by that signal with no temporary file and no lock file
+# left, the previous outputs untouched.
+if fresh_outputs; then
+    mkdir -p fifo && cp data2/*.csv fifo/ && rm fifo/refunds.csv && mkfifo fifo/refunds.csv
+    for sig in TERM HUP; do
+        rm -rf snap && cp -a out snap
+        rm -f so1 se1
+        OFI_NO_MMAP=1 "$BIN" run --source csv:fifo --out out --quiet > so1 2> se1 &
+        holder=$!
+        for _ in $(seq 100); do # until it holds the lock and blocks in the FIFO's open
+            [ -f out/dq/.rejected_rows.csv.tmp ] && [ "$(cat out/.ofi.lock 2> /dev/null)" = "$holder" ] && break
+            sleep 0.1
+        done
+        ofi run --source csv:data --out out --quiet
+        if [ $rc -eq 4 ] && grep -qx "ofi: error: out: another ofi (pid $holder) is writing this output directory; nothing was changed" se; then
+            pass "lock: a second run into out/ is refused while the first holds it (exit 4)"
+        else
+            fail "lock: a second run into out/ is refused while the first holds it (exit 4)" "exit $rc, stderr $(shown se)"
+        fi
+        kill -"$sig" "$holder"
+        wait "$holder" 2> /dev/null
+        rc=$?
+        snapshot_check "SIG$sig while reading: exit $(kill -l "$sig" > /dev/null; echo $((128 + $(kill -l "$sig")))), no temporary or lock file left" \
+            $((128 + $(kill -l "$sig")))
+        grep -qx "ofi: stopped by signal $(kill -l "$sig"); temporary files removed" se1 ||
+            fail "signal: the run says why it stopped" "stderr $(shown se1)"
+    done
+    # Another program holding the lock (flock(1)): refused, and the message says so.
+    flock out/.ofi.lock sleep 30 &
+    holder=$!
+    for _ in $(seq 50); do [ -f out/.ofi.lock ] && break; sleep 0.1; done
+    sleep 0.2
+    rm -rf snap && cp -a out snap
+    ofi run --source csv:data2 --out out --quiet
+    kill "$holder" 2> /dev/null
+    wait "$holder" 2> /dev/null
+    rm -f snap/.ofi.lock out/.ofi.lock
+    snapshot_check "a lock held by another program (exit 4) replaces no output" 4
+    grep -qx "ofi: error: out: another process holds its lock out/.ofi.lock; nothing was changed" se ||
+        fail "lock: the message names the lock file" "stderr $(shown se)"
+    # A lock file left by a run killed with SIGKILL holds no lock: the next run goes on.
+    echo 999999999 > out/.ofi.lock
+    ofi run --source csv:data2 --out out --quiet
+    if [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ] && cmp -s out/dq/row_counts.csv snap/dq/row_counts.csv; then
+        fail "lock: a stale lock file" "the run did not replace the outputs"
+    elif [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ]; then
+        pass "lock: a stale lock file does not stop a run, which removes it"
+    else
+        fail "lock: a stale lock file does not stop a run, which removes it" "exit $rc, stderr $(shown se)"
+    fi
 fi
 
 # --- output format ------------------------------------------------------------------------

@@ -239,3 +239,42 @@ Test(outset, failed_write_is_reported)
     }
     free(d);
 }
+
+/* One set at a time in a root: a second one (here in the same process: a lock belongs to
+ * an open file) is refused with the holder's pid and creates nothing; freeing the first
+ * removes the lock file and lets the next one in; a lock file left without a holder (a run
+ * killed with SIGKILL) does not stop a run. */
+Test(outset, one_set_at_a_time_per_root)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    char lock[600], want[700];
+    snprintf(lock, sizeof lock, "%s/.ofi.lock", dir);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_outset a, b;
+    cr_assert(ofi_outset_init(&ctx, &a, dir) == OFI_OK, "%s", ctx.err);
+    size_t n;
+    char *pid = read_all(lock, &n);
+    snprintf(want, sizeof want, "%ld\n", (long)getpid());
+    cr_expect(n == strlen(want) && memcmp(pid, want, n) == 0, "lock file holds \"%.*s\"", (int)n, pid);
+    free(pid);
+    cr_expect(ofi_outset_init(&ctx, &b, dir) == OFI_E_OUTPUT, "a second set in the same root");
+    snprintf(want, sizeof want,
+             "%s: another ofi (pid %ld) is writing this output directory; nothing was changed", dir,
+             (long)getpid());
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    ofi_outset_free(&b);
+    cr_expect(access(lock, F_OK) == 0, "the refused set removed the holder's lock file");
+    ofi_outset_free(&a);
+    cr_expect(access(lock, F_OK) != 0, "lock file left after ofi_outset_free");
+    FILE *f = fopen(lock, "w"); /* a stale lock file: no process holds it */
+    cr_assert(f != NULL);
+    fputs("999999999\n", f);
+    fclose(f);
+    cr_expect(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "a stale lock file: %s", ctx.err);
+    ofi_outset_free(&b);
+    cr_expect(access(lock, F_OK) != 0, "lock file left after ofi_outset_free");
+    remove_tree(dir);
+    free(dir);
+}
