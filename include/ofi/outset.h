@@ -24,7 +24,7 @@ typedef struct ofi_outfile {
     char *rel;   /* path relative to the root, e.g. "ofi/kpi_summary.csv" */
     char *path;  /* final path */
     char *tmp;   /* temporary path */
-    int sig_slot; /* its slot for the signal handler (ofi_outset_on_signals), or -1 */
+    int sig_slot; /* its slot for ofi_outset_signal_cleanup, or -1 */
     uint64_t size;
     uint64_t xxh64;
 } ofi_outfile;
@@ -35,7 +35,7 @@ typedef struct ofi_outset {
     size_t n, cap;
     int locked; /* lock_fd holds the lock on lock_path ("<root>/.ofi.lock") */
     int lock_fd;
-    int lock_slot; /* lock_path's slot for the signal handler, or -1 */
+    int lock_slot; /* lock_path's slot for ofi_outset_signal_cleanup, or -1 */
     char *lock_path;
 } ofi_outset;
 
@@ -83,8 +83,8 @@ ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const 
  * not written. Not thread-safe against a concurrent ofi_outset_open. */
 const char *ofi_outset_tmp(const ofi_outset *set, const char *rel);
 
-/* Rename every file into place. A signal that ofi_outset_on_signals handles waits for the
- * renames to end. @return OFI_OK or OFI_E_OUTPUT. */
+/* Rename every file into place (see ofi_outset_signal_cleanup for signals).
+ * @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set);
 
 /* Remove the temporary files of an unfinished set. */
@@ -92,11 +92,15 @@ void ofi_outset_abort(ofi_outset *set);
 
 void ofi_outset_free(ofi_outset *set);
 
-/* On SIGINT, SIGTERM and SIGHUP (each left at its default action; an ignored one stays
- * ignored), remove every temporary file of the process's sets not yet renamed, print one
- * line on stderr and end by the same signal. For programs, not libraries: call it once at
- * start. The first OFI_OUTSET_SIGNAL_FILES temporary files of a process are covered. */
-void ofi_outset_on_signals(void);
+/* For a program's signal handler (async-signal-safe, any thread): remove the temporary
+ * files of every set of the process not yet renamed into place, and each set's lock file;
+ * the first OFI_OUTSET_SIGNAL_FILES files of a process are covered.
+ * @return 0 when done; 1 when a set is renaming its files into place at this moment
+ * (ofi_outset_commit, milliseconds): nothing was removed, and the caller should act once
+ * the commit has returned (call it again then: the files renamed are no longer listed).
+ * A signal's cleanup and a commit exclude each other: a commit that starts while a handler
+ * removes files fails with OFI_E_OUTPUT and renames nothing. */
+int ofi_outset_signal_cleanup(void);
 #define OFI_OUTSET_SIGNAL_FILES 512
 
 #endif

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <signal.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -683,6 +684,53 @@ static int cmd_gen(int argc, char **argv)
     return 0;
 }
 
+/* ---- signals -------------------------------------------------------------------------------
+ * SIGINT, SIGTERM and SIGHUP (a scheduler's timeout, Ctrl-C, a closed terminal) end a run
+ * without its temporary files: the handler removes them, says so and ends the process by
+ * the same signal (the action is the default again: SA_RESETHAND). During the final
+ * renames it only notes the signal, acted on when the command has returned. */
+static volatile sig_atomic_t signal_pending;
+
+static void on_signal(int sig)
+{
+    if (ofi_outset_signal_cleanup()) {
+        signal_pending = sig;
+        return;
+    }
+    char msg[80] = "ofi: stopped by signal ";
+    size_t n = strlen(msg);
+    char d[4];
+    int nd = 0;
+    for (int v = sig; v > 0 && nd < 3; v /= 10) /* no printf here: not async-signal-safe */
+        d[nd++] = (char)('0' + v % 10);
+    while (nd > 0)
+        msg[n++] = d[--nd];
+    static const char tail[] = "; temporary files removed\n";
+    memcpy(msg + n, tail, sizeof tail - 1);
+    const ssize_t w = write(STDERR_FILENO, msg, n + sizeof tail - 1);
+    (void)w;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Handle each signal left at its default action; an ignored one (nohup's SIGHUP, a
+ * background job's SIGINT) stays ignored. */
+static void on_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     ofi_runtime_reexec(argv);
@@ -699,7 +747,7 @@ int main(int argc, char **argv)
     /* The commands that write an output set: a signal removes its temporary files. */
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "extract") == 0 || strcmp(cmd, "variants") == 0 ||
         strcmp(cmd, "sensitivity") == 0)
-        ofi_outset_on_signals();
+        on_signals();
     if (strcmp(cmd, "run") == 0)
         rc = cmd_run(argc, argv, 0);
     else if (strcmp(cmd, "extract") == 0)
@@ -718,6 +766,8 @@ int main(int argc, char **argv)
         rc = fputs(main_help, stdout) < 0;
     else
         return usage_error("unknown command \"%s\"", cmd);
+    if (signal_pending) /* it came during the final renames, which have ended */
+        on_signal(signal_pending);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ofi: error: cannot write to standard output\n");
         return 4;

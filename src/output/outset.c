@@ -48,17 +48,20 @@ static int mkdirs(const char *path, int whole)
 }
 
 /* ---- temporary files removed on a signal ----------------------------------------------
- * A handler may run in any thread at any moment, so it reads only what is safe there:
- * paths copied into slots of their own (never reused, never freed) and published by an
- * atomic flag, which the set clears once the file is renamed or removed. */
+ * Process-wide state, against the house rule of one context passed down: a signal
+ * handler reaches nothing else. It reads only what is safe there, at any moment and in any
+ * thread: paths copied into slots of their own (never reused, never freed) published by an
+ * atomic flag, which a set clears once its file is renamed or removed; and one state word
+ * that makes the handler's removals and a commit's renames exclusive. */
 #define SIG_PATH 4096
 static char sig_path[OFI_OUTSET_SIGNAL_FILES][SIG_PATH];
 static atomic_int sig_live[OFI_OUTSET_SIGNAL_FILES];
-static atomic_int sig_used;                  /* slots handed out */
-static volatile sig_atomic_t sig_committing; /* renames in progress: a signal waits */
-static volatile sig_atomic_t sig_pending;
+static atomic_int sig_used; /* slots handed out */
+enum { SIG_IDLE, SIG_RENAMING, SIG_REMOVING };
+static atomic_int sig_state;
 
-/* Remember path for the handler. @return its slot, or -1 (no slot left, or too long). */
+/* Remember path for ofi_outset_signal_cleanup. @return its slot, or -1 (no slot left, or
+ * too long a path: that file is not removed on a signal). */
 static int sig_register(const char *path)
 {
     const size_t len = strlen(path);
@@ -78,49 +81,17 @@ static void sig_forget(int slot)
         atomic_store(&sig_live[slot], 0);
 }
 
-static void sig_remove_all(void)
+int ofi_outset_signal_cleanup(void)
 {
+    int expect = SIG_IDLE;
+    if (!atomic_compare_exchange_strong(&sig_state, &expect, SIG_REMOVING))
+        return expect == SIG_RENAMING; /* SIG_REMOVING: another thread's handler is at it */
     const int used = atomic_load(&sig_used);
     for (int k = 0; k < used && k < OFI_OUTSET_SIGNAL_FILES; k++)
         if (atomic_load(&sig_live[k]))
             unlink(sig_path[k]);
-}
-
-static void on_signal(int sig)
-{
-    if (sig_committing) { /* the renames end first (ofi_outset_commit raises it then) */
-        sig_pending = sig;
-        return;
-    }
-    sig_remove_all();
-    char msg[64] = "ofi: stopped by signal ";
-    size_t n = strlen(msg);
-    char d[4];
-    int nd = 0;
-    for (int v = sig; v > 0 && nd < 3; v /= 10)
-        d[nd++] = (char)('0' + v % 10);
-    while (nd > 0)
-        msg[n++] = d[--nd];
-    memcpy(msg + n, "; temporary files removed\n", 27);
-    ssize_t w = write(STDERR_FILENO, msg, n + 27);
-    (void)w;
-    raise(sig); /* the action is the default again (SA_RESETHAND): the process ends by sig */
-}
-
-void ofi_outset_on_signals(void)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction old;
-        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-            continue; /* ignored (nohup, a background job's SIGINT) or handled by the caller */
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
-        sigaction(sigs[i], &sa, NULL);
-    }
+    atomic_store(&sig_state, SIG_IDLE); /* for a caller that goes on (a test) */
+    return 0;
 }
 
 /* Take root's lock (see outset.h). The lock file is removed when the set is freed; a run
@@ -522,8 +493,13 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
             return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s",
                             set->f[i].path, strerror(EISDIR));
     }
+    /* Renames and a signal handler's removals exclude each other: renaming while the
+     * handler removes would leave some new files in place and the others gone. */
+    int expect = SIG_IDLE;
+    if (!atomic_compare_exchange_strong(&sig_state, &expect, SIG_RENAMING))
+        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: stopped by a signal before the renames",
+                        set->root);
     ofi_status st = OFI_OK;
-    sig_committing = 1;
     for (size_t i = 0; i < set->n && st == OFI_OK; i++) {
         if (rename(set->f[i].tmp, set->f[i].path) != 0)
             st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,
@@ -531,9 +507,7 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
         else
             sig_forget(set->f[i].sig_slot);
     }
-    sig_committing = 0;
-    if (sig_pending) /* a signal came during the renames: handled now, as it would have been */
-        on_signal(sig_pending);
+    atomic_store(&sig_state, SIG_IDLE);
     return st;
 }
 

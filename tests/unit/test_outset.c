@@ -278,3 +278,46 @@ Test(outset, one_set_at_a_time_per_root)
     remove_tree(dir);
     free(dir);
 }
+
+/* What a signal handler calls: every temporary file not yet renamed, and the lock file, are
+ * removed; a file already renamed into place stays. */
+Test(outset, signal_cleanup_removes_temporary_files)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_outset done, open;
+    cr_assert(ofi_outset_init(&ctx, &done, dir) == OFI_OK, "%s", ctx.err);
+    ofi_outstream s;
+    cr_assert(ofi_outset_open(&ctx, &done, "ofi/a.csv", &s) == OFI_OK, "%s", ctx.err);
+    cr_assert(ofi_outstream_write(&ctx, &done, &s, "a\n", 2) == OFI_OK);
+    cr_assert(ofi_outset_close(&ctx, &done, &s) == OFI_OK);
+    cr_assert(ofi_outset_commit(&ctx, &done) == OFI_OK, "%s", ctx.err);
+    ofi_outset_free(&done);
+    cr_assert(ofi_outset_init(&ctx, &open, dir) == OFI_OK, "%s", ctx.err);
+    const char *rels[] = {"ofi/a.csv", "dq/b.csv"};
+    for (int k = 0; k < 2; k++) {
+        cr_assert(ofi_outset_open(&ctx, &open, rels[k], &s) == OFI_OK, "%s", ctx.err);
+        cr_assert(ofi_outstream_write(&ctx, &open, &s, "new\n", 4) == OFI_OK);
+        cr_assert(ofi_outset_close(&ctx, &open, &s) == OFI_OK);
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/dq/.b.csv.tmp", dir);
+    cr_assert(access(path, F_OK) == 0, "the temporary file was not written");
+    cr_expect(ofi_outset_signal_cleanup() == 0);
+    const char *gone[] = {"ofi/.a.csv.tmp", "dq/.b.csv.tmp", ".ofi.lock"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, gone[k]);
+        cr_expect(access(path, F_OK) != 0, "%s left after the cleanup", gone[k]);
+    }
+    snprintf(path, sizeof path, "%s/ofi/a.csv", dir);
+    size_t n;
+    char *a = read_all(path, &n);
+    cr_expect(n == 2 && memcmp(a, "a\n", 2) == 0, "the file renamed before was touched");
+    free(a);
+    cr_expect(ofi_outset_commit(&ctx, &open) == OFI_E_OUTPUT, "renamed files that were removed");
+    ofi_outset_free(&open);
+    remove_tree(dir);
+    free(dir);
+}
