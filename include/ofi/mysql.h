@@ -37,6 +37,12 @@ typedef struct ofi_mysql_cfg {
     const char *ssl_mode; /* DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY */
     const char *ssl_ca;
     int read_option_files; /* read [client] from ~/.my.cnf and the system option files */
+    /* Seconds to connect and receive the server's greeting (0: 30; -1: no limit), and that
+     * one read or write may wait on the server (0: 600; -1: no limit): past it the
+     * connection counts as lost, so a read reconnects and resumes (max_retries) instead of
+     * hanging on a server or network that stopped answering. */
+    int connect_timeout;
+    int read_timeout;
     int max_retries;       /* reconnections allowed per table after a lost connection
                               (default when 0: 5); -1 for none */
     /* Connections for partitioned reads (ofi_mysql_snapshot opens the extra ones): a big

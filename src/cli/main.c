@@ -61,12 +61,26 @@ static int exit_code(ofi_status st)
  * Sources, each overriding the ones before: the [client] group of the standard option
  * files (read by the connector), a .env file in the working directory, the environment,
  * then --env FILE. Keys: MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD,
- * MYSQL_DATABASE, MYSQL_SOCKET, MYSQL_SSL_MODE, MYSQL_SSL_CA. */
+ * MYSQL_DATABASE, MYSQL_SOCKET, MYSQL_SSL_MODE, MYSQL_SSL_CA, MYSQL_CONNECT_TIMEOUT,
+ * MYSQL_READ_TIMEOUT. */
 
-enum { S_HOST, S_PORT, S_USER, S_PASSWORD, S_DATABASE, S_SOCKET, S_SSL_MODE, S_SSL_CA, S_N };
-static const char *const setting_keys[S_N] = {"MYSQL_HOST",     "MYSQL_PORT",     "MYSQL_USER",
-                                              "MYSQL_PASSWORD", "MYSQL_DATABASE", "MYSQL_SOCKET",
-                                              "MYSQL_SSL_MODE", "MYSQL_SSL_CA"};
+enum {
+    S_HOST,
+    S_PORT,
+    S_USER,
+    S_PASSWORD,
+    S_DATABASE,
+    S_SOCKET,
+    S_SSL_MODE,
+    S_SSL_CA,
+    S_CONNECT_TIMEOUT,
+    S_READ_TIMEOUT,
+    S_N
+};
+static const char *const setting_keys[S_N] = {
+    "MYSQL_HOST",     "MYSQL_PORT",   "MYSQL_USER",            "MYSQL_PASSWORD",
+    "MYSQL_DATABASE", "MYSQL_SOCKET", "MYSQL_SSL_MODE",        "MYSQL_SSL_CA",
+    "MYSQL_CONNECT_TIMEOUT",          "MYSQL_READ_TIMEOUT"};
 
 typedef struct settings {
     char *v[S_N];
@@ -222,6 +236,22 @@ static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysq
         }
         cfg->port = (unsigned)p;
     }
+    /* Timeouts in seconds; 0 means none (the cfg's -1; its 0 is the default). */
+    const int tk[2] = {S_CONNECT_TIMEOUT, S_READ_TIMEOUT};
+    int *tv[2] = {&cfg->connect_timeout, &cfg->read_timeout};
+    for (int k = 0; k < 2; k++) {
+        const char *v = s->v[tk[k]];
+        if (v == NULL || *v == '\0')
+            continue;
+        char *end;
+        const unsigned long t = strtoul(v, &end, 10);
+        if (*end != '\0' || *v < '0' || *v > '9' || t > 86400) {
+            fprintf(stderr, "ofi: error: %s: expected seconds, 0..86400 (0: no limit), found \"%s\"\n",
+                    setting_keys[tk[k]], v);
+            return 1;
+        }
+        *tv[k] = t == 0 ? -1 : (int)t;
+    }
     return 0;
 }
 
@@ -260,7 +290,9 @@ static const char run_help[] =
     "  --env FILE       MySQL settings (KEY=VALUE lines), over ~/.my.cnf [client], ./.env\n"
     "                   and the environment: MYSQL_HOST, MYSQL_PORT, MYSQL_USER,\n"
     "                   MYSQL_PASSWORD, MYSQL_DATABASE, MYSQL_SOCKET, MYSQL_SSL_MODE,\n"
-    "                   MYSQL_SSL_CA\n"
+    "                   MYSQL_SSL_CA, MYSQL_CONNECT_TIMEOUT (seconds, default 30),\n"
+    "                   MYSQL_READ_TIMEOUT (seconds a read may wait, default 600; then\n"
+    "                   the read reconnects and resumes; 0: no limit)\n"
     "  --out DIR        output root (default: outputs)\n"
     "  --threads N      worker threads (default: all cores); outputs do not depend on it\n"
     "  --chunk-rows N   records per parse chunk, approximately (default 262144);\n"

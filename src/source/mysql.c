@@ -170,14 +170,29 @@ static ofi_status open_conn(ofi_ctx *ctx, ofi_mysql *m)
         mysql_options(m->conn, MYSQL_READ_DEFAULT_GROUP, "client");
     unsigned int local_infile = 1;
     mysql_options(m->conn, MYSQL_OPT_LOCAL_INFILE, &local_infile);
+    const unsigned connect_s = cfg->connect_timeout == 0 ? 30u : (unsigned)cfg->connect_timeout;
+    const unsigned io_s = cfg->read_timeout == 0 ? 600u : (unsigned)cfg->read_timeout;
+    if (cfg->connect_timeout >= 0)
+        mysql_options(m->conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_s);
+    if (cfg->read_timeout >= 0) {
+        mysql_options(m->conn, MYSQL_OPT_READ_TIMEOUT, &io_s);
+        mysql_options(m->conn, MYSQL_OPT_WRITE_TIMEOUT, &io_s);
+    }
     mysql_options(m->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     OFI_TRY(set_tls(ctx, m->conn, cfg));
     const char *host = cfg->host && *cfg->host ? cfg->host : NULL;
     const char *sock = cfg->socket && *cfg->socket ? cfg->socket : NULL;
+    const double t0 = ofi_now();
     if (mysql_real_connect(m->conn, host, cfg->user, cfg->password, cfg->database, cfg->port, sock,
-                           CLIENT_LOCAL_FILES) == NULL)
-        /* The connector's messages name user and host, never the password. */
-        return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s", m->where, mysql_error(m->conn));
+                           CLIENT_LOCAL_FILES) == NULL) {
+        /* The connector's messages name user and host, never the password; its timeout
+         * reads "Lost connection ... system error: 110": say which setting ran out. */
+        const int timed_out = cfg->connect_timeout >= 0 && mysql_errno(m->conn) == 2013 &&
+                              ofi_now() - t0 >= (double)connect_s - 0.5;
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s%s", m->where,
+                        mysql_error(m->conn),
+                        timed_out ? " (no answer within MYSQL_CONNECT_TIMEOUT)" : "");
+    }
     /* MYSQL_OPT_SSL_ENFORCE is not honoured by every connector (MariaDB Connector/C 3.3
      * connects in clear to a server without TLS): a mode requiring TLS checks the cipher
      * once connected, before any query (the handshake has happened by then). A Unix socket

@@ -10,11 +10,17 @@
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/../.." && pwd)
+PYTHON=${PYTHON:-python3}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-mysql.XXXXXX") || exit 2
 export OFI_MARIADB_DIR="$tmp/db"
 passed=0 failed=0
 check() { if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi; }
-cleanup() { "$root/scripts/mariadb.sh" stop >/dev/null 2>&1; rm -rf "$tmp"; }
+proxies=() # stall_proxy.py processes, stopped on exit
+cleanup() {
+    [ ${#proxies[@]} -gt 0 ] && kill "${proxies[@]}" 2>/dev/null
+    "$root/scripts/mariadb.sh" stop >/dev/null 2>&1
+    rm -rf "$tmp"
+}
 trap cleanup EXIT
 same_outputs() { # same_outputs DIR1 DIR2: every ofi/ dq/ fk/ file identical
     local a=$1 b=$2 f
@@ -73,6 +79,41 @@ rc=$?
 [ $rc -eq 2 ] && grep -q "connection lost" "$tmp/err"; check "lost connection without retries: exit 2 ($rc)" $?
 diff -r "$tmp/before" "$tmp/my1" >/dev/null && [ -z "$(find "$tmp/my1" -name '*.tmp')" ]
 check "lost connection: previous outputs untouched, no temporary files" $?
+
+# A server that stops answering (tests/e2e/stall_proxy.py between ofi and the server): one
+# that never sends its greeting fails the run after MYSQL_CONNECT_TIMEOUT (exit 2, not a
+# hang); a network that goes silent mid-result (the first connection, after 1 000 000 bytes)
+# makes the read time out after MYSQL_READ_TIMEOUT, reconnect and resume: same outputs.
+proxy() { # proxy PORT_FILE ARGS...: start the proxy, wait until it listens
+    rm -f "$1"
+    "$PYTHON" "$root/tests/e2e/stall_proxy.py" "$@" & proxies+=($!)
+    for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
+}
+proxy "$tmp/silent.port" --silent
+start=$(date +%s)
+env -i PATH="$PATH" HOME="$tmp" MYSQL_HOST=127.0.0.1 MYSQL_PORT="$(cat "$tmp/silent.port")" MYSQL_USER=x \
+    MYSQL_PASSWORD=y MYSQL_CONNECT_TIMEOUT=2 timeout 60 "$bin" run --source mysql --out "$tmp/silent" --quiet 2>"$tmp/silent.err"
+rc=$? took=$(($(date +%s) - start))
+[ $rc -eq 2 ] && [ $took -le 20 ] && grep -q "cannot connect: .*(no answer within MYSQL_CONNECT_TIMEOUT)" "$tmp/silent.err"
+ok=$?
+check "a server that never answers: exit 2 after MYSQL_CONNECT_TIMEOUT=2 s (exit $rc after ${took} s: $(head -c 200 "$tmp/silent.err"))" $ok
+proxy "$tmp/stall.port" 127.0.0.1 "$MYSQL_PORT" 1000000
+cp "$env" "$tmp/stall.env"
+printf 'MYSQL_PORT=%s\nMYSQL_SOCKET=\nMYSQL_READ_TIMEOUT=2\nMYSQL_CONNECT_TIMEOUT=5\n' "$(cat "$tmp/stall.port")" >> "$tmp/stall.env"
+start=$(date +%s)
+timeout 120 "$bin" run --source mysql --env "$tmp/stall.env" --out "$tmp/stall" --threads 1 2>"$tmp/stall.err"
+rc=$? took=$(($(date +%s) - start))
+[ $rc -eq 0 ] && grep -q "connection lost" "$tmp/stall.err" && grep -Eq "resumed after key|reconnected" "$tmp/stall.err"
+ok=$?
+check "a network silent mid-read: MYSQL_READ_TIMEOUT=2 s, reconnected and resumed (exit $rc after ${took} s: $(grep -m1 'connection lost' "$tmp/stall.err" | head -c 200))" $ok
+same_outputs "$tmp/csv" "$tmp/stall"; check "a network silent mid-read: same outputs as without" $?
+printf 'MYSQL_READ_TIMEOUT=2x\n' > "$tmp/badtimeout.env"; chmod 600 "$tmp/badtimeout.env"
+"$bin" run --source mysql --env "$tmp/badtimeout.env" --out "$tmp/bad" --quiet 2>"$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && grep -qx 'ofi: error: MYSQL_READ_TIMEOUT: expected seconds, 0..86400 (0: no limit), found "2x"' "$tmp/err"
+check "MYSQL_READ_TIMEOUT=2x: exit 1 with its message (exit $rc)" $?
+kill "${proxies[@]}" 2>/dev/null
+proxies=()
 
 # Partitioned reads: cases, case_timeline and refunds in primary-key ranges over 4
 # connections at once (forced: the tables are small) give the same bytes, extracts included.
