@@ -726,6 +726,85 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
     return OFI_OK;
 }
 
+double ofi_sum_scaled(ofi_ctx *ctx, const double *v, size_t n, int scale)
+{
+    if (scale < 0)
+        return ofi_fsum(v, n);
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    __int128 part[256] = {0};
+    const int np = nt < 256 ? nt : 256;
+#pragma omp parallel for num_threads(np) schedule(static, 1)
+    for (int t = 0; t < np; t++) {
+        const size_t lo = n * (size_t)t / (size_t)np, hi = n * (size_t)(t + 1) / (size_t)np;
+        __int128 acc = 0;
+        for (size_t i = lo; i < hi; i++)
+            acc += to_fixed(v[i], scale);
+        part[t] = acc;
+    }
+    __int128 total = 0;
+    for (int t = 0; t < np; t++)
+        total += part[t];
+    return from_fixed(total, scale);
+}
+
+ofi_status ofi_group_sums(ofi_ctx *ctx, const double *v, size_t n, int scale,
+                          const uint32_t *key, uint32_t n_groups, double *out)
+{
+    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
+    if (scale < 0) { /* counting sort by group, then a Shewchuk sum per group */
+        size_t *start = calloc((size_t)n_groups + 2, sizeof *start);
+        uint32_t *perm = malloc((n ? n : 1) * sizeof *perm);
+        if (!start || !perm) {
+            free(start);
+            free(perm);
+            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+        }
+        for (size_t i = 0; i < n; i++)
+            if (key[i] != UINT32_MAX)
+                start[key[i] + 2]++;
+        for (uint32_t g = 0; g < n_groups; g++)
+            start[g + 2] += start[g + 1];
+        for (size_t i = 0; i < n; i++) /* start[g + 1]: where group g's next index goes */
+            if (key[i] != UINT32_MAX)
+                perm[start[key[i] + 1]++] = (uint32_t)i;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1024)
+        for (long lg = 0; lg < (long)n_groups; lg++) {
+            ofi_xsum acc;
+            ofi_xsum_init(&acc);
+            for (size_t k = start[lg]; k < start[lg + 1]; k++)
+                ofi_xsum_add(&acc, v[perm[k]]);
+            out[lg] = ofi_xsum_result(&acc);
+        }
+        free(start);
+        free(perm);
+        return OFI_OK;
+    }
+    /* Each thread owns a contiguous range of groups and scans every key (sequential),
+     * adding the values of its own groups into 16-byte fixed-point sums: no private copies
+     * of millions of groups, no merge. */
+    __int128 *acc = malloc(((size_t)n_groups ? (size_t)n_groups : 1) * sizeof *acc);
+    if (acc == NULL)
+        return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (int t = 0; t < nt; t++) {
+        const uint32_t lo = (uint32_t)((uint64_t)n_groups * (uint64_t)t / (uint64_t)nt);
+        const uint32_t hi = (uint32_t)((uint64_t)n_groups * (uint64_t)(t + 1) / (uint64_t)nt);
+        memset(&acc[lo], 0, (size_t)(hi - lo) * sizeof *acc);
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t ga = i + GROUP_AHEAD < n ? key[i + GROUP_AHEAD] : UINT32_MAX;
+            if (ga >= lo && ga < hi)
+                __builtin_prefetch(&acc[ga], 1);
+            const uint32_t g = key[i];
+            if (g >= lo && g < hi) /* also skips UINT32_MAX */
+                acc[g] += to_fixed(v[i], scale);
+        }
+        for (uint32_t g = lo; g < hi; g++)
+            out[g] = from_fixed(acc[g], scale);
+    }
+    free(acc);
+    return OFI_OK;
+}
+
 ofi_status ofi_densify(ofi_ctx *ctx, size_t n, const uint64_t *keys, uint32_t *group,
                        uint32_t *n_groups, uint64_t **group_keys)
 {

@@ -12,7 +12,8 @@
 #   tests/ref/weights_same.ini      a variant and `copy`, an identical second variant
 #   no --weights                    the single variant `default` (SPEC 7)
 # and --top 50 and --top 7: the exit codes must agree and variants/variant_summary.csv,
-# variant_top_cases.csv and variant_tier_migration.csv must be byte-identical.
+# variant_top_cases.csv, variant_tier_migration.csv and the extras of issue 4,
+# variant_rank_shifts.csv and variant_top_changes.csv, must be byte-identical.
 #   copy  with weights_same.ini the `copy` row of variant_summary.csv (the oracle's, and
 #         the engine's when it wrote one) reads topN_overlap N, spearman_cases 1.000000,
 #         spearman_customers 1.000000, kendall_tau_top 1.000000, tier_changes 0
@@ -28,12 +29,13 @@ WEIGHTS_VARIANTS=$here/../ref/weights_variants.ini
 WEIGHTS_SAME=$here/../ref/weights_same.ini
 
 FILES=(variants/variant_summary.csv variants/variant_top_cases.csv
-       variants/variant_tier_migration.csv)
+       variants/variant_tier_migration.csv variants/variant_rank_shifts.csv
+       variants/variant_top_changes.csv)
 eo=$tmp/engine_out
 ro=$tmp/ref_out
 
 # compare_run NAME CSV_DIR WEIGHTS TOP: run both programs into $eo and $ro (left in place
-# for the checks that follow) and compare exit codes and the three variants/ files.
+# for the checks that follow) and compare exit codes and the variants/ files (FILES).
 # Returns 0 when both programs succeeded.
 compare_run() {
     local name=$1 csv=$2 weights=$3 top=$4 erc rrc f nsame=0

@@ -12,7 +12,8 @@ Usage:
 The first form (`ofi run`) writes OUTDIR/ofi/*.csv (the twelve files of section 4),
 OUTDIR/dq/{row_counts, missing_values, duplicates, domain_violations, rejected_rows}.csv
 and OUTDIR/fk/fk_orphans_summary.csv. The second (`ofi variants`, section 5) writes ONLY
-OUTDIR/variants/{variant_summary, variant_top_cases, variant_tier_migration}.csv (see
+OUTDIR/variants/{variant_summary, variant_top_cases, variant_tier_migration,
+variant_rank_shifts, variant_top_changes}.csv (see
 "Weight variants" below). Neither writes reports/ or extracts/.
 
 Exit codes: 0 success; 1 usage or weights-file error (message "FILE:LINE: key KEY: ...");
@@ -194,6 +195,15 @@ Weight variants (--variants; SPEC section 5)
       in file order the 9 pairs, from_tier in the order Low, Medium, High Friction and,
       within each, to_tier in the same order; customers = customers in from_tier under the
       baseline and in to_tier under the variant (zeros included).
+  V10. variant_rank_shifts.csv (issue 4's extras): variant, mean_abs_rank_shift_cases,
+      mean_abs_rank_shift_customers, tier_change_share: the mean over cases of |position
+      in the baseline's ranking - position in the variant's| (rank_cases order), the same
+      over customers ranked by avg_ofi desc then customer_id asc, and tier_changes / the
+      number of customers; %.6f, empty without cases (customers).
+  V11. variant_top_changes.csv: variant, change, case_id, baseline_rank, variant_rank: per
+      variant in file order, the cases `entering` its top N (not in the baseline's), in
+      the variant's order, then those `leaving` (the baseline's top N cases not in the
+      variant's), in the baseline's order; ranks 1-based positions in each full ranking.
 """
 
 import argparse
@@ -1213,6 +1223,7 @@ class Variant:
     cases:    the scored cases in source order (the same cases, in the same order, for
               every variant)
     score:    case_id -> ofi
+    ranked:   every case, rank_cases order
     top:      the first min(N, n) cases of rank_cases
     averages: customer_id -> avg_ofi (customer_groups: NULL skipped, orphans kept)
     tiers:    customer_id -> tier (assign_tiers over this variant's averages)
@@ -1222,7 +1233,8 @@ class Variant:
         self.name = name
         self.cases = cases
         self.score = {c.case_id: c.ofi for c in cases}
-        self.top = rank_cases(cases)[:top_n]
+        self.ranked = rank_cases(cases)
+        self.top = self.ranked[:top_n]
         self.averages = {customer_id: g.avg_ofi()
                          for customer_id, g in customer_groups(cases).items()}
         self.tiers = assign_tiers(self.averages)
@@ -1341,6 +1353,55 @@ def view_tier_migration(variants):
     return rows
 
 
+def view_rank_shifts(variants):
+    """V10: per variant, the mean over cases of |baseline position - variant position|
+    (positions in rank_cases order), the same over customers (ordered by avg_ofi desc,
+    customer_id asc), and the share of customers whose tier differs from the baseline's;
+    empty when there are no cases (no customers)."""
+    base = variants[0]
+
+    def positions(keys):
+        return {k: i for i, k in enumerate(keys)}
+
+    def customer_order(v):
+        return sorted(v.averages, key=lambda k: (-v.averages[k], k))
+
+    bpos = positions([c.case_id for c in base.ranked])
+    bcpos = positions(customer_order(base))
+    rows = [["variant", "mean_abs_rank_shift_cases", "mean_abs_rank_shift_customers",
+             "tier_change_share"]]
+    for v in variants:
+        n, ng = len(v.ranked), len(v.averages)
+        shift = sum(abs(bpos[c.case_id] - i) for i, c in enumerate(v.ranked))
+        cshift = sum(abs(bcpos[k] - i) for i, k in enumerate(customer_order(v)))
+        changes = sum(1 for k in base.tiers if base.tiers[k] != v.tiers[k])
+        rows.append([v.name, fmt_float(shift / n) if n else "",
+                     fmt_float(cshift / ng) if ng else "", fmt_float(changes / ng) if ng else ""])
+    return rows
+
+
+def view_top_changes(variants):
+    """V11: per variant, the cases entering its top N (not in the baseline's), in the
+    variant's order, then those leaving (the baseline's top N cases not in the variant's),
+    in the baseline's order, each with its 1-based rank in both rankings."""
+    base = variants[0]
+    bpos = {c.case_id: i + 1 for i, c in enumerate(base.ranked)}
+    btop = {c.case_id for c in base.top}
+    rows = [["variant", "change", "case_id", "baseline_rank", "variant_rank"]]
+    for v in variants:
+        vpos = {c.case_id: i + 1 for i, c in enumerate(v.ranked)}
+        vtop = {c.case_id for c in v.top}
+        for c in v.top:
+            if c.case_id not in btop:
+                rows.append([v.name, "entering", str(c.case_id), str(bpos[c.case_id]),
+                             str(vpos[c.case_id])])
+        for c in base.top:
+            if c.case_id not in vtop:
+                rows.append([v.name, "leaving", str(c.case_id), str(bpos[c.case_id]),
+                             str(vpos[c.case_id])])
+    return rows
+
+
 # ---------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------
@@ -1367,6 +1428,8 @@ def run_variants(args):
         "variants/variant_summary.csv": view_variant_summary(variants),
         "variants/variant_top_cases.csv": view_variant_top(variants),
         "variants/variant_tier_migration.csv": view_tier_migration(variants),
+        "variants/variant_rank_shifts.csv": view_rank_shifts(variants),
+        "variants/variant_top_changes.csv": view_top_changes(variants),
     }
     for name, rows in outputs.items():
         write_csv(os.path.join(args.out, name), rows)
