@@ -746,9 +746,14 @@ static void on_signal(int sig)
 }
 
 /* Handle each signal left at its default action; an ignored one (nohup's SIGHUP, a
- * background job's SIGINT) stays ignored. */
+ * background job's SIGINT) stays ignored. SIGXFSZ (a write past the file-size limit,
+ * `ulimit -f`) is ignored instead, so that the write fails with EFBIG and the run ends as
+ * for a full disk: exit 4 naming the file, temporary files removed. */
 static void on_signals(void)
 {
+    struct sigaction xfsz;
+    if (sigaction(SIGXFSZ, NULL, &xfsz) == 0 && xfsz.sa_handler == SIG_DFL)
+        signal(SIGXFSZ, SIG_IGN);
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         struct sigaction old;

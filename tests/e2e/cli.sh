@@ -231,6 +231,16 @@ if fresh_outputs; then
     grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
         fail "atomic: the write error names the file and the cause" "stderr $(shown se)"
 fi
+# The same limit without SIGXFSZ ignored by the caller (a batch's `ulimit -f`): ofi ignores
+# it itself, so the write fails and the run exits 4 the same way instead of being killed.
+if fresh_outputs; then
+    cp -a out snap
+    (ulimit -f 16; exec "$BIN" run --source csv:data2 --out out --quiet) > so 2> se
+    rc=$?
+    snapshot_check "a file-size limit, SIGXFSZ at its default (exit 4) replaces no output" 4
+    grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
+        fail "atomic: the write error names the file and the cause (SIGXFSZ default)" "stderr $(shown se)"
+fi
 
 # --- one run at a time per output directory; a signal removes the temporary files -------
 # A run whose refunds.csv is a FIFO that nobody writes blocks while reading, holding the
