@@ -3,6 +3,7 @@
 # the naive way in the same run:
 #   - scoring K = 1, 8, 64 variants in one pass (ofi_score_multi) against K separate
 #     scoring passes, and the store floor (a memset of the K score arrays);
+#   - the whole `ofi variants` command with scripts/weights.ini (4 variants) and with 64;
 #   - `ofi sensitivity` with S samples (default 1000), F = 0.25, against the naive Monte
 #     Carlo (per sample: score every case, sort all, group customers exactly, sort them),
 #     timed over a few samples and multiplied out.
@@ -45,6 +46,29 @@ out="$root/bench/results/variants-latest.md"
       [ -z "$k1" ] && k1=$one
       echo "| $th | $k | $one | $naive | $(calc "$naive / $one" 2) | $(calc "$one / $k1" 2) | $store |"
     done < <("$build/bench/ofi-bench" --score-variants "$data" "$t" 1,8,64)
+  done
+  echo
+  echo "The whole \`ofi variants\` command (load, scoring, every variant ranked and compared;"
+  echo "medians of 3 runs, wall clock):"
+  echo
+  echo "| threads | scripts/weights.ini (4 variants) s | 64 variants s | peak RSS MiB (64) |"
+  echo "|---|---|---|---|"
+  many=/tmp/ofi-bench-64.ini
+  for i in $(seq 1 64); do printf '[variant escalation_%d]\nescalation = %d\n\n' "$i" "$i"; done > "$many"
+  for t in ${threads//,/ }; do
+    cells=()
+    for w in "$root/scripts/weights.ini" "$many"; do
+      times=()
+      for _ in 1 2 3; do
+        rm -rf /tmp/ofi-bench-var
+        /usr/bin/time -f "%e %M" -o /tmp/ofi-bench-var.time "$build/ofi" variants --source "csv:$data" \
+          --weights "$w" --threads "$t" --out /tmp/ofi-bench-var --quiet
+        read -r sec rss < /tmp/ofi-bench-var.time
+        times+=("$sec")
+      done
+      cells+=("$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)")
+    done
+    echo "| $t | ${cells[0]} | ${cells[1]} | $(calc "$rss / 1024" 0) |"
   done
   echo
   echo "Monte Carlo sensitivity, $samples samples, spread 0.25, top 50:"
