@@ -6,9 +6,10 @@
  * ofi_outset_abort removes the temporary files.
  *
  * One set at a time writes in a root: ofi_outset_init takes an exclusive lock on
- * "<root>/.ofi.lock" (flock; the file holds the pid), held and the file removed by
- * ofi_outset_free, so that two runs cannot write the same temporary files or interleave
- * their renames.
+ * "<root>/.ofi.lock" (flock; the file holds the pid; never a symbolic link), held and the
+ * file removed by ofi_outset_free, so that two runs cannot write the same temporary files
+ * or interleave their renames. On a file system that refuses locks the set goes on
+ * unlocked, with a warning through the context's log.
  *
  * Ownership: the set owns its paths; ofi_outset_free releases them (after commit or abort).
  */
@@ -93,13 +94,14 @@ void ofi_outset_abort(ofi_outset *set);
 void ofi_outset_free(ofi_outset *set);
 
 /* For a program's signal handler (async-signal-safe, any thread): remove the temporary
- * files of every set of the process not yet renamed into place, and each set's lock file;
- * the first OFI_OUTSET_SIGNAL_FILES files of a process are covered.
- * @return 0 when done; 1 when a set is renaming its files into place at this moment
- * (ofi_outset_commit, milliseconds): nothing was removed, and the caller should act once
- * the commit has returned (call it again then: the files renamed are no longer listed).
- * A signal's cleanup and a commit exclude each other: a commit that starts while a handler
- * removes files fails with OFI_E_OUTPUT and renames nothing. */
+ * files of every set of the process not yet renamed into place, then each set's lock
+ * file; the first OFI_OUTSET_SIGNAL_FILES files of a process are covered (slots are not
+ * reused). Once it has run, the process is taken to be ending: no set opens a file or
+ * commits afterwards (OFI_E_OUTPUT, "stopped by a signal").
+ * @return 0 when removed; 1 when sets are renaming their files into place at this moment
+ * (ofi_outset_commit, milliseconds): nothing was removed, the caller should act once the
+ * commit has returned (calling it again then); 2 when another call (another thread's
+ * handler) is removing them, and will end the process. */
 int ofi_outset_signal_cleanup(void);
 #define OFI_OUTSET_SIGNAL_FILES 512
 

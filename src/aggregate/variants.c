@@ -225,7 +225,8 @@ static ofi_status rank_variant(ofi_ctx *ctx, const ofi_db *db, const ofi_feature
 /* Number the customers with cases. With every customer id a row of the customers table
  * (no orphan ids, the usual case), a group is a row that has cases, numbered in row order;
  * otherwise the ids are numbered in order of first appearance (ofi_densify). The numbering
- * does not show: groups are ranked by (average, id). */
+ * does not show: groups are ranked by (average, id). On failure *cu holds what was
+ * allocated so far: customers_free releases it. */
 static ofi_status customers_init(ofi_ctx *ctx, const ofi_db *db, size_t n, customers *cu)
 {
     memset(cu, 0, sizeof *cu);

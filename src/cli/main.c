@@ -324,7 +324,8 @@ static const char extract_help[] =
     "empty field; extracts/extract_manifest.json lists them with their sizes and XXH64.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
+    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
 static const char variants_help[] =
     "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
     "                    [--top N] [--threads N] [--chunk-rows N] [--partitions N] [--quiet]\n"
@@ -340,7 +341,8 @@ static const char variants_help[] =
     "the top N), with variants_manifest.json listing them.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
+    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
 static const char sensitivity_help[] =
     "usage: ofi sensitivity --samples S --spread F --seed X [--weights FILE] [--variant NAME]\n"
     "                       [--top N] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
@@ -363,7 +365,8 @@ static const char sensitivity_help[] =
     "  --top N        N of the top-N questions (default 50)\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
+    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
     "\n"
@@ -374,6 +377,8 @@ static const char load_help[] =
     "what is left out (unreadable records, NULL or repeated ids) is counted on stderr.\n"
     "Each table loads beside the old one; when all eight have loaded, one RENAME TABLE\n"
     "puts them in place at once: a load that fails leaves the database as it was.\n"
+    "MYSQL_READ_TIMEOUT applies here only when set (a big table's last statements may\n"
+    "wait long on the server); MYSQL_CONNECT_TIMEOUT as for 'ofi run'.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read a file or load\n"
     "the database (the database then as it was)\n";
@@ -652,6 +657,10 @@ static int cmd_load(int argc, char **argv)
     settings set = {{0}};
     ofi_mysql_cfg mcfg;
     int rc = mysql_settings(env_file, lg.quiet, &set, &mcfg);
+    /* LOAD DATA's last answer and the RENAME TABLE swap may wait long on a big table or on
+     * readers' locks, and are not resumed: no read timeout unless one is set. */
+    if (mcfg.read_timeout == 0)
+        mcfg.read_timeout = -1;
     if (rc == 0) {
         ofi_ctx ctx;
         setup_ctx(&ctx, &lg, 1, 0);
@@ -719,30 +728,45 @@ static int cmd_gen(int argc, char **argv)
 /* ---- signals -------------------------------------------------------------------------------
  * SIGINT, SIGTERM and SIGHUP (a scheduler's timeout, Ctrl-C, a closed terminal) end a run
  * without its temporary files: the handler removes them, says so and ends the process by
- * the same signal (the action is the default again: SA_RESETHAND). During the final
- * renames it only notes the signal, acted on when the command has returned. */
+ * the same signal. While files are being renamed into place it only notes the signal, and
+ * main acts on it once the command has returned. The three signals are blocked while the
+ * handler runs in a thread; in another thread a second handler finds the removal under
+ * way (ofi_outset_signal_cleanup returns 2) and leaves the ending to the first. */
 static volatile sig_atomic_t signal_pending;
 
-static void on_signal(int sig)
+/* "ofi: stopped by signal N<tail>\n" on stderr, with write(2) only. */
+static void say_stopped(int sig, const char *tail)
 {
-    if (ofi_outset_signal_cleanup()) {
-        signal_pending = sig;
-        return;
-    }
-    char msg[80] = "ofi: stopped by signal ";
+    char msg[160] = "ofi: stopped by signal ";
     size_t n = strlen(msg);
     char d[4];
     int nd = 0;
-    for (int v = sig; v > 0 && nd < 3; v /= 10) /* no printf here: not async-signal-safe */
+    for (int v = sig; v > 0 && nd < 3; v /= 10)
         d[nd++] = (char)('0' + v % 10);
     while (nd > 0)
         msg[n++] = d[--nd];
-    static const char tail[] = "; temporary files removed\n";
-    memcpy(msg + n, tail, sizeof tail - 1);
-    const ssize_t w = write(STDERR_FILENO, msg, n + sizeof tail - 1);
+    const size_t tl = strlen(tail);
+    if (n + tl + 1 < sizeof msg) {
+        memcpy(msg + n, tail, tl);
+        n += tl;
+    }
+    msg[n++] = '\n';
+    const ssize_t w = write(STDERR_FILENO, msg, n);
     (void)w;
+}
+
+static void on_signal(int sig)
+{
+    const int r = ofi_outset_signal_cleanup();
+    if (r == 1) { /* renames under way: main acts when the command returns */
+        signal_pending = sig;
+        return;
+    }
+    if (r == 2) /* another thread's handler removes the files and ends the process */
+        return;
+    say_stopped(sig, "; temporary files removed");
     signal(sig, SIG_DFL);
-    raise(sig);
+    raise(sig); /* delivered once this handler returns: the process ends by sig */
 }
 
 /* Handle each signal left at its default action; an ignored one (nohup's SIGHUP, a
@@ -763,7 +787,8 @@ static void on_signals(void)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESETHAND;
+        for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
+            sigaddset(&sa.sa_mask, sigs[j]);
         sigaction(sigs[i], &sa, NULL);
     }
 }
@@ -803,8 +828,15 @@ int main(int argc, char **argv)
         rc = fputs(main_help, stdout) < 0;
     else
         return usage_error("unknown command \"%s\"", cmd);
-    if (signal_pending) /* it came during the final renames, which have ended */
-        on_signal(signal_pending);
+    if (signal_pending) { /* it came during the final renames, which have ended */
+        const int sig = signal_pending;
+        const int removed = ofi_outset_signal_cleanup() == 0;
+        say_stopped(sig, rc == 0 ? " after the outputs were renamed into place"
+                         : removed ? "; temporary files removed"
+                                   : "");
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ofi: error: cannot write to standard output\n");
         return 4;

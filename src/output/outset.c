@@ -51,13 +51,15 @@ static int mkdirs(const char *path, int whole)
  * Process-wide state, against the house rule of one context passed down: a signal
  * handler reaches nothing else. It reads only what is safe there, at any moment and in any
  * thread: paths copied into slots of their own (never reused, never freed) published by an
- * atomic flag, which a set clears once its file is renamed or removed; and one state word
- * that makes the handler's removals and a commit's renames exclusive. */
+ * atomic flag, which a set clears once its file is renamed or removed; and one state word:
+ * the number of sets renaming their files (any number of sets, in any threads), or
+ * SIG_STOPPING once a handler has begun removing, for good (the process is ending by the
+ * signal): no commit and no new file starts after that. */
 #define SIG_PATH 4096
+#define SIG_STOPPING (-1)
 static char sig_path[OFI_OUTSET_SIGNAL_FILES][SIG_PATH];
 static atomic_int sig_live[OFI_OUTSET_SIGNAL_FILES];
 static atomic_int sig_used; /* slots handed out */
-enum { SIG_IDLE, SIG_RENAMING, SIG_REMOVING };
 static atomic_int sig_state;
 
 /* Remember path for ofi_outset_signal_cleanup. @return its slot, or -1 (no slot left, or
@@ -81,73 +83,112 @@ static void sig_forget(int slot)
         atomic_store(&sig_live[slot], 0);
 }
 
+static int sig_stopping(void)
+{
+    return atomic_load(&sig_state) == SIG_STOPPING;
+}
+
 int ofi_outset_signal_cleanup(void)
 {
-    int expect = SIG_IDLE;
-    if (!atomic_compare_exchange_strong(&sig_state, &expect, SIG_REMOVING))
-        return expect == SIG_RENAMING; /* SIG_REMOVING: another thread's handler is at it */
-    const int used = atomic_load(&sig_used);
-    for (int k = 0; k < used && k < OFI_OUTSET_SIGNAL_FILES; k++)
-        if (atomic_load(&sig_live[k]))
-            unlink(sig_path[k]);
-    atomic_store(&sig_state, SIG_IDLE); /* for a caller that goes on (a test) */
+    int v = atomic_load(&sig_state);
+    for (;;) {
+        if (v == SIG_STOPPING)
+            return 2; /* another handler removes them */
+        if (v > 0)
+            return 1; /* sets are renaming: after them */
+        if (atomic_compare_exchange_weak(&sig_state, &v, SIG_STOPPING))
+            break;
+    }
+    /* Newest slots first, so a set's lock file (registered before its files) goes after
+     * them; again while other threads still registered files meanwhile (a file registered
+     * once the state is SIG_STOPPING is removed by ofi_outset_open itself). */
+    int done = 0, used;
+    while ((used = atomic_load(&sig_used)) != done) {
+        const int n = used < OFI_OUTSET_SIGNAL_FILES ? used : OFI_OUTSET_SIGNAL_FILES;
+        for (int k = n - 1; k >= 0; k--)
+            if (atomic_load(&sig_live[k]))
+                unlink(sig_path[k]);
+        done = used;
+    }
     return 0;
 }
 
 /* Take root's lock (see outset.h). The lock file is removed when the set is freed; a run
  * that opened it just before may then lock a file no longer in the directory, so a lock
- * counts only on the file the path still names. */
+ * counts only on the file the path still names. The file is never followed through a
+ * symbolic link, and a file system without locks runs unlocked, with a warning. */
 static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
 {
     const size_t len = strlen(set->root) + sizeof "/.ofi.lock";
     char *path = malloc(len);
+    ofi_status st = OFI_OK;
+    int fd = -1;
     if (path == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     snprintf(path, len, "%s/.ofi.lock", set->root);
     for (;;) {
-        const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd < 0) {
-            ofi_status st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create its lock file: %s",
-                                     path, strerror(errno));
-            free(path);
-            return st;
+        int created = 1;
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST) {
+            created = 0;
+            fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0 && errno == EACCES) /* another user's file: flock needs no write */
+                fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0 && errno == ENOENT) /* removed meanwhile */
+                continue;
+        }
+        struct stat a, b;
+        if (fd < 0 || fstat(fd, &a) != 0 || !S_ISREG(a.st_mode)) {
+            st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot use it as the lock file: %s", path,
+                          fd < 0 ? strerror(errno) : "not a regular file");
+            goto cleanup;
         }
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             const int err = errno;
-            char buf[32] = {0};
-            const ssize_t r = err == EWOULDBLOCK ? pread(fd, buf, sizeof buf - 1, 0) : 0;
-            close(fd);
             if (err != EWOULDBLOCK) { /* a file system without locks: go on without */
-                free(path);
-                return OFI_OK;
+                if (created)
+                    unlink(path);
+                ofi_log(ctx, OFI_LOG_WARN,
+                        "%s: the file system refuses locks (%s); running without the lock "
+                        "that keeps two runs apart",
+                        set->root, strerror(err));
+                goto cleanup;
             }
+            char buf[32] = {0};
+            const ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
             const long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
-            ofi_status st =
-                pid > 0 ? ofi_fail(ctx, OFI_E_OUTPUT,
-                                   "%s: another ofi (pid %ld) is writing this output directory; "
-                                   "nothing was changed",
-                                   set->root, pid)
-                        : ofi_fail(ctx, OFI_E_OUTPUT,
-                                   "%s: another process holds its lock %s; nothing was changed",
-                                   set->root, path);
-            free(path);
-            return st;
+            if (pid > 0)
+                st = ofi_fail(ctx, OFI_E_OUTPUT,
+                              "%s: another ofi (pid %ld) is writing this output directory; "
+                              "nothing was changed",
+                              set->root, pid);
+            else
+                st = ofi_fail(ctx, OFI_E_OUTPUT,
+                              "%s: another process holds its lock %s; nothing was changed",
+                              set->root, path);
+            goto cleanup;
         }
-        struct stat a, b;
-        if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-            char buf[32];
-            const int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-            /* The pid only names the holder in another run's message. */
-            if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
-            }
-            set->lock_fd = fd;
-            set->lock_path = path;
-            set->lock_slot = sig_register(path);
-            set->locked = 1;
-            return OFI_OK;
-        }
+        if (stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            break;
         close(fd); /* removed by the run that held it: lock the new one */
+        fd = -1;
     }
+    /* The pid names the holder in another run's message; the lock holds without it (a
+     * file opened read-only). */
+    char buf[32];
+    const int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    const int wrote = ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
+    (void)wrote;
+    set->lock_slot = sig_register(path);
+    set->lock_fd = fd;
+    set->lock_path = path;
+    set->locked = 1;
+    return OFI_OK;
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(path);
+    return st;
 }
 
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root)
@@ -201,6 +242,12 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     s->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (s->fd < 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot write: %s", o->tmp, strerror(errno));
+    if (sig_stopping()) { /* a signal's cleanup began, perhaps after this file's removal */
+        close(s->fd);
+        s->fd = -1;
+        unlink(o->tmp);
+        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: stopped by a signal", o->tmp);
+    }
     XXH64_state_t *h = XXH64_createState();
     if (h == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
@@ -495,10 +542,12 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
     }
     /* Renames and a signal handler's removals exclude each other: renaming while the
      * handler removes would leave some new files in place and the others gone. */
-    int expect = SIG_IDLE;
-    if (!atomic_compare_exchange_strong(&sig_state, &expect, SIG_RENAMING))
-        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: stopped by a signal before the renames",
-                        set->root);
+    int v = atomic_load(&sig_state);
+    do {
+        if (v == SIG_STOPPING)
+            return ofi_fail(ctx, OFI_E_OUTPUT, "%s: stopped by a signal before the renames",
+                            set->root);
+    } while (!atomic_compare_exchange_weak(&sig_state, &v, v + 1));
     ofi_status st = OFI_OK;
     for (size_t i = 0; i < set->n && st == OFI_OK; i++) {
         if (rename(set->f[i].tmp, set->f[i].path) != 0)
@@ -507,7 +556,7 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
         else
             sig_forget(set->f[i].sig_slot);
     }
-    atomic_store(&sig_state, SIG_IDLE);
+    atomic_fetch_sub(&sig_state, 1);
     return st;
 }
 
@@ -533,8 +582,8 @@ void ofi_outset_free(ofi_outset *set)
     free(set->f);
     free(set->root);
     if (set->locked) { /* removed while locked, then released */
+        sig_forget(set->lock_slot); /* first: once unlinked, the name may be another run's */
         unlink(set->lock_path);
-        sig_forget(set->lock_slot);
         close(set->lock_fd);
         free(set->lock_path);
     }

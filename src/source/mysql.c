@@ -185,9 +185,13 @@ static ofi_status open_conn(ofi_ctx *ctx, ofi_mysql *m)
     const double t0 = ofi_now();
     if (mysql_real_connect(m->conn, host, cfg->user, cfg->password, cfg->database, cfg->port, sock,
                            CLIENT_LOCAL_FILES) == NULL) {
-        /* The connector's messages name user and host, never the password; its timeout
-         * reads "Lost connection ... system error: 110": say which setting ran out. */
-        const int timed_out = cfg->connect_timeout >= 0 && mysql_errno(m->conn) == 2013 &&
+        /* The connector's messages name user and host, never the password; its timeouts
+         * read "Lost connection ... system error: 110" (no greeting) or "Can't connect
+         * ... (110)" (no TCP answer): say which setting ran out. */
+        const unsigned e = mysql_errno(m->conn);
+        const int timed_out = cfg->connect_timeout >= 0 &&
+                              (e == 2013 /* CR_SERVER_LOST */ || e == 2002 /* CR_CONNECTION_ERROR */ ||
+                               e == 2003 /* CR_CONN_HOST_ERROR */) &&
                               ofi_now() - t0 >= (double)connect_s - 0.5;
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot connect: %s%s", m->where,
                         mysql_error(m->conn),

@@ -231,11 +231,12 @@ if fresh_outputs; then
     grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
         fail "atomic: the write error names the file and the cause" "stderr $(shown se)"
 fi
-# The same limit without SIGXFSZ ignored by the caller (a batch's `ulimit -f`): ofi ignores
-# it itself, so the write fails and the run exits 4 the same way instead of being killed.
+# The same limit with SIGXFSZ at its default action (a batch's `ulimit -f`; env resets it
+# even where this shell was started with it ignored): ofi ignores it itself, so the write
+# fails and the run exits 4 the same way instead of being killed.
 if fresh_outputs; then
     cp -a out snap
-    (ulimit -f 16; exec "$BIN" run --source csv:data2 --out out --quiet) > so 2> se
+    (ulimit -f 16; exec env --default-signal=XFSZ "$BIN" run --source csv:data2 --out out --quiet) > so 2> se
     rc=$?
     snapshot_check "a file-size limit, SIGXFSZ at its default (exit 4) replaces no output" 4
     grep -q "^ofi: error: .*/ofi/\.ofi_case_scores\.csv\.tmp: write error: File too large" se ||
@@ -249,7 +250,15 @@ fi
 # left, the previous outputs untouched.
 if fresh_outputs; then
     mkdir -p fifo && cp data2/*.csv fifo/ && rm fifo/refunds.csv && mkfifo fifo/refunds.csv
+    # A signal this shell was started with ignored stays ignored in ofi (nohup's SIGHUP):
+    # such a one is not sent.
+    sigs=()
+    ignored=$(sed -n 's/^SigIgn:\s*//p' /proc/$$/status)
     for sig in TERM HUP; do
+        (( (16#$ignored >> ($(kill -l "$sig") - 1)) & 1 )) && { echo "SKIP SIG$sig: ignored by this shell"; continue; }
+        sigs+=("$sig")
+    done
+    for sig in "${sigs[@]}"; do
         rm -rf snap && cp -a out snap
         rm -f so1 se1
         OFI_NO_MMAP=1 "$BIN" run --source csv:fifo --out out --quiet > so1 2> se1 &
@@ -265,23 +274,32 @@ if fresh_outputs; then
             fail "lock: a second run into out/ is refused while the first holds it (exit 4)" "exit $rc, stderr $(shown se)"
         fi
         kill -"$sig" "$holder"
+        # Bounded: a run that does not stop is killed after 20 s and fails the check.
+        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
+        guard=$!
         wait "$holder" 2> /dev/null
         rc=$?
+        kill "$guard" 2> /dev/null
         snapshot_check "SIG$sig while reading: exit $(kill -l "$sig" > /dev/null; echo $((128 + $(kill -l "$sig")))), no temporary or lock file left" \
             $((128 + $(kill -l "$sig")))
         grep -qx "ofi: stopped by signal $(kill -l "$sig"); temporary files removed" se1 ||
             fail "signal: the run says why it stopped" "stderr $(shown se1)"
     done
-    # Another program holding the lock (flock(1)): refused, and the message says so.
-    flock out/.ofi.lock sleep 30 &
+    # Another program holding the lock (one process: flock(2), then a flag file, then
+    # sleep): refused, and the message says so.
+    rm -f locked
+    "$PYTHON" -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(60)' out/.ofi.lock locked > /dev/null 2>&1 &
     holder=$!
-    for _ in $(seq 50); do [ -f out/.ofi.lock ] && break; sleep 0.1; done
-    sleep 0.2
+    for _ in $(seq 100); do [ -f locked ] && break; sleep 0.1; done
     rm -rf snap && cp -a out snap
     ofi run --source csv:data2 --out out --quiet
     kill "$holder" 2> /dev/null
     wait "$holder" 2> /dev/null
-    rm -f snap/.ofi.lock out/.ofi.lock
+    rm -f snap/.ofi.lock out/.ofi.lock locked
     snapshot_check "a lock held by another program (exit 4) replaces no output" 4
     grep -qx "ofi: error: out: another process holds its lock out/.ofi.lock; nothing was changed" se ||
         fail "lock: the message names the lock file" "stderr $(shown se)"

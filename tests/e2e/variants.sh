@@ -20,6 +20,7 @@
 #   many  a generated weights file of 64 variants (escalation = 1..64) on the first
 #         dataset: the engine exits 0 and lists the 64 variants in file order in
 #         variant_summary.csv, byte-identical to the oracle's outputs
+#   threads  --threads 1 and 3 write the same variants/ files
 # Prints one line per check and "variants: N passed, M failed"; exits 1 on failure.
 # Needs bash, coreutils, diff, python3.
 
@@ -179,6 +180,25 @@ else
             pass "64 variants: 64 summary rows ($side)"
         fi
     done
+fi
+
+# --- any thread count, the same bytes (the per-variant ranking runs in parallel: doubled
+# ranks over ranges of positions whose tie blocks may cross them, 128-bit sums per thread)
+if [ -n "$first_data" ]; then
+    problems=()
+    for t in 1 3; do
+        rm -rf "$tmp/thr$t"
+        "$BIN" variants --source "csv:$tmp/dirty2000" --weights "$WEIGHTS_VARIANTS" --top 7 \
+            --threads "$t" --out "$tmp/thr$t" --quiet || problems+=("--threads $t: exit $?")
+    done
+    for f in "${FILES[@]}"; do
+        cmp -s "$tmp/thr1/$f" "$tmp/thr3/$f" || problems+=("$f differs between --threads 1 and 3")
+    done
+    if [ ${#problems[@]} -eq 0 ]; then
+        pass "--threads 1 and 3: the same ${#FILES[@]} files"
+    else
+        fail "--threads 1 and 3: the same ${#FILES[@]} files" "${problems[@]}"
+    fi
 fi
 
 echo "variants: $passed passed, $failed failed"

@@ -280,7 +280,7 @@ Test(outset, one_set_at_a_time_per_root)
 }
 
 /* What a signal handler calls: every temporary file not yet renamed, and the lock file, are
- * removed; a file already renamed into place stays. */
+ * removed; a file already renamed into place stays; afterwards nothing opens or commits. */
 Test(outset, signal_cleanup_removes_temporary_files)
 {
     char *dir = make_dir("/tmp");
@@ -316,8 +316,48 @@ Test(outset, signal_cleanup_removes_temporary_files)
     char *a = read_all(path, &n);
     cr_expect(n == 2 && memcmp(a, "a\n", 2) == 0, "the file renamed before was touched");
     free(a);
-    cr_expect(ofi_outset_commit(&ctx, &open) == OFI_E_OUTPUT, "renamed files that were removed");
+    /* The process is ending now: a second handler leaves it to the first, and no set
+     * renames or opens a file any more. */
+    cr_expect(ofi_outset_signal_cleanup() == 2);
+    cr_expect(ofi_outset_commit(&ctx, &open) == OFI_E_OUTPUT, "renamed files after the cleanup");
+    char want[700];
+    snprintf(want, sizeof want, "%s: stopped by a signal before the renames", dir);
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    cr_expect(ofi_outset_open(&ctx, &open, "ofi/c.csv", &s) == OFI_E_OUTPUT);
+    snprintf(path, sizeof path, "%s/ofi/.c.csv.tmp", dir);
+    cr_expect(access(path, F_OK) != 0, "a file opened after the cleanup was left");
+    cr_expect(ofi_outset_close(&ctx, &open, &s) == OFI_OK);
     ofi_outset_free(&open);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* The lock file is never followed through a symbolic link (its target would be
+ * overwritten with the pid): such a root is refused, the target untouched. */
+Test(outset, lock_file_is_not_a_symbolic_link)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    char target[600], lock[600];
+    snprintf(target, sizeof target, "%s/victim.txt", dir);
+    snprintf(lock, sizeof lock, "%s/.ofi.lock", dir);
+    FILE *f = fopen(target, "w");
+    cr_assert(f != NULL);
+    fputs("keep me\n", f);
+    fclose(f);
+    cr_assert(symlink(target, lock) == 0);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_outset set;
+    cr_expect(ofi_outset_init(&ctx, &set, dir) == OFI_E_OUTPUT, "a symbolic link taken as the lock");
+    char want[700];
+    snprintf(want, sizeof want, "%s: cannot use it as the lock file: %s", lock, strerror(ELOOP));
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    ofi_outset_free(&set);
+    size_t n;
+    char *t = read_all(target, &n);
+    cr_expect(n == 8 && memcmp(t, "keep me\n", 8) == 0, "the link's target was changed");
+    free(t);
     remove_tree(dir);
     free(dir);
 }
