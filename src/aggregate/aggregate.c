@@ -308,11 +308,15 @@ double ofi_quantile_desc(const double *v, const uint32_t *order, size_t n, doubl
 
 /* ---- groups ---------------------------------------------------------------------------- */
 
-ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
-                     const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
+/* The cases of each group together, in case order (a stable counting sort): group g's are
+ * (*perm)[(*start)[g] .. (*start)[g + 1]). key NULL puts every case in group 0; UINT32_MAX
+ * leaves a case out. The caller frees both. @return OFI_OK or OFI_E_NOMEM. */
+static ofi_status group_perm(ofi_ctx *ctx, size_t n, const uint32_t *key, uint32_t n_groups,
+                             size_t **start_out, uint32_t **perm_out)
 {
-    const size_t n = f->n;
-    size_t *start = calloc((size_t)n_groups + 1, sizeof *start);
+    /* Counted at start[g + 2], summed so that start[g + 1] is where group g begins, then
+     * advanced to where it ends by the placing, which leaves start[g] at its beginning. */
+    size_t *start = calloc((size_t)n_groups + 2, sizeof *start);
     uint32_t *perm = malloc((n ? n : 1) * sizeof *perm);
     if (!start || !perm) {
         free(start);
@@ -321,22 +325,23 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     }
     for (size_t i = 0; i < n; i++)
         if ((key ? key[i] : 0) != UINT32_MAX)
-            start[(key ? key[i] : 0) + 1]++;
+            start[(key ? key[i] : 0) + 2]++;
     for (uint32_t g = 0; g < n_groups; g++)
-        start[g + 1] += start[g];
-    {
-        size_t *fill = malloc(((size_t)n_groups + 1) * sizeof *fill);
-        if (fill == NULL) {
-            free(start);
-            free(perm);
-            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-        }
-        memcpy(fill, start, ((size_t)n_groups + 1) * sizeof *fill);
-        for (size_t i = 0; i < n; i++)
-            if ((key ? key[i] : 0) != UINT32_MAX)
-                perm[fill[key ? key[i] : 0]++] = (uint32_t)i;
-        free(fill);
-    }
+        start[g + 2] += start[g + 1];
+    for (size_t i = 0; i < n; i++)
+        if ((key ? key[i] : 0) != UINT32_MAX)
+            perm[start[(key ? key[i] : 0) + 1]++] = (uint32_t)i;
+    *start_out = start;
+    *perm_out = perm;
+    return OFI_OK;
+}
+
+ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
+                     const uint32_t *key, uint32_t n_groups, ofi_gstat *out)
+{
+    size_t *start;
+    uint32_t *perm;
+    OFI_TRY(group_perm(ctx, f->n, key, n_groups, &start, &perm));
     const ofi_case_links *L = &db->links;
 #pragma omp parallel for num_threads(ctx->n_threads) schedule(dynamic, 256)
     for (long lg = 0; lg < (long)n_groups; lg++) {
@@ -752,21 +757,9 @@ ofi_status ofi_group_sums(ofi_ctx *ctx, const double *v, size_t n, int scale,
 {
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     if (scale < 0) { /* counting sort by group, then a Shewchuk sum per group */
-        size_t *start = calloc((size_t)n_groups + 2, sizeof *start);
-        uint32_t *perm = malloc((n ? n : 1) * sizeof *perm);
-        if (!start || !perm) {
-            free(start);
-            free(perm);
-            return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
-        }
-        for (size_t i = 0; i < n; i++)
-            if (key[i] != UINT32_MAX)
-                start[key[i] + 2]++;
-        for (uint32_t g = 0; g < n_groups; g++)
-            start[g + 2] += start[g + 1];
-        for (size_t i = 0; i < n; i++) /* start[g + 1]: where group g's next index goes */
-            if (key[i] != UINT32_MAX)
-                perm[start[key[i] + 1]++] = (uint32_t)i;
+        size_t *start;
+        uint32_t *perm;
+        OFI_TRY(group_perm(ctx, n, key, n_groups, &start, &perm));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1024)
         for (long lg = 0; lg < (long)n_groups; lg++) {
             ofi_xsum acc;
