@@ -65,7 +65,9 @@ typedef struct ofi_outstream {
  * cannot be created or another process holds its lock (its pid named when known). */
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root);
 
-/* Start writing rel (its directory is created). @return OFI_OK or OFI_E_OUTPUT. */
+/* Start writing rel (its directory is created) into a new temporary file (whatever was at
+ * its temporary name, a symbolic link included, is removed first). @return OFI_OK or
+ * OFI_E_OUTPUT. */
 ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_outstream *s);
 
 ofi_status ofi_outstream_write(ofi_ctx *ctx, ofi_outset *set, ofi_outstream *s, const void *p,
@@ -103,6 +105,10 @@ void ofi_outset_free(ofi_outset *set);
  * commit has returned (calling it again then); 2 when another call (another thread's
  * handler) is removing them, and will end the process. */
 int ofi_outset_signal_cleanup(void);
+
+/* Async-signal-safe: 1 when a set of this process has renamed its files into place (its
+ * outputs replaced the previous ones), else 0. For a handler's message. */
+int ofi_outset_committed(void);
 #define OFI_OUTSET_SIGNAL_FILES 512
 
 #endif

@@ -764,7 +764,8 @@ static void on_signal(int sig)
     }
     if (r == 2) /* another thread's handler removes the files and ends the process */
         return;
-    say_stopped(sig, "; temporary files removed");
+    say_stopped(sig, ofi_outset_committed() ? " after the outputs were renamed into place"
+                                             : "; temporary files removed");
     signal(sig, SIG_DFL);
     raise(sig); /* delivered once this handler returns: the process ends by sig */
 }

@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Alignment of the stage's address, of every direct write's length and file offset. */
@@ -61,6 +62,7 @@ static char sig_path[OFI_OUTSET_SIGNAL_FILES][SIG_PATH];
 static atomic_int sig_live[OFI_OUTSET_SIGNAL_FILES];
 static atomic_int sig_used; /* slots handed out */
 static atomic_int sig_state;
+static atomic_int sig_committed; /* a set of this process has renamed its files */
 
 /* Remember path for ofi_outset_signal_cleanup. @return its slot, or -1 (no slot left, or
  * too long a path: that file is not removed on a signal). */
@@ -154,8 +156,11 @@ static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
                         set->root, strerror(err));
                 goto cleanup;
             }
+            /* The holder writes its pid just after locking: give it a few milliseconds. */
             char buf[32] = {0};
-            const ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
+            ssize_t r = 0;
+            for (int tries = 0; tries < 20 && (r = pread(fd, buf, sizeof buf - 1, 0)) <= 0; tries++)
+                nanosleep(&(struct timespec){0, 1000000L}, NULL);
             const long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
             if (pid > 0)
                 st = ofi_fail(ctx, OFI_E_OUTPUT,
@@ -239,7 +244,12 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     if (mkdirs(o->path, 0) != 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create directory: %s", o->path,
                         strerror(errno));
-    s->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* A fresh file, never one already there: a symbolic link left at the temporary name
+     * would have been written through (and then renamed into place). The directory's lock
+     * keeps other runs of ofi away from these names. */
+    if (unlink(o->tmp) != 0 && errno != ENOENT && errno != ENOTDIR)
+        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot write: %s", o->tmp, strerror(errno));
+    s->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (s->fd < 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot write: %s", o->tmp, strerror(errno));
     if (sig_stopping()) { /* a signal's cleanup began, perhaps after this file's removal */
@@ -556,8 +566,15 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
         else
             sig_forget(set->f[i].sig_slot);
     }
+    if (st == OFI_OK && set->n > 0)
+        atomic_store(&sig_committed, 1);
     atomic_fetch_sub(&sig_state, 1);
     return st;
+}
+
+int ofi_outset_committed(void)
+{
+    return atomic_load(&sig_committed);
 }
 
 void ofi_outset_abort(ofi_outset *set)

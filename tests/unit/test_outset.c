@@ -361,3 +361,49 @@ Test(outset, lock_file_is_not_a_symbolic_link)
     remove_tree(dir);
     free(dir);
 }
+
+/* Whatever lies at a temporary name is replaced, never written through: a symbolic link
+ * there (pointing outside the output directory) leaves its target untouched, and the file
+ * renamed into place is a regular file with the bytes written. ofi_outset_committed says
+ * when a set has renamed its files. */
+Test(outset, temporary_name_is_a_new_file)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    char target[600], link[600], path[600];
+    snprintf(target, sizeof target, "%s/victim.txt", dir);
+    snprintf(link, sizeof link, "%s/ofi/.x.csv.tmp", dir);
+    snprintf(path, sizeof path, "%s/ofi/x.csv", dir);
+    FILE *f = fopen(target, "w");
+    cr_assert(f != NULL);
+    fputs("keep me\n", f);
+    fclose(f);
+    snprintf(link, sizeof link, "%s/ofi", dir);
+    cr_assert(mkdir(link, 0777) == 0);
+    snprintf(link, sizeof link, "%s/ofi/.x.csv.tmp", dir);
+    cr_assert(symlink(target, link) == 0);
+    ofi_ctx ctx;
+    ofi_ctx_init(&ctx);
+    ofi_outset set;
+    cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_committed() == 0);
+    ofi_outstream s;
+    cr_assert(ofi_outset_open(&ctx, &set, "ofi/x.csv", &s) == OFI_OK, "%s", ctx.err);
+    cr_assert(ofi_outstream_write(&ctx, &set, &s, "new\n", 4) == OFI_OK);
+    cr_assert(ofi_outset_close(&ctx, &set, &s) == OFI_OK);
+    cr_assert(ofi_outset_commit(&ctx, &set) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_committed() == 1);
+    ofi_outset_free(&set);
+    size_t n;
+    char *t = read_all(target, &n);
+    cr_expect(n == 8 && memcmp(t, "keep me\n", 8) == 0, "written through the link");
+    free(t);
+    struct stat sb;
+    cr_assert(lstat(path, &sb) == 0);
+    cr_expect(S_ISREG(sb.st_mode), "the output renamed into place is not a regular file");
+    t = read_all(path, &n);
+    cr_expect(n == 4 && memcmp(t, "new\n", 4) == 0);
+    free(t);
+    remove_tree(dir);
+    free(dir);
+}
