@@ -45,6 +45,8 @@ typedef struct ofi_ctx {
                             * as when the writer threads cannot start (tests) */
     int generic_parse;  /* 1: every CSV record through the generic splitter, none through
                          * the loader's fast path (tests compare the two) */
+    int commit_pause_ms; /* > 0: ofi_outset_commit waits this long before each rename, so
+                          * that a test can signal a run in the middle of its renames */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */
     void *log_user;
     ofi_status status;  /* status of the last failure recorded */

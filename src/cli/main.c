@@ -450,6 +450,9 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     /* OFI_GENERIC_PARSE=1: no CSV record takes the loader's fast path (for tests). */
     const char *gp = getenv("OFI_GENERIC_PARSE");
     ctx->generic_parse = gp != NULL && *gp != '\0' && strcmp(gp, "0") != 0;
+    /* OFI_TEST_COMMIT_PAUSE_MS=N: wait N ms before each final rename (for tests). */
+    const char *cp = getenv("OFI_TEST_COMMIT_PAUSE_MS");
+    ctx->commit_pause_ms = cp != NULL ? atoi(cp) : 0;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;

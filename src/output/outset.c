@@ -560,6 +560,10 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
     } while (!atomic_compare_exchange_weak(&sig_state, &v, v + 1));
     ofi_status st = OFI_OK;
     for (size_t i = 0; i < set->n && st == OFI_OK; i++) {
+        if (ctx->commit_pause_ms > 0)
+            nanosleep(&(struct timespec){ctx->commit_pause_ms / 1000,
+                                         (long)(ctx->commit_pause_ms % 1000) * 1000000L},
+                      NULL);
         if (rename(set->f[i].tmp, set->f[i].path) != 0)
             st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,
                           strerror(errno));

@@ -19,7 +19,9 @@
 #              exits 4 naming the holder's pid, and so does one while flock(1) holds
 #              out/.ofi.lock; a stale lock file (no holder) does not stop a run
 #   signal     SIGTERM / SIGHUP during a run: exit 128+N, "ofi: stopped by signal N;
-#              temporary files removed", no *.tmp and no lock file left, outputs untouched
+#              temporary files removed", no *.tmp and no lock file left, outputs untouched;
+#              SIGTERM during the final renames (slowed by OFI_TEST_COMMIT_PAUSE_MS): the
+#              renames end first, the outputs are all the new run's, the message says so
 #   format     every output ends with "\n", holds no "\r" and no BOM
 #   crlf       the same tables with a BOM and CRLF line ends give byte-identical outputs
 #   manifest   reports/run_manifest.json is JSON and lists every other output with its
@@ -285,6 +287,39 @@ if fresh_outputs; then
         grep -qx "ofi: stopped by signal $(kill -l "$sig"); temporary files removed" se1 ||
             fail "signal: the run says why it stopped" "stderr $(shown se1)"
     done
+    # A signal during the final renames (each held 150 ms by OFI_TEST_COMMIT_PAUSE_MS)
+    # waits for them: the run ends by the signal with the new outputs all in place, says
+    # so, and leaves no temporary or lock file.
+    if [[ " ${sigs[*]} " == *" TERM "* ]]; then
+        rm -rf ref2 && "$BIN" run --source csv:data2 --out ref2 --quiet
+        ino=$(stat -c %i out/dq/rejected_rows.csv)
+        OFI_TEST_COMMIT_PAUSE_MS=150 "$BIN" run --source csv:data2 --out out --quiet > so1 2> se1 &
+        holder=$!
+        for _ in $(seq 400); do # until the first file (dq/rejected_rows.csv) is renamed
+            [ "$(stat -c %i out/dq/rejected_rows.csv 2> /dev/null)" != "$ino" ] && break
+            sleep 0.02
+        done
+        kill -TERM "$holder"
+        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
+        guard=$!
+        wait "$holder" 2> /dev/null
+        rc=$?
+        kill "$guard" 2> /dev/null
+        problems=()
+        [ $rc -eq 143 ] || problems+=("exit $rc, expected 143")
+        grep -qx "ofi: stopped by signal 15 after the outputs were renamed into place" se1 ||
+            problems+=("stderr $(shown se1)")
+        for f in $(cd ref2 && find ofi dq fk -type f); do
+            cmp -s "ref2/$f" "out/$f" || problems+=("out/$f is not the new run's")
+        done
+        left=$(find out -name '*.tmp' -o -name .ofi.lock)
+        [ -z "$left" ] || problems+=("left: $(echo "$left" | tr '\n' ' ')")
+        if [ ${#problems[@]} -eq 0 ]; then
+            pass "signal: SIGTERM during the renames ends the run after them (exit 143)"
+        else
+            fail "signal: SIGTERM during the renames ends the run after them (exit 143)" "${problems[@]}"
+        fi
+    fi
     # Another program holding the lock (one process: flock(2), then a flag file, then
     # sleep): refused, and the message says so.
     rm -f locked
@@ -305,7 +340,7 @@ time.sleep(60)' out/.ofi.lock locked > /dev/null 2>&1 &
         fail "lock: the message names the lock file" "stderr $(shown se)"
     # A lock file left by a run killed with SIGKILL holds no lock: the next run goes on.
     echo 999999999 > out/.ofi.lock
-    ofi run --source csv:data2 --out out --quiet
+    ofi run --source csv:data --out out --quiet
     if [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ] && cmp -s out/dq/row_counts.csv snap/dq/row_counts.csv; then
         fail "lock: a stale lock file" "the run did not replace the outputs"
     elif [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ]; then
