@@ -21,6 +21,12 @@
 ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
                          uint32_t *order);
 
+/* ofi_sort_desc, and where tied is not NULL, tied[k] = 1 when value[order[k]] equals
+ * value[order[k - 1]] (tied[0] = 0): the runs of equal values in sorted order, read from
+ * the sort's own keys (a caller ranking ties need not gather the values at random). */
+ofi_status ofi_sort_desc_ties(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
+                              uint32_t *order, uint8_t *tied);
+
 /* numpy's default (linear) quantile of ascending a[0..n) at q, bit for bit (SPEC 4).
  * @pre n > 0. */
 double ofi_quantile(const double *a, size_t n, double q);

@@ -140,7 +140,7 @@ static void sort_run(sortrec *a, size_t c, sortrec *tmp, int bits)
  * straight from the values, then every run of one digit sorted on the remaining bits.
  * Keys are stored minus the smallest key, so a run's records differ only in those bits. */
 static ofi_status sort_in_row_order(ofi_ctx *ctx, int nt, size_t n, const double *value,
-                                    uint32_t *order)
+                                    uint32_t *order, uint8_t *tied)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(min : lo) reduction(max : hi)
@@ -151,8 +151,11 @@ static ofi_status sort_in_row_order(ofi_ctx *ctx, int nt, size_t n, const double
     }
     if (lo == hi) { /* one value: row order */
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (long i = 0; i < (long)n; i++)
+        for (long i = 0; i < (long)n; i++) {
             order[i] = (uint32_t)i;
+            if (tied)
+                tied[i] = i > 0;
+        }
         return OFI_OK;
     }
     const int bits = 64 - __builtin_clzll(hi - lo); /* bits of the largest key - lo */
@@ -221,8 +224,11 @@ static ofi_status sort_in_row_order(ofi_ctx *ctx, int nt, size_t n, const double
         }
     }
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (long i = 0; i < (long)n; i++)
+    for (long i = 0; i < (long)n; i++) {
         order[i] = b[i].idx;
+        if (tied) /* equal keys, equal values: each record's key is the value's, less lo */
+            tied[i] = i > 0 && b[i].k == b[i - 1].k;
+    }
 cleanup:
     free(b);
     free(hist);
@@ -233,6 +239,12 @@ cleanup:
 ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
                          uint32_t *order)
 {
+    return ofi_sort_desc_ties(ctx, n, value, id, order, NULL);
+}
+
+ofi_status ofi_sort_desc_ties(ofi_ctx *ctx, size_t n, const double *value, const int64_t *id,
+                              uint32_t *order, uint8_t *tied)
+{
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     /* Ties on the value go by id ascending. Rows usually come in id order already; then a
      * stable sort on the value alone is enough. */
@@ -241,7 +253,7 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
     for (long i = 1; i < (long)n; i++)
         ascending &= id[i - 1] < id[i];
     if (ascending)
-        return n ? sort_in_row_order(ctx, nt, n, value, order) : OFI_OK;
+        return n ? sort_in_row_order(ctx, nt, n, value, order, tied) : OFI_OK;
     /* Otherwise a stable LSD sort by id first, then by the value (secondary key first). */
     sortrec *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
     size_t *hist = malloc((size_t)nt * RADIX * sizeof *hist);
@@ -260,8 +272,11 @@ ofi_status ofi_sort_desc(ofi_ctx *ctx, size_t n, const double *value, const int6
         r[i].k = ~dkey(value[r[i].idx]);
     r = radix_sort(nt, n, r, r == a ? b : a, hist);
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (long i = 0; i < (long)n; i++)
+    for (long i = 0; i < (long)n; i++) {
         order[i] = r[i].idx;
+        if (tied)
+            tied[i] = i > 0 && r[i].k == r[i - 1].k;
+    }
     free(a);
     free(b);
     free(hist);

@@ -20,20 +20,20 @@
 
 /* Doubled ascending average ranks from a descending order: a block of m equal scores at
  * descending positions k..k+m-1 holds ascending ranks n-k-m+1 .. n-k, whose mean doubled
- * is 2n - 2k - m + 1. In parallel over ranges of positions: a block belongs to the range
- * it starts in, the range before it may run past its end to finish it. */
-static void doubled_ranks(int nt, const double *v, const uint32_t *order, size_t n, uint32_t *x)
+ * is 2n - 2k - m + 1. The blocks come from the sort's tied flags (ofi_sort_desc_ties), not
+ * from the values gathered at random. In parallel over ranges of positions: a block
+ * belongs to the range it starts in, the range before it may run past its end to finish it. */
+static void doubled_ranks(int nt, const uint8_t *tied, const uint32_t *order, size_t n, uint32_t *x)
 {
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int t = 0; t < nt; t++) {
         size_t k = n * (size_t)t / (size_t)nt;
         const size_t hi = n * (size_t)(t + 1) / (size_t)nt;
-        if (k > 0 && k < hi) /* skip the end of a block begun in the range before */
-            for (const double prev = v[order[k - 1]]; k < hi && v[order[k]] == prev;)
-                k++;
+        while (k < hi && k > 0 && tied[k]) /* the end of a block begun in the range before */
+            k++;
         while (k < hi) {
             size_t m = 1;
-            while (k + m < n && v[order[k + m]] == v[order[k]])
+            while (k + m < n && tied[k + m])
                 m++;
             const uint32_t r = (uint32_t)(2 * n - 2 * k - m + 1);
             for (size_t j = k; j < k + m; j++)
@@ -195,23 +195,25 @@ typedef struct customers {
     uint32_t *n_cases; /* per group */
 } customers;
 
-/* Rank and tier one variant whose scores are in r->score; *total gets their exact sum. */
+/* Rank and tier one variant whose scores are in r->score; *total gets their exact sum.
+ * sums (one per customer group) and tied (one per case) are scratch. */
 static ofi_status rank_variant(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f,
-                               const customers *cu, double *sums, double t[2], double *total,
-                               ranking *r)
+                               const customers *cu, double *sums, uint8_t *tied, double t[2],
+                               double *total, ranking *r)
 {
     const size_t n = f->n;
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     const uint32_t ng = cu->n;
-    OFI_TRY(ofi_sort_desc(ctx, n, r->score, db->t[OFI_T_CASES].col[OFI_CAS_ID].i64, r->order));
-    doubled_ranks(nt, r->score, r->order, n, r->rank2);
+    OFI_TRY(ofi_sort_desc_ties(ctx, n, r->score, db->t[OFI_T_CASES].col[OFI_CAS_ID].i64,
+                               r->order, tied));
+    doubled_ranks(nt, tied, r->order, n, r->rank2);
     const int scale = ofi_group_scale(ctx, r->score, n);
     *total = ofi_sum_scaled(ctx, r->score, n, scale);
     OFI_TRY(ofi_group_sums(ctx, r->score, n, scale, cu->group, ng, sums));
     for (uint32_t g = 0; g < ng; g++)
         r->cust_avg[g] = sums[g] / (double)cu->n_cases[g];
-    OFI_TRY(ofi_sort_desc(ctx, ng, r->cust_avg, cu->ids, r->cust_order));
-    doubled_ranks(nt, r->cust_avg, r->cust_order, ng, r->cust_rank2);
+    OFI_TRY(ofi_sort_desc_ties(ctx, ng, r->cust_avg, cu->ids, r->cust_order, tied));
+    doubled_ranks(nt, tied, r->cust_order, ng, r->cust_rank2);
     t[0] = t[1] = 0;
     if (ng) {
         t[0] = ofi_quantile_desc(r->cust_avg, r->cust_order, ng, 1.0 / 3.0);
@@ -313,7 +315,7 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     customers cu = {0};
     uint32_t *uni = NULL;
     double *sums = NULL;
-    uint8_t *in_base_top = NULL;
+    uint8_t *in_base_top = NULL, *tied = NULL;
     ofi_outbuf sum = {0}, tops = {0}, mig = {0}, shifts = {0}, moves = {0};
     uint32_t *pos_base = NULL, *cpos_base = NULL;
     double **scores = NULL;
@@ -327,7 +329,8 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
     in_base_top = calloc(n ? n : 1, 1);
     uni = malloc((2 * top + 1) * sizeof *uni);
     sums = malloc((ng ? ng : 1) * sizeof *sums);
-    if (!in_base_top || !uni || !sums) {
+    tied = malloc(n ? n : 1); /* n >= ng */
+    if (!in_base_top || !uni || !sums || !tied) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for variants");
         goto cleanup;
     }
@@ -372,7 +375,7 @@ ofi_status ofi_variants_write(ofi_ctx *ctx, ofi_outset *set, const ofi_db *db,
             OFI_CHECK(ofi_score_multi(ctx, f, &w->v[vi], k, scores));
         }
         memcpy(r->score, scores[vi % group], per_variant);
-        OFI_CHECK(rank_variant(ctx, db, f, &cu, sums, t, &total, r));
+        OFI_CHECK(rank_variant(ctx, db, f, &cu, sums, tied, t, &total, r));
         if (vi == 0) {
             for (size_t k = 0; k < top; k++)
                 in_base_top[base.order[k]] = 1;
@@ -498,6 +501,7 @@ cleanup:
     ranking_free(&cur);
     customers_free(&cu);
     free(sums);
+    free(tied);
     free(in_base_top);
     free(uni);
     ofi_outbuf_free(&sum);

@@ -1,4 +1,5 @@
-/* test_sort.c - ofi_sort_desc (aggregate.h): value descending, then id ascending, stable.
+/* test_sort.c - ofi_sort_desc (aggregate.h): value descending, then id ascending, stable;
+ * ofi_sort_desc_ties' runs of equal values.
  *
  * The reference is qsort on (value desc, id asc, index asc): the radix sort is stable, so
  * rows equal in value and id keep their input order. Thread counts 1, 2 and 4 must give
@@ -87,6 +88,21 @@ static void check_all_threads(size_t n, const double *v, const int64_t *id)
                          "expected row %u (%.17g, id %lld)",
                          threads[t], n, i, got[i], v[got[i] % n], (long long)id[got[i] % n],
                          want[i], v[want[i]], (long long)id[want[i]]);
+        /* ofi_sort_desc_ties: the same order, and the runs of equal values. */
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        ctx.n_threads = threads[t];
+        uint8_t *tied = malloc(n ? n : 1);
+        cr_assert(tied != NULL);
+        memset(tied, 0xEE, n ? n : 1);
+        cr_assert_eq(ofi_sort_desc_ties(&ctx, n, v, id, got, tied), OFI_OK, "%s", ctx.err);
+        for (size_t i = 0; i < n; i++) {
+            cr_assert_eq(got[i], want[i], "ties: %d threads, n %zu: position %zu", threads[t], n, i);
+            const int eq = i > 0 && v[want[i]] == v[want[i - 1]];
+            cr_assert_eq(tied[i], eq, "%d threads, n %zu: tied[%zu] = %d (%.17g after %.17g)",
+                         threads[t], n, i, tied[i], v[want[i]], i ? v[want[i - 1]] : 0.0);
+        }
+        free(tied);
     }
     free(want);
     free(got);
