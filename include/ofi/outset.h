@@ -5,11 +5,12 @@
  * reader never sees a half-written file and a failed run replaces nothing;
  * ofi_outset_abort removes the temporary files.
  *
- * One set at a time writes in a root: ofi_outset_init takes an exclusive lock on
- * "<root>/.ofi.lock" (flock; the file holds the pid; never a symbolic link), held and the
- * file removed by ofi_outset_free, so that two runs cannot write the same temporary files
- * or interleave their renames. On a file system that refuses locks the set goes on
- * unlocked, with a warning through the context's log.
+ * Sets that write the same files exclude each other: ofi_outset_lock takes an exclusive
+ * lock named for what the set writes ("<root>/.ofi-<what>.lock", flock; the file holds
+ * the pid; never a symbolic link), held and the file removed by ofi_outset_free, so that
+ * two runs cannot write the same temporary files or interleave their renames, while sets
+ * that write other files (a run and `ofi variants`) go on side by side. On a file system
+ * that refuses locks the set goes on unlocked, with a warning through the context's log.
  *
  * Ownership: the set owns its paths; ofi_outset_free releases them (after commit or abort).
  */
@@ -30,14 +31,22 @@ typedef struct ofi_outfile {
     uint64_t xxh64;
 } ofi_outfile;
 
+/* Locks a set may hold (ofi_outset_lock). */
+#define OFI_OUTSET_LOCKS 4
+
+/* One lock of a set: fd holds an exclusive flock on path. */
+typedef struct ofi_outlock {
+    int fd;
+    int slot; /* path's slot for ofi_outset_signal_cleanup, or -1 */
+    char *path;
+} ofi_outlock;
+
 typedef struct ofi_outset {
     char *root;
     ofi_outfile *f;
     size_t n, cap;
-    int locked; /* lock_fd holds the lock on lock_path ("<root>/.ofi.lock") */
-    int lock_fd;
-    int lock_slot; /* lock_path's slot for ofi_outset_signal_cleanup, or -1 */
-    char *lock_path;
+    ofi_outlock locks[OFI_OUTSET_LOCKS];
+    int n_locks;
 } ofi_outset;
 
 /* An output file being written. Bytes are staged in an aligned buffer of
@@ -61,9 +70,15 @@ typedef struct ofi_outstream {
 /* Bytes staged before a write: a multiple of every logical block size in use (4096). */
 #define OFI_OUTSTREAM_STAGE ((size_t)4 << 20)
 
-/* Create root (and parents) if needed and lock it. @return OFI_OK, or OFI_E_OUTPUT when it
- * cannot be created or another process holds its lock (its pid named when known). */
+/* Create root (and parents) if needed. @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root);
+
+/* Lock what the set writes, named by what ("run", "variants"...; a set may take up to
+ * OFI_OUTSET_LOCKS), before opening any file: a set of another process holding the same
+ * name makes it fail. @return OFI_OK; OFI_E_OUTPUT when another process holds it (its pid
+ * named when known) or the lock file cannot be made (a symbolic link, a directory);
+ * OFI_E_USAGE past OFI_OUTSET_LOCKS. */
+ofi_status ofi_outset_lock(ofi_ctx *ctx, ofi_outset *set, const char *what);
 
 /* Start writing rel (its directory is created) into a new temporary file (whatever was at
  * its temporary name, a symbolic link included, is removed first). @return OFI_OK or

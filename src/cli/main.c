@@ -281,9 +281,10 @@ static const char run_help[] =
     "\n"
     "Load the eight tables, score every case (SPEC section 3) and write outputs/ofi,\n"
     "outputs/dq, outputs/fk and outputs/reports. Every file is written to a temporary\n"
-    "name and renamed into place at the end: a failed run replaces nothing. One\n"
-    "command at a time writes in an --out directory (a second exits 4); SIGTERM, SIGINT\n"
-    "or SIGHUP removes the temporary files and ends the run by that signal.\n"
+    "name and renamed into place at the end: a failed run replaces nothing. Two runs\n"
+    "never write in one --out directory at once (the second exits 4; variants and\n"
+    "sensitivity, other files, may run beside one); SIGTERM, SIGINT or SIGHUP removes\n"
+    "the temporary files and ends the run by that signal.\n"
     "\n"
     "  --source SRC     mysql (the default) reads the database of the MySQL settings;\n"
     "                   csv:DIR reads DIR/<table>.csv\n"
@@ -312,7 +313,7 @@ static const char run_help[] =
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
     "(or out of memory), 3 data-quality failure under --strict, 4 cannot write outputs\n"
-    "(or another ofi is writing in --out)\n";
+    "(or another ofi is writing the same files in --out)\n";
 
 static const char extract_help[] =
     "usage: ofi extract [--env FILE] [--out DIR] [--threads N] [--chunk-rows N]\n"
@@ -324,8 +325,9 @@ static const char extract_help[] =
     "empty field; extracts/extract_manifest.json lists them with their sizes and XXH64.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
-    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing the same\n"
+    "files in --out); SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it\n"
+    "by that signal\n";
 static const char variants_help[] =
     "usage: ofi variants [--weights FILE] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
     "                    [--top N] [--threads N] [--chunk-rows N] [--partitions N] [--quiet]\n"
@@ -341,8 +343,9 @@ static const char variants_help[] =
     "the top N), with variants_manifest.json listing them.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
-    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing the same\n"
+    "files in --out); SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it\n"
+    "by that signal\n";
 static const char sensitivity_help[] =
     "usage: ofi sensitivity --samples S --spread F --seed X [--weights FILE] [--variant NAME]\n"
     "                       [--top N] [--source mysql|csv:DIR] [--env FILE] [--out DIR]\n"
@@ -365,8 +368,9 @@ static const char sensitivity_help[] =
     "  --top N        N of the top-N questions (default 50)\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read the source\n"
-    "(or out of memory), 4 cannot write outputs (or another ofi is writing in --out);\n"
-    "SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that signal\n";
+    "(or out of memory), 4 cannot write outputs (or another ofi is writing the same\n"
+    "files in --out); SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it\n"
+    "by that signal\n";
 static const char load_help[] =
     "usage: ofi load --from DIR [--env FILE] [--quiet]\n"
     "\n"

@@ -115,19 +115,21 @@ int ofi_outset_signal_cleanup(void)
     return 0;
 }
 
-/* Take root's lock (see outset.h). The lock file is removed when the set is freed; a run
- * that opened it just before may then lock a file no longer in the directory, so a lock
- * counts only on the file the path still names. The file is never followed through a
- * symbolic link, and a file system without locks runs unlocked, with a warning. */
-static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
+/* The lock files are removed when the set is freed; a run that opened one just before may
+ * then lock a file no longer in the directory, so a lock counts only on the file the path
+ * still names. A lock file is never followed through a symbolic link, and a file system
+ * without locks runs unlocked, with a warning. */
+ofi_status ofi_outset_lock(ofi_ctx *ctx, ofi_outset *set, const char *what)
 {
-    const size_t len = strlen(set->root) + sizeof "/.ofi.lock";
+    if (set->n_locks == OFI_OUTSET_LOCKS)
+        return ofi_fail(ctx, OFI_E_USAGE, "ofi_outset_lock: more than %d locks", OFI_OUTSET_LOCKS);
+    const size_t len = strlen(set->root) + strlen(what) + sizeof "/.ofi-.lock";
     char *path = malloc(len);
     ofi_status st = OFI_OK;
     int fd = -1;
     if (path == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
-    snprintf(path, len, "%s/.ofi.lock", set->root);
+    snprintf(path, len, "%s/.ofi-%s.lock", set->root, what);
     for (;;) {
         int created = 1;
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
@@ -152,8 +154,8 @@ static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
                     unlink(path);
                 ofi_log(ctx, OFI_LOG_WARN,
                         "%s: the file system refuses locks (%s); running without the lock "
-                        "that keeps two runs apart",
-                        set->root, strerror(err));
+                        "that keeps two %s commands apart",
+                        set->root, strerror(err), what);
                 goto cleanup;
             }
             /* The holder writes its pid just after locking: give it a few milliseconds. */
@@ -164,9 +166,9 @@ static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
             const long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
             if (pid > 0)
                 st = ofi_fail(ctx, OFI_E_OUTPUT,
-                              "%s: another ofi (pid %ld) is writing this output directory; "
-                              "nothing was changed",
-                              set->root, pid);
+                              "%s: another ofi (pid %ld) is writing its %s files in this output "
+                              "directory; nothing was changed",
+                              set->root, pid, what);
             else
                 st = ofi_fail(ctx, OFI_E_OUTPUT,
                               "%s: another process holds its lock %s; nothing was changed",
@@ -184,10 +186,10 @@ static ofi_status lock_root(ofi_ctx *ctx, ofi_outset *set)
     const int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
     const int wrote = ftruncate(fd, 0) == 0 && pwrite(fd, buf, (size_t)n, 0) == n;
     (void)wrote;
-    set->lock_slot = sig_register(path);
-    set->lock_fd = fd;
-    set->lock_path = path;
-    set->locked = 1;
+    ofi_outlock *l = &set->locks[set->n_locks++];
+    l->slot = sig_register(path);
+    l->fd = fd;
+    l->path = path;
     return OFI_OK;
 cleanup:
     if (fd >= 0)
@@ -205,7 +207,7 @@ ofi_status ofi_outset_init(ofi_ctx *ctx, ofi_outset *set, const char *root)
     if (mkdirs(root, 1) != 0)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create output directory: %s", root,
                         strerror(errno));
-    return lock_root(ctx, set);
+    return OFI_OK;
 }
 
 ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_outstream *s)
@@ -602,11 +604,12 @@ void ofi_outset_free(ofi_outset *set)
     }
     free(set->f);
     free(set->root);
-    if (set->locked) { /* removed while locked, then released */
-        sig_forget(set->lock_slot); /* first: once unlinked, the name may be another run's */
-        unlink(set->lock_path);
-        close(set->lock_fd);
-        free(set->lock_path);
+    for (int k = 0; k < set->n_locks; k++) { /* removed while locked, then released */
+        ofi_outlock *l = &set->locks[k];
+        sig_forget(l->slot); /* first: once unlinked, the name may be another run's */
+        unlink(l->path);
+        close(l->fd);
+        free(l->path);
     }
     memset(set, 0, sizeof *set);
 }

@@ -89,6 +89,15 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         goto cleanup;
     }
     OFI_CHECK(ofi_outset_init(ctx, &set, opts->out_dir ? opts->out_dir : "outputs"));
+    /* Commands writing the same files exclude each other; the others share the root. */
+    const char *what = opts->extract_only ? "extract"
+                       : opts->variants  ? "variants"
+                       : opts->sensitivity ? "sensitivity"
+                                           : "run";
+    OFI_CHECK(ofi_outset_lock(ctx, &set, what));
+    if (!opts->csv_dir && !opts->no_extract && !opts->extract_only && !opts->variants &&
+        !opts->sensitivity) /* a run from MySQL writes extracts/ too */
+        OFI_CHECK(ofi_outset_lock(ctx, &set, "extract"));
     if (!opts->extract_only && !opts->variants && !opts->sensitivity) {
         OFI_CHECK(ofi_rejects_open(ctx, &set, &rej));
         rej_open = 1;

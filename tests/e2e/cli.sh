@@ -15,9 +15,10 @@
 #   atomic     a failed run (missing table: exit 2; bad weights: exit 1; an output that
 #              cannot be written, or a write failing mid-file: exit 4, with different
 #              data) leaves the previous outputs byte-identical and no *.tmp file behind
-#   lock       while a run holds out/ (blocked reading a FIFO), a second run into out/
-#              exits 4 naming the holder's pid, and so does one while flock(1) holds
-#              out/.ofi.lock; a stale lock file (no holder) does not stop a run
+#   lock       while a run holds out/.ofi-run.lock (blocked reading a FIFO), a second run
+#              into out/ exits 4 naming the holder's pid while ofi variants (other files)
+#              goes on; a run exits 4 while another program holds the lock; a stale lock
+#              file (no holder) does not stop a run
 #   signal     SIGTERM / SIGHUP during a run: exit 128+N, "ofi: stopped by signal N;
 #              temporary files removed", no *.tmp and no lock file left, outputs untouched;
 #              SIGTERM during the final renames (slowed by OFI_TEST_COMMIT_PAUSE_MS): the
@@ -266,15 +267,24 @@ if fresh_outputs; then
         OFI_NO_MMAP=1 "$BIN" run --source csv:fifo --out out --quiet > so1 2> se1 &
         holder=$!
         for _ in $(seq 100); do # until it holds the lock and blocks in the FIFO's open
-            [ -f out/dq/.rejected_rows.csv.tmp ] && [ "$(cat out/.ofi.lock 2> /dev/null)" = "$holder" ] && break
+            [ -f out/dq/.rejected_rows.csv.tmp ] && [ "$(cat out/.ofi-run.lock 2> /dev/null)" = "$holder" ] && break
             sleep 0.1
         done
         ofi run --source csv:data --out out --quiet
-        if [ $rc -eq 4 ] && grep -qx "ofi: error: out: another ofi (pid $holder) is writing this output directory; nothing was changed" se; then
+        if [ $rc -eq 4 ] && grep -qx "ofi: error: out: another ofi (pid $holder) is writing its run files in this output directory; nothing was changed" se; then
             pass "lock: a second run into out/ is refused while the first holds it (exit 4)"
         else
             fail "lock: a second run into out/ is refused while the first holds it (exit 4)" "exit $rc, stderr $(shown se)"
         fi
+        # Commands writing other files share the directory: ofi variants goes on.
+        rm -rf out/variants
+        ofi variants --source csv:data --out out --quiet
+        if [ $rc -eq 0 ] && [ -f out/variants/variant_summary.csv ]; then
+            pass "lock: ofi variants writes into out/ beside the run (exit 0)"
+        else
+            fail "lock: ofi variants writes into out/ beside the run (exit 0)" "exit $rc, stderr $(shown se)"
+        fi
+        rm -rf out/variants
         kill -"$sig" "$holder"
         # Bounded: a run that does not stop is killed after 20 s and fails the check.
         (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
@@ -312,7 +322,7 @@ if fresh_outputs; then
         for f in $(cd ref2 && find ofi dq fk -type f); do
             cmp -s "ref2/$f" "out/$f" || problems+=("out/$f is not the new run's")
         done
-        left=$(find out -name '*.tmp' -o -name .ofi.lock)
+        left=$(find out -name '*.tmp' -o -name ".ofi-*.lock")
         [ -z "$left" ] || problems+=("left: $(echo "$left" | tr '\n' ' ')")
         if [ ${#problems[@]} -eq 0 ]; then
             pass "signal: SIGTERM during the renames ends the run after them (exit 143)"
@@ -327,23 +337,23 @@ if fresh_outputs; then
 f = open(sys.argv[1], "a")
 fcntl.flock(f, fcntl.LOCK_EX)
 open(sys.argv[2], "w").close()
-time.sleep(60)' out/.ofi.lock locked > /dev/null 2>&1 &
+time.sleep(60)' out/.ofi-run.lock locked > /dev/null 2>&1 &
     holder=$!
     for _ in $(seq 100); do [ -f locked ] && break; sleep 0.1; done
     rm -rf snap && cp -a out snap
     ofi run --source csv:data2 --out out --quiet
     kill "$holder" 2> /dev/null
     wait "$holder" 2> /dev/null
-    rm -f snap/.ofi.lock out/.ofi.lock locked
+    rm -f snap/.ofi-run.lock out/.ofi-run.lock locked
     snapshot_check "a lock held by another program (exit 4) replaces no output" 4
-    grep -qx "ofi: error: out: another process holds its lock out/.ofi.lock; nothing was changed" se ||
+    grep -qx "ofi: error: out: another process holds its lock out/.ofi-run.lock; nothing was changed" se ||
         fail "lock: the message names the lock file" "stderr $(shown se)"
     # A lock file left by a run killed with SIGKILL holds no lock: the next run goes on.
-    echo 999999999 > out/.ofi.lock
+    echo 999999999 > out/.ofi-run.lock
     ofi run --source csv:data --out out --quiet
-    if [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ] && cmp -s out/dq/row_counts.csv snap/dq/row_counts.csv; then
+    if [ $rc -eq 0 ] && [ ! -e out/.ofi-run.lock ] && cmp -s out/dq/row_counts.csv snap/dq/row_counts.csv; then
         fail "lock: a stale lock file" "the run did not replace the outputs"
-    elif [ $rc -eq 0 ] && [ ! -e out/.ofi.lock ]; then
+    elif [ $rc -eq 0 ] && [ ! -e out/.ofi-run.lock ]; then
         pass "lock: a stale lock file does not stop a run, which removes it"
     else
         fail "lock: a stale lock file does not stop a run, which removes it" "exit $rc, stderr $(shown se)"

@@ -240,39 +240,53 @@ Test(outset, failed_write_is_reported)
     free(d);
 }
 
-/* One set at a time in a root: a second one (here in the same process: a lock belongs to
- * an open file) is refused with the holder's pid and creates nothing; freeing the first
- * removes the lock file and lets the next one in; a lock file left without a holder (a run
- * killed with SIGKILL) does not stop a run. */
-Test(outset, one_set_at_a_time_per_root)
+/* Sets writing the same files exclude each other: a second set taking the same lock
+ * (here in the same process: a lock belongs to an open file) is refused with the holder's
+ * pid and creates nothing, while another name goes on beside it; freeing the first
+ * removes its lock file and lets the next one in; a lock file left without a holder (a
+ * run killed with SIGKILL) does not stop a run; more than OFI_OUTSET_LOCKS is a usage
+ * error. */
+Test(outset, one_set_at_a_time_per_lock)
 {
     char *dir = make_dir("/tmp");
     cr_assert(dir != NULL);
     char lock[600], want[700];
-    snprintf(lock, sizeof lock, "%s/.ofi.lock", dir);
+    snprintf(lock, sizeof lock, "%s/.ofi-run.lock", dir);
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
-    ofi_outset a, b;
+    ofi_outset a, b, c;
     cr_assert(ofi_outset_init(&ctx, &a, dir) == OFI_OK, "%s", ctx.err);
+    cr_assert(ofi_outset_lock(&ctx, &a, "run") == OFI_OK, "%s", ctx.err);
     size_t n;
     char *pid = read_all(lock, &n);
     snprintf(want, sizeof want, "%ld\n", (long)getpid());
     cr_expect(n == strlen(want) && memcmp(pid, want, n) == 0, "lock file holds \"%.*s\"", (int)n, pid);
     free(pid);
-    cr_expect(ofi_outset_init(&ctx, &b, dir) == OFI_E_OUTPUT, "a second set in the same root");
+    cr_assert(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_lock(&ctx, &b, "run") == OFI_E_OUTPUT, "a second set with the same lock");
     snprintf(want, sizeof want,
-             "%s: another ofi (pid %ld) is writing this output directory; nothing was changed", dir,
-             (long)getpid());
+             "%s: another ofi (pid %ld) is writing its run files in this output directory; "
+             "nothing was changed",
+             dir, (long)getpid());
     cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
     ofi_outset_free(&b);
     cr_expect(access(lock, F_OK) == 0, "the refused set removed the holder's lock file");
+    ofi_ctx_init(&ctx);
+    cr_assert(ofi_outset_init(&ctx, &c, dir) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_lock(&ctx, &c, "variants") == OFI_OK, "another lock name: %s", ctx.err);
+    ofi_outset_free(&c);
     ofi_outset_free(&a);
     cr_expect(access(lock, F_OK) != 0, "lock file left after ofi_outset_free");
     FILE *f = fopen(lock, "w"); /* a stale lock file: no process holds it */
     cr_assert(f != NULL);
     fputs("999999999\n", f);
     fclose(f);
-    cr_expect(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "a stale lock file: %s", ctx.err);
+    cr_assert(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_lock(&ctx, &b, "run") == OFI_OK, "a stale lock file: %s", ctx.err);
+    const char *names[] = {"a", "b", "c"};
+    for (int k = 0; k < 3; k++)
+        cr_expect(ofi_outset_lock(&ctx, &b, names[k]) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_lock(&ctx, &b, "d") == OFI_E_USAGE, "a fifth lock");
     ofi_outset_free(&b);
     cr_expect(access(lock, F_OK) != 0, "lock file left after ofi_outset_free");
     remove_tree(dir);
@@ -296,6 +310,7 @@ Test(outset, signal_cleanup_removes_temporary_files)
     cr_assert(ofi_outset_commit(&ctx, &done) == OFI_OK, "%s", ctx.err);
     ofi_outset_free(&done);
     cr_assert(ofi_outset_init(&ctx, &open, dir) == OFI_OK, "%s", ctx.err);
+    cr_assert(ofi_outset_lock(&ctx, &open, "run") == OFI_OK, "%s", ctx.err);
     const char *rels[] = {"ofi/a.csv", "dq/b.csv"};
     for (int k = 0; k < 2; k++) {
         cr_assert(ofi_outset_open(&ctx, &open, rels[k], &s) == OFI_OK, "%s", ctx.err);
@@ -306,7 +321,7 @@ Test(outset, signal_cleanup_removes_temporary_files)
     snprintf(path, sizeof path, "%s/dq/.b.csv.tmp", dir);
     cr_assert(access(path, F_OK) == 0, "the temporary file was not written");
     cr_expect(ofi_outset_signal_cleanup() == 0);
-    const char *gone[] = {"ofi/.a.csv.tmp", "dq/.b.csv.tmp", ".ofi.lock"};
+    const char *gone[] = {"ofi/.a.csv.tmp", "dq/.b.csv.tmp", ".ofi-run.lock"};
     for (int k = 0; k < 3; k++) {
         snprintf(path, sizeof path, "%s/%s", dir, gone[k]);
         cr_expect(access(path, F_OK) != 0, "%s left after the cleanup", gone[k]);
@@ -340,7 +355,7 @@ Test(outset, lock_file_is_not_a_symbolic_link)
     cr_assert(dir != NULL);
     char target[600], lock[600];
     snprintf(target, sizeof target, "%s/victim.txt", dir);
-    snprintf(lock, sizeof lock, "%s/.ofi.lock", dir);
+    snprintf(lock, sizeof lock, "%s/.ofi-run.lock", dir);
     FILE *f = fopen(target, "w");
     cr_assert(f != NULL);
     fputs("keep me\n", f);
@@ -349,7 +364,8 @@ Test(outset, lock_file_is_not_a_symbolic_link)
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
     ofi_outset set;
-    cr_expect(ofi_outset_init(&ctx, &set, dir) == OFI_E_OUTPUT, "a symbolic link taken as the lock");
+    cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK, "%s", ctx.err);
+    cr_expect(ofi_outset_lock(&ctx, &set, "run") == OFI_E_OUTPUT, "a symbolic link taken as the lock");
     char want[700];
     snprintf(want, sizeof want, "%s: cannot use it as the lock file: %s", lock, strerror(ELOOP));
     cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
