@@ -95,19 +95,16 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
                            const double *ofi, const uint32_t *key, uint32_t n_groups,
                            ofi_gstat *out);
 
-/* The exact sum of v[0..n), correctly rounded (as math.fsum), in parallel; scale is
- * ofi_group_scale(ctx, v, n): fixed-point 128-bit partial sums per thread, or a Shewchuk
- * sum on one thread when scale < 0. The same result for any thread count. */
-double ofi_sum_scaled(ofi_ctx *ctx, const double *v, size_t n, int scale);
-
 /* Exact per-group sums: out[g] = the correctly rounded sum of v[i] over the i with
- * key[i] == g (UINT32_MAX leaves i out; a group with none sums to 0.0). Only the sums:
- * ofi_group's other measures do not depend on the scores (`ofi variants` counts them
- * once). scale as for ofi_sum_scaled; with scale < 0 the groups are summed one by one
- * after a counting sort. The same result for any thread count.
+ * key[i] == g (UINT32_MAX leaves i out; a group with none sums to 0.0), and, when total
+ * is not NULL, *total = that of every v[i], those left out included (as math.fsum). Only
+ * the sums: ofi_group's other measures do not depend on the scores (`ofi variants` counts
+ * them once). scale is ofi_group_scale(ctx, v, n): 128-bit fixed-point sums, each thread
+ * owning a range of groups; with scale < 0 the groups are summed one by one after a
+ * counting sort (Shewchuk). The same result for any thread count.
  * @return OFI_OK or OFI_E_NOMEM. */
 ofi_status ofi_group_sums(ofi_ctx *ctx, const double *v, size_t n, int scale,
-                          const uint32_t *key, uint32_t n_groups, double *out);
+                          const uint32_t *key, uint32_t n_groups, double *out, double *total);
 
 /* Map 64-bit keys (UINT64_MAX = none) to dense group numbers in order of first
  * appearance. *n_groups receives the count; firsts, when not NULL, gets a malloc'd

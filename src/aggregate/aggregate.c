@@ -746,32 +746,13 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
     return OFI_OK;
 }
 
-double ofi_sum_scaled(ofi_ctx *ctx, const double *v, size_t n, int scale)
-{
-    if (scale < 0)
-        return ofi_fsum(v, n);
-    const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
-    __int128 part[256] = {0};
-    const int np = nt < 256 ? nt : 256;
-#pragma omp parallel for num_threads(np) schedule(static, 1)
-    for (int t = 0; t < np; t++) {
-        const size_t lo = n * (size_t)t / (size_t)np, hi = n * (size_t)(t + 1) / (size_t)np;
-        __int128 acc = 0;
-        for (size_t i = lo; i < hi; i++)
-            acc += to_fixed(v[i], scale);
-        part[t] = acc;
-    }
-    __int128 total = 0;
-    for (int t = 0; t < np; t++)
-        total += part[t];
-    return from_fixed(total, scale);
-}
-
 ofi_status ofi_group_sums(ofi_ctx *ctx, const double *v, size_t n, int scale,
-                          const uint32_t *key, uint32_t n_groups, double *out)
+                          const uint32_t *key, uint32_t n_groups, double *out, double *total)
 {
     const int nt = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     if (scale < 0) { /* counting sort by group, then a Shewchuk sum per group */
+        if (total)
+            *total = ofi_fsum(v, n);
         size_t *start;
         uint32_t *perm;
         OFI_TRY(group_perm(ctx, n, key, n_groups, &start, &perm));
@@ -790,26 +771,45 @@ ofi_status ofi_group_sums(ofi_ctx *ctx, const double *v, size_t n, int scale,
     /* Each thread owns a contiguous range of groups and scans every key (sequential),
      * adding the values of its own groups into 16-byte fixed-point sums: no private copies
      * of millions of groups, no merge. */
+    /* The total of every value comes from the same pass, exactly: each thread adds up its
+     * groups' sums, the first one also the values left out of every group. */
     __int128 *acc = malloc(((size_t)n_groups ? (size_t)n_groups : 1) * sizeof *acc);
-    if (acc == NULL)
+    __int128 *part = malloc((size_t)nt * sizeof *part);
+    if (acc == NULL || part == NULL) {
+        free(acc);
+        free(part);
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
+    }
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int t = 0; t < nt; t++) {
         const uint32_t lo = (uint32_t)((uint64_t)n_groups * (uint64_t)t / (uint64_t)nt);
         const uint32_t hi = (uint32_t)((uint64_t)n_groups * (uint64_t)(t + 1) / (uint64_t)nt);
         memset(&acc[lo], 0, (size_t)(hi - lo) * sizeof *acc);
+        __int128 left_out = 0;
         for (size_t i = 0; i < n; i++) {
             const uint32_t ga = i + GROUP_AHEAD < n ? key[i + GROUP_AHEAD] : UINT32_MAX;
             if (ga >= lo && ga < hi)
                 __builtin_prefetch(&acc[ga], 1);
             const uint32_t g = key[i];
-            if (g >= lo && g < hi) /* also skips UINT32_MAX */
+            if (g >= lo && g < hi)
                 acc[g] += to_fixed(v[i], scale);
+            else if (g == UINT32_MAX && t == 0)
+                left_out += to_fixed(v[i], scale);
         }
-        for (uint32_t g = lo; g < hi; g++)
+        __int128 sum = left_out;
+        for (uint32_t g = lo; g < hi; g++) {
+            sum += acc[g];
             out[g] = from_fixed(acc[g], scale);
+        }
+        part[t] = sum;
     }
+    __int128 all = 0;
+    for (int t = 0; t < nt; t++)
+        all += part[t];
+    if (total)
+        *total = from_fixed(all, scale);
     free(acc);
+    free(part);
     return OFI_OK;
 }
 

@@ -208,8 +208,7 @@ static ofi_status rank_variant(ofi_ctx *ctx, const ofi_db *db, const ofi_feature
                                r->order, tied));
     doubled_ranks(nt, tied, r->order, n, r->rank2);
     const int scale = ofi_group_scale(ctx, r->score, n);
-    *total = ofi_sum_scaled(ctx, r->score, n, scale);
-    OFI_TRY(ofi_group_sums(ctx, r->score, n, scale, cu->group, ng, sums));
+    OFI_TRY(ofi_group_sums(ctx, r->score, n, scale, cu->group, ng, sums, total));
     for (uint32_t g = 0; g < ng; g++)
         r->cust_avg[g] = sums[g] / (double)cu->n_cases[g];
     OFI_TRY(ofi_sort_desc_ties(ctx, ng, r->cust_avg, cu->ids, r->cust_order, tied));
