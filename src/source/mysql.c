@@ -806,25 +806,30 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
     /* The server's name of each column: its own, else its alias (calendar's `date`, as in
      * a CSV file: only when the table has no calendar_date). */
     const char *name[OFI_MAX_COLS];
-    int approx[OFI_MAX_COLS]; /* a FLOAT or DOUBLE column: the server formats it (below) */
+    int approx[OFI_MAX_COLS]; /* a FLOAT or DOUBLE column (see the SELECT below) */
+    int integer[OFI_MAX_COLS]; /* an integer column (the key's ranges need one) */
     for (int c = 0; c < spec->n_cols; c++) {
         present[c] = 0;
         name[c] = NULL;
-        approx[c] = 0;
+        approx[c] = integer[c] = 0;
     }
+    static const char *const int_types[] = {"tinyint", "smallint", "mediumint", "int", "integer",
+                                            "bigint"};
     MYSQL_ROW row;
     while ((row = mysql_fetch_row(cols)) != NULL) {
         found = 1;
         const int is_approx = row[1] && (strcmp(row[1], "float") == 0 || strcmp(row[1], "double") == 0 ||
                                          strcmp(row[1], "real") == 0);
+        int is_int = 0;
+        for (size_t k = 0; row[1] && k < sizeof int_types / sizeof int_types[0]; k++)
+            is_int |= strcmp(row[1], int_types[k]) == 0;
         for (int c = 0; c < spec->n_cols; c++) {
             const ofi_colspec *cs = &spec->cols[c];
-            if (row[0] && strcasecmp(row[0], cs->name) == 0) {
-                name[c] = cs->name;
+            if (row[0] && (strcasecmp(row[0], cs->name) == 0 ||
+                           (cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL))) {
+                name[c] = strcasecmp(row[0], cs->name) == 0 ? cs->name : cs->alias;
                 approx[c] = is_approx;
-            } else if (row[0] && cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL) {
-                name[c] = cs->alias;
-                approx[c] = is_approx;
+                integer[c] = is_int;
             }
         }
     }
@@ -852,10 +857,16 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
         present[c] = 1;
         if (nf++)
             strcat(sql, ", ");
-        if (approx[c])
+        /* An id, INT or flag held as a FLOAT or DOUBLE (pandas stores an integer column
+         * with NULLs as DOUBLE) comes in binary and prints as the integer it holds: the
+         * server's text of a double from 1e15 up is in exponent form, which no integer
+         * column reads. */
+        const ofi_ctype ty = spec->cols[c].type;
+        const int cast = approx[c] && ty != OFI_COL_ID && ty != OFI_COL_INT && ty != OFI_COL_FLAG;
+        if (cast)
             strcat(sql, "CAST(");
         quote_ident(sql, sizeof sql, name[c]);
-        if (approx[c])
+        if (cast)
             strcat(sql, " AS CHAR)");
     }
     strcat(sql, " FROM ");
@@ -872,8 +883,10 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
     quote_ident(s->pk, sizeof s->pk, spec->cols[0].name);
     const int n_conn = may_split ? 1 + m->n_pool : 1;
     const int depth = n_conn > 1 ? RING_MAX : 2;
-    ofi_status st = plan_ranges(ctx, m, s, spec->name, (size_t)(depth - 1) * s->max_rows, n_conn,
-                                m->cfg.partitions_forced);
+    /* Key ranges need an integer key: a text key's ranges, numeric, would not follow its
+     * ORDER BY (text order), and the rows' order would depend on the connections. */
+    ofi_status st = plan_ranges(ctx, m, s, spec->name, (size_t)(depth - 1) * s->max_rows,
+                                integer[0] ? n_conn : 1, m->cfg.partitions_forced);
     if (st != OFI_OK)
         goto fail;
     s->n_readers = s->n_ranges < n_conn ? s->n_ranges : n_conn;

@@ -76,6 +76,29 @@ check "FLOAT and DOUBLE columns: the CSV run's outputs" $?
 check "FLOAT and DOUBLE columns: extracted as the text protocol sends them" $?
 q -e "ALTER TABLE issue_catalog MODIFY friction_weight DECIMAL(4,2), MODIFY severity_multiplier DECIMAL(4,2)"
 
+# An id held as a DOUBLE (pandas' type for an integer column with NULLs) reads as the
+# integer it holds, from 1e15 up too (the server's text of it is 1.000000000000001e15):
+# refunds with such ids give the CSV run's outputs (refund ids appear in none).
+q -e "ALTER TABLE refunds MODIFY refund_id DOUBLE NOT NULL; UPDATE refunds SET refund_id = refund_id + 1000000000000000"
+"$bin" run --source mysql --env "$env" --out "$tmp/dblid" --quiet --no-extract && same_outputs "$tmp/csv" "$tmp/dblid"
+check "DOUBLE ids from 1e15 up: the CSV run's outputs" $?
+q -e "UPDATE refunds SET refund_id = refund_id - 1000000000000000; ALTER TABLE refunds MODIFY refund_id BIGINT NOT NULL"
+# A text key is read in one stream whatever --partitions (ranges of its numeric values
+# would not follow its text order): the rejected rows' numbers do not depend on it.
+q -e "CREATE TABLE tl_save AS SELECT event_id, event_timestamp FROM case_timeline WHERE event_id IN (9, 10, 100, 1000, 12345);
+      ALTER TABLE case_timeline MODIFY event_id VARCHAR(20) NOT NULL, MODIFY event_timestamp VARCHAR(32);
+      UPDATE case_timeline SET event_timestamp = '31/12/2024 10:00' WHERE event_id IN ('9', '10', '100', '1000', '12345')"
+for p in 1 4; do
+    "$bin" run --source mysql --env "$env" --out "$tmp/textkey$p" --threads 2 --partitions "$p" --quiet --no-extract
+done
+[ "$(wc -l < "$tmp/textkey1/dq/rejected_rows.csv")" = 6 ] && same_outputs "$tmp/textkey1" "$tmp/textkey4"
+check "a text key: --partitions 1 and 4 give the same outputs, rejected rows included" $?
+q -e "UPDATE case_timeline t JOIN tl_save s ON t.event_id = s.event_id SET t.event_timestamp = s.event_timestamp;
+      DROP TABLE tl_save;
+      ALTER TABLE case_timeline MODIFY event_id BIGINT NOT NULL, MODIFY event_timestamp DATETIME(6) NULL"
+"$bin" run --source mysql --env "$env" --out "$tmp/restored" --quiet --no-extract && same_outputs "$tmp/csv" "$tmp/restored"
+check "tables restored after the type checks" $?
+
 # A connection killed mid-stream (a real KILL from a second connection, injected after
 # 7000 rows): the read resumes after the last key and the outputs do not change.
 OFI_FAULT_KILL_AFTER_ROWS=7000 "$bin" run --source mysql --env "$env" --out "$tmp/killed" 2>"$tmp/killed.err"
