@@ -12,6 +12,8 @@
 # binary. Example, huge pages off (the default) and on with the same build:
 #   bench/ab.sh 4 bench/cache/gen2-10M-seed42 X=1 build/ofi OFI_HUGEPAGES=1 build/ofi
 # The commit messages' "alternated" medians come from this script.
+# AB_COMMAND='variants --weights FILE' (or another command's options) times that command
+# instead of `ofi run`: wall seconds and peak memory (/usr/bin/time) per run, as "total".
 set -euo pipefail
 if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then
   echo "usage: bench/ab.sh RUNS DATA_DIR|mysql:ENV_FILE 'ENV' OFI ['ENV' OFI ...]" >&2
@@ -29,6 +31,15 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-ab.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 for r in $(seq "$runs"); do
   for j in "${!bins[@]}"; do
+    if [ -n "${AB_COMMAND:-}" ]; then
+      rm -rf "$work/out$j"
+      # shellcheck disable=SC2086 # ENV and AB_COMMAND are word lists
+      env ${envs[$j]} /usr/bin/time -f '%e %M' -o "$work/time" "${bins[$j]}" $AB_COMMAND \
+        "${src[@]}" --out "$work/out$j" --quiet
+      read -r sec kib < "$work/time"
+      printf '%s total %s peak_mib %s\n' "$j" "$sec" "$((kib / 1024))" >> "$work/log"
+      continue
+    fi
     # shellcheck disable=SC2086 # ENV is a list of assignments
     env ${envs[$j]} "${bins[$j]}" run "${src[@]}" --out "$work/out$j" --quiet
     rep="$work/out$j/reports/project_report.txt"

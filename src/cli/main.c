@@ -736,7 +736,8 @@ static int cmd_gen(int argc, char **argv)
  * SIGINT, SIGTERM and SIGHUP (a scheduler's timeout, Ctrl-C, a closed terminal) end a run
  * without its temporary files: the handler removes them, says so and ends the process by
  * the same signal. While files are being renamed into place it only notes the signal, and
- * main acts on it once the command has returned. The three signals are blocked while the
+ * main handles it once the command has returned (outside a handler the raise ends the
+ * process at once). The three signals are blocked while the
  * handler runs in a thread; in another thread a second handler finds the removal under
  * way (ofi_outset_signal_cleanup returns 2) and leaves the ending to the first. */
 static volatile sig_atomic_t signal_pending;
@@ -836,15 +837,8 @@ int main(int argc, char **argv)
         rc = fputs(main_help, stdout) < 0;
     else
         return usage_error("unknown command \"%s\"", cmd);
-    if (signal_pending) { /* it came during the final renames, which have ended */
-        const int sig = signal_pending;
-        const int removed = ofi_outset_signal_cleanup() == 0;
-        say_stopped(sig, rc == 0 ? " after the outputs were renamed into place"
-                         : removed ? "; temporary files removed"
-                                   : "");
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
+    if (signal_pending) /* it came during the final renames, which have ended */
+        on_signal(signal_pending);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ofi: error: cannot write to standard output\n");
         return 4;

@@ -247,8 +247,8 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot create directory: %s", o->path,
                         strerror(errno));
     /* A fresh file, never one already there: a symbolic link left at the temporary name
-     * would have been written through (and then renamed into place). The directory's lock
-     * keeps other runs of ofi away from these names. */
+     * would have been written through (and then renamed into place). The set's lock
+     * (ofi_outset_lock) keeps other runs writing these files away from these names. */
     if (unlink(o->tmp) != 0 && errno != ENOENT && errno != ENOTDIR)
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot write: %s", o->tmp, strerror(errno));
     s->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);

@@ -89,14 +89,16 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         goto cleanup;
     }
     OFI_CHECK(ofi_outset_init(ctx, &set, opts->out_dir ? opts->out_dir : "outputs"));
-    /* Commands writing the same files exclude each other; the others share the root. */
+    /* Commands writing the same files exclude each other; the others share the root. A
+     * run from MySQL writes extracts/ as `ofi extract` does. */
+    const int writes_extracts = !opts->csv_dir && (!opts->no_extract || opts->extract_only) &&
+                                !opts->variants && !opts->sensitivity;
     const char *what = opts->extract_only ? "extract"
                        : opts->variants  ? "variants"
                        : opts->sensitivity ? "sensitivity"
                                            : "run";
     OFI_CHECK(ofi_outset_lock(ctx, &set, what));
-    if (!opts->csv_dir && !opts->no_extract && !opts->extract_only && !opts->variants &&
-        !opts->sensitivity) /* a run from MySQL writes extracts/ too */
+    if (writes_extracts && !opts->extract_only)
         OFI_CHECK(ofi_outset_lock(ctx, &set, "extract"));
     if (!opts->extract_only && !opts->variants && !opts->sensitivity) {
         OFI_CHECK(ofi_rejects_open(ctx, &set, &rej));
@@ -110,9 +112,8 @@ ofi_status ofi_run(ofi_ctx *ctx, const ofi_run_opts *opts, ofi_run_result *res)
         OFI_CHECK(ofi_mysql_connect(ctx, opts->mysql, &conn));
         snprintf(source, sizeof source, "%s", ofi_mysql_where(conn));
         OFI_CHECK(ofi_mysql_snapshot(ctx, conn));
-        const int extract = !opts->no_extract || opts->extract_only;
         OFI_CHECK(ofi_load_mysql(ctx, conn, &db, rej_open ? ofi_rejects_write : ignore_reject, &rej,
-                                 extract && !opts->variants && !opts->sensitivity ? ofi_extract_write : NULL, &ext, &lt));
+                                 writes_extracts ? ofi_extract_write : NULL, &ext, &lt));
         res->resumes = ofi_mysql_resumes(conn);
         res->consistent = ofi_mysql_consistent(conn);
         res->connections = ofi_mysql_connections(conn);

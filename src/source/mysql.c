@@ -825,9 +825,9 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
             is_int |= strcmp(row[1], int_types[k]) == 0;
         for (int c = 0; c < spec->n_cols; c++) {
             const ofi_colspec *cs = &spec->cols[c];
-            if (row[0] && (strcasecmp(row[0], cs->name) == 0 ||
-                           (cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL))) {
-                name[c] = strcasecmp(row[0], cs->name) == 0 ? cs->name : cs->alias;
+            const int own = row[0] && strcasecmp(row[0], cs->name) == 0;
+            if (own || (row[0] && cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL)) {
+                name[c] = own ? cs->name : cs->alias;
                 approx[c] = is_approx;
                 integer[c] = is_int;
             }

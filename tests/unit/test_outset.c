@@ -5,6 +5,7 @@
  * cache. Whatever the write sizes and the mode, the file must hold exactly the bytes
  * written, and the set must record their count and XXH64.
  */
+#include "ofi/outbuf.h"
 #include "ofi/outset.h"
 
 #include "unit.h"
@@ -50,6 +51,33 @@ static char *read_all(const char *path, size_t *n)
     fclose(f);
     *n = (size_t)len;
     return p;
+}
+
+/* A file holding text (a link's target, a stale lock file). */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL, "%s: %s", path, strerror(errno));
+    cr_assert(fputs(text, f) >= 0 && fclose(f) == 0);
+}
+
+/* Expect path to hold exactly text. */
+static void expect_text(const char *path, const char *text, const char *what)
+{
+    size_t n;
+    char *got = read_all(path, &n);
+    cr_expect(n == strlen(text) && memcmp(got, text, n) == 0, "%s: %s holds \"%.*s\"", what, path,
+              (int)n, got);
+    free(got);
+}
+
+/* Write text as the set's file rel (ofi_outset_put: open, write, close). */
+static void put_text(ofi_ctx *ctx, ofi_outset *set, const char *rel, const char *text)
+{
+    ofi_outbuf b = {0};
+    ofi_puts(&b, text);
+    cr_assert(ofi_outset_put(ctx, set, rel, &b) == OFI_OK, "%s", ctx->err);
+    ofi_outbuf_free(&b);
 }
 
 /* Whether the file system under dir takes O_DIRECT at all. */
@@ -257,11 +285,8 @@ Test(outset, one_set_at_a_time_per_lock)
     ofi_outset a, b, c;
     cr_assert(ofi_outset_init(&ctx, &a, dir) == OFI_OK, "%s", ctx.err);
     cr_assert(ofi_outset_lock(&ctx, &a, "run") == OFI_OK, "%s", ctx.err);
-    size_t n;
-    char *pid = read_all(lock, &n);
     snprintf(want, sizeof want, "%ld\n", (long)getpid());
-    cr_expect(n == strlen(want) && memcmp(pid, want, n) == 0, "lock file holds \"%.*s\"", (int)n, pid);
-    free(pid);
+    expect_text(lock, want, "the lock file names its holder");
     cr_assert(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "%s", ctx.err);
     cr_expect(ofi_outset_lock(&ctx, &b, "run") == OFI_E_OUTPUT, "a second set with the same lock");
     snprintf(want, sizeof want,
@@ -277,10 +302,7 @@ Test(outset, one_set_at_a_time_per_lock)
     ofi_outset_free(&c);
     ofi_outset_free(&a);
     cr_expect(access(lock, F_OK) != 0, "lock file left after ofi_outset_free");
-    FILE *f = fopen(lock, "w"); /* a stale lock file: no process holds it */
-    cr_assert(f != NULL);
-    fputs("999999999\n", f);
-    fclose(f);
+    write_text(lock, "999999999\n"); /* a stale lock file: no process holds it */
     cr_assert(ofi_outset_init(&ctx, &b, dir) == OFI_OK, "%s", ctx.err);
     cr_expect(ofi_outset_lock(&ctx, &b, "run") == OFI_OK, "a stale lock file: %s", ctx.err);
     const char *names[] = {"a", "b", "c"};
@@ -303,20 +325,13 @@ Test(outset, signal_cleanup_removes_temporary_files)
     ofi_ctx_init(&ctx);
     ofi_outset done, open;
     cr_assert(ofi_outset_init(&ctx, &done, dir) == OFI_OK, "%s", ctx.err);
-    ofi_outstream s;
-    cr_assert(ofi_outset_open(&ctx, &done, "ofi/a.csv", &s) == OFI_OK, "%s", ctx.err);
-    cr_assert(ofi_outstream_write(&ctx, &done, &s, "a\n", 2) == OFI_OK);
-    cr_assert(ofi_outset_close(&ctx, &done, &s) == OFI_OK);
+    put_text(&ctx, &done, "ofi/a.csv", "a\n");
     cr_assert(ofi_outset_commit(&ctx, &done) == OFI_OK, "%s", ctx.err);
     ofi_outset_free(&done);
     cr_assert(ofi_outset_init(&ctx, &open, dir) == OFI_OK, "%s", ctx.err);
     cr_assert(ofi_outset_lock(&ctx, &open, "run") == OFI_OK, "%s", ctx.err);
-    const char *rels[] = {"ofi/a.csv", "dq/b.csv"};
-    for (int k = 0; k < 2; k++) {
-        cr_assert(ofi_outset_open(&ctx, &open, rels[k], &s) == OFI_OK, "%s", ctx.err);
-        cr_assert(ofi_outstream_write(&ctx, &open, &s, "new\n", 4) == OFI_OK);
-        cr_assert(ofi_outset_close(&ctx, &open, &s) == OFI_OK);
-    }
+    put_text(&ctx, &open, "ofi/a.csv", "new\n");
+    put_text(&ctx, &open, "dq/b.csv", "new\n");
     char path[600];
     snprintf(path, sizeof path, "%s/dq/.b.csv.tmp", dir);
     cr_assert(access(path, F_OK) == 0, "the temporary file was not written");
@@ -327,10 +342,7 @@ Test(outset, signal_cleanup_removes_temporary_files)
         cr_expect(access(path, F_OK) != 0, "%s left after the cleanup", gone[k]);
     }
     snprintf(path, sizeof path, "%s/ofi/a.csv", dir);
-    size_t n;
-    char *a = read_all(path, &n);
-    cr_expect(n == 2 && memcmp(a, "a\n", 2) == 0, "the file renamed before was touched");
-    free(a);
+    expect_text(path, "a\n", "the file renamed before");
     /* The process is ending now: a second handler leaves it to the first, and no set
      * renames or opens a file any more. */
     cr_expect(ofi_outset_signal_cleanup() == 2);
@@ -338,6 +350,7 @@ Test(outset, signal_cleanup_removes_temporary_files)
     char want[700];
     snprintf(want, sizeof want, "%s: stopped by a signal before the renames", dir);
     cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    ofi_outstream s;
     cr_expect(ofi_outset_open(&ctx, &open, "ofi/c.csv", &s) == OFI_E_OUTPUT);
     snprintf(path, sizeof path, "%s/ofi/.c.csv.tmp", dir);
     cr_expect(access(path, F_OK) != 0, "a file opened after the cleanup was left");
@@ -356,10 +369,7 @@ Test(outset, lock_file_is_not_a_symbolic_link)
     char target[600], lock[600];
     snprintf(target, sizeof target, "%s/victim.txt", dir);
     snprintf(lock, sizeof lock, "%s/.ofi-run.lock", dir);
-    FILE *f = fopen(target, "w");
-    cr_assert(f != NULL);
-    fputs("keep me\n", f);
-    fclose(f);
+    write_text(target, "keep me\n");
     cr_assert(symlink(target, lock) == 0);
     ofi_ctx ctx;
     ofi_ctx_init(&ctx);
@@ -370,10 +380,7 @@ Test(outset, lock_file_is_not_a_symbolic_link)
     snprintf(want, sizeof want, "%s: cannot use it as the lock file: %s", lock, strerror(ELOOP));
     cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
     ofi_outset_free(&set);
-    size_t n;
-    char *t = read_all(target, &n);
-    cr_expect(n == 8 && memcmp(t, "keep me\n", 8) == 0, "the link's target was changed");
-    free(t);
+    expect_text(target, "keep me\n", "the link's target");
     remove_tree(dir);
     free(dir);
 }
@@ -388,12 +395,8 @@ Test(outset, temporary_name_is_a_new_file)
     cr_assert(dir != NULL);
     char target[600], link[600], path[600];
     snprintf(target, sizeof target, "%s/victim.txt", dir);
-    snprintf(link, sizeof link, "%s/ofi/.x.csv.tmp", dir);
     snprintf(path, sizeof path, "%s/ofi/x.csv", dir);
-    FILE *f = fopen(target, "w");
-    cr_assert(f != NULL);
-    fputs("keep me\n", f);
-    fclose(f);
+    write_text(target, "keep me\n");
     snprintf(link, sizeof link, "%s/ofi", dir);
     cr_assert(mkdir(link, 0777) == 0);
     snprintf(link, sizeof link, "%s/ofi/.x.csv.tmp", dir);
@@ -403,23 +406,15 @@ Test(outset, temporary_name_is_a_new_file)
     ofi_outset set;
     cr_assert(ofi_outset_init(&ctx, &set, dir) == OFI_OK, "%s", ctx.err);
     cr_expect(ofi_outset_committed() == 0);
-    ofi_outstream s;
-    cr_assert(ofi_outset_open(&ctx, &set, "ofi/x.csv", &s) == OFI_OK, "%s", ctx.err);
-    cr_assert(ofi_outstream_write(&ctx, &set, &s, "new\n", 4) == OFI_OK);
-    cr_assert(ofi_outset_close(&ctx, &set, &s) == OFI_OK);
+    put_text(&ctx, &set, "ofi/x.csv", "new\n");
     cr_assert(ofi_outset_commit(&ctx, &set) == OFI_OK, "%s", ctx.err);
     cr_expect(ofi_outset_committed() == 1);
     ofi_outset_free(&set);
-    size_t n;
-    char *t = read_all(target, &n);
-    cr_expect(n == 8 && memcmp(t, "keep me\n", 8) == 0, "written through the link");
-    free(t);
+    expect_text(target, "keep me\n", "the link's target");
     struct stat sb;
     cr_assert(lstat(path, &sb) == 0);
     cr_expect(S_ISREG(sb.st_mode), "the output renamed into place is not a regular file");
-    t = read_all(path, &n);
-    cr_expect(n == 4 && memcmp(t, "new\n", 4) == 0);
-    free(t);
+    expect_text(path, "new\n", "the output");
     remove_tree(dir);
     free(dir);
 }
