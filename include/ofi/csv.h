@@ -90,6 +90,7 @@ typedef struct ofi_csv_reader {
     uint64_t map_len;  /* its size */
     uint64_t pos;      /* mapped: the file offset of buf, the window's start */
     uint64_t unmapped; /* mapped: bytes at the file's start already unmapped (whole pages) */
+    int map_slot;      /* mapped: its slot for ofi_csv_mapped_path, or -1 */
     int eof;
     uint64_t line_of_first_record; /* 1-based line number of the first data record */
     int n_header;
@@ -120,6 +121,11 @@ ofi_status ofi_csv_again(ofi_ctx *ctx, ofi_csv_reader *r, int n_split, size_t *s
                          const char **data, size_t *len);
 
 void ofi_csv_close(ofi_csv_reader *r);
+
+/* For a SIGBUS handler (async-signal-safe, any thread): the path of the open reader whose
+ * mapping holds addr (a page past the end of a file that shrank while it was read), or
+ * NULL when addr is in no reader's mapping. Covers 64 mappings open at once. */
+const char *ofi_csv_mapped_path(const void *addr);
 
 /* Record split error st of the record at path:line (OFI_E_SOURCE), naming the column of
  * its field k (0-based) from r's header, or the field's number when k lies past it.

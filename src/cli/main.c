@@ -6,6 +6,7 @@
  * is a terminal, and never with --quiet.
  */
 #include "runtime.h"
+#include "ofi/csv.h"
 #include "ofi/gen.h"
 #include "ofi/mysql.h"
 #include "ofi/outset.h"
@@ -457,6 +458,9 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     /* OFI_TEST_COMMIT_PAUSE_MS=N: wait N ms before each final rename (for tests). */
     const char *cp = getenv("OFI_TEST_COMMIT_PAUSE_MS");
     ctx->commit_pause_ms = cp != NULL ? atoi(cp) : 0;
+    /* OFI_TEST_MAP_PAUSE_MS=N: wait N ms after mapping each CSV input (for tests). */
+    const char *mp = getenv("OFI_TEST_MAP_PAUSE_MS");
+    ctx->map_pause_ms = mp != NULL ? atoi(mp) : 0;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;
@@ -778,6 +782,38 @@ static void on_signal(int sig)
     raise(sig); /* delivered once this handler returns: the process ends by sig */
 }
 
+/* SIGBUS: a page of a mapped input past its end, i.e. a CSV file that shrank while it
+ * was read (rewritten in place by an export). The run cannot go on: the handler removes
+ * the temporary files, names the file and ends the process as a read error (exit 2).
+ * Any other SIGBUS is a fault of its own: the files are removed and, the default action
+ * restored, the faulting access is made again and ends the process by SIGBUS. */
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    const char *path = ofi_csv_mapped_path(si->si_addr);
+    ofi_outset_signal_cleanup(); /* 1 or 2: renames or another handler; nothing to add */
+    if (path == NULL) {
+        signal(sig, SIG_DFL);
+        return;
+    }
+    static const char head[] = "ofi: ", tail[] =
+        ": the file shrank while it was being read (rewritten during the run?); "
+        "temporary files removed; OFI_NO_MMAP=1 reads inputs that may change\n";
+    char msg[4096 + sizeof head + sizeof tail];
+    size_t n = 0, pl = strlen(path);
+    if (pl > 4096)
+        pl = 4096;
+    memcpy(msg, head, sizeof head - 1);
+    n += sizeof head - 1;
+    memcpy(msg + n, path, pl);
+    n += pl;
+    memcpy(msg + n, tail, sizeof tail - 1);
+    n += sizeof tail - 1;
+    const ssize_t w = write(STDERR_FILENO, msg, n);
+    (void)w;
+    _exit(OFI_E_SOURCE);
+}
+
 /* Handle each signal left at its default action; an ignored one (nohup's SIGHUP, a
  * background job's SIGINT) stays ignored. SIGXFSZ (a write past the file-size limit,
  * `ulimit -f`) is ignored instead, so that the write fails with EFBIG and the run ends as
@@ -799,6 +835,16 @@ static void on_signals(void)
         for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
             sigaddset(&sa.sa_mask, sigs[j]);
         sigaction(sigs[i], &sa, NULL);
+    }
+    struct sigaction bus;
+    if (sigaction(SIGBUS, NULL, &bus) == 0 && bus.sa_handler == SIG_DFL) {
+        memset(&bus, 0, sizeof bus);
+        bus.sa_sigaction = on_bus;
+        bus.sa_flags = SA_SIGINFO;
+        sigemptyset(&bus.sa_mask);
+        for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
+            sigaddset(&bus.sa_mask, sigs[j]);
+        sigaction(SIGBUS, &bus, NULL);
     }
 }
 

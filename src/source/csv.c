@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -15,7 +17,56 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* ---- mapped inputs, for a SIGBUS handler ----------------------------------------------
+ * A file mapped for reading that shrinks meanwhile (an export rewritten in place during
+ * the run) raises SIGBUS in the thread that touches a page past its new end. The handler
+ * can only tell which input it was from process-wide state (as outset.c's temporary file
+ * slots): each mapping's range and a copy of its path, published by an atomic flag,
+ * cleared when the reader closes. Slots are reused; a handler reads them without locks. */
+#define MAP_SLOTS 64
+#define MAP_PATH 4096
+static char map_path[MAP_SLOTS][MAP_PATH];
+static atomic_uintptr_t map_lo[MAP_SLOTS], map_hi[MAP_SLOTS];
+static atomic_int map_live[MAP_SLOTS];
+
+/* @return the slot of [lo, lo + len) named path, or -1 (none free: that mapping's SIGBUS
+ * is reported as an unknown one). */
+static int map_register(const void *lo, uint64_t len, const char *path)
+{
+    const size_t n = strlen(path);
+    for (int k = 0; k < MAP_SLOTS && n < MAP_PATH; k++) {
+        int free_slot = 0;
+        if (!atomic_compare_exchange_strong(&map_live[k], &free_slot, 1))
+            continue;
+        memcpy(map_path[k], path, n + 1);
+        atomic_store(&map_lo[k], (uintptr_t)lo);
+        atomic_store(&map_hi[k], (uintptr_t)lo + (uintptr_t)len);
+        return k;
+    }
+    return -1;
+}
+
+static void map_forget(int slot)
+{
+    if (slot < 0)
+        return;
+    atomic_store(&map_hi[slot], 0);
+    atomic_store(&map_live[slot], 0);
+}
+
+const char *ofi_csv_mapped_path(const void *addr)
+{
+    const uintptr_t a = (uintptr_t)addr;
+    for (int k = 0; k < MAP_SLOTS; k++) {
+        const uintptr_t hi = atomic_load(&map_hi[k]);
+        if (hi != 0 && a >= atomic_load(&map_lo[k]) && a < hi)
+            return map_path[k];
+    }
+    return NULL;
+}
 
 /* ---- UTF-8 ---------------------------------------------------------------------------- */
 
@@ -394,6 +445,7 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
+    r->map_slot = -1;
     r->path = strdup(path);
     r->cap = ctx->chunk_bytes < 4096 ? 4096 : ctx->chunk_bytes;
     if (r->path == NULL)
@@ -410,6 +462,13 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
         if (m != MAP_FAILED) {
             r->map = m;
             r->map_len = (uint64_t)sb.st_size;
+            r->map_slot = map_register(m, r->map_len, path);
+            if (ctx->map_pause_ms > 0) { /* a test shrinks the file now */
+                fprintf(stderr, "ofi: test: mapped %s\n", path);
+                struct timespec ts = {ctx->map_pause_ms / 1000,
+                                      (long)(ctx->map_pause_ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+            }
         }
     }
     if (r->map == NULL && (r->buf = malloc(r->cap)) == NULL)
@@ -613,13 +672,16 @@ void ofi_csv_close(ofi_csv_reader *r)
         return;
     if (r->path != NULL && r->fd >= 0) /* a zeroed reader has fd 0 but no path */
         close(r->fd);
-    if (r->map)
+    if (r->map) {
+        map_forget(r->map_slot);
         munmap((void *)(r->map + r->unmapped), (size_t)(r->map_len - r->unmapped));
-    else
+    } else {
         free(r->buf);
+    }
     free(r->path);
     for (int i = 0; i < r->n_header; i++)
         free(r->header_names[i]);
     memset(r, 0, sizeof *r);
     r->fd = -1;
+    r->map_slot = -1;
 }

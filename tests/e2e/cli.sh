@@ -23,6 +23,8 @@
 #              temporary files removed", no *.tmp and no lock file left, outputs untouched;
 #              SIGTERM during the final renames (slowed by OFI_TEST_COMMIT_PAUSE_MS): the
 #              renames end first, the outputs are all the new run's, the message says so
+#   sigbus     an input cut short while the run reads it through its mapping: exit 2,
+#              the message names the file, nothing replaced, nothing left behind
 #   format     every output ends with "\n", holds no "\r" and no BOM
 #   crlf       the same tables with a BOM and CRLF line ends give byte-identical outputs
 #   manifest   reports/run_manifest.json is JSON and lists every other output with its
@@ -357,6 +359,30 @@ time.sleep(60)' out/.ofi-run.lock locked > /dev/null 2>&1 &
         pass "lock: a stale lock file does not stop a run, which removes it"
     else
         fail "lock: a stale lock file does not stop a run, which removes it" "exit $rc, stderr $(shown se)"
+    fi
+    # An input that shrinks while it is read through its mapping (an export rewritten in
+    # place during the run) raises SIGBUS: the run ends as a read error naming the file,
+    # with nothing replaced and no temporary or lock file left. OFI_TEST_MAP_PAUSE_MS
+    # holds each mapping before its first read, so the file is cut at a known moment.
+    rm -rf shrink snap && cp -r data2 shrink && cp -a out snap
+    OFI_TEST_MAP_PAUSE_MS=300 "$BIN" run --source csv:shrink --out out --quiet > so 2> se &
+    holder=$!
+    for _ in $(seq 200); do
+        grep -qx "ofi: test: mapped shrink/case_timeline.csv" se && break
+        sleep 0.05
+    done
+    truncate -s 100 shrink/case_timeline.csv
+    (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
+    guard=$!
+    wait "$holder" 2> /dev/null
+    rc=$?
+    kill "$guard" 2> /dev/null
+    snapshot_check "an input shrinking while it is read (SIGBUS on its mapping): exit 2" 2
+    if grep -qx "ofi: shrink/case_timeline.csv: the file shrank while it was being read (rewritten during the run?); temporary files removed; OFI_NO_MMAP=1 reads inputs that may change" se &&
+        [ ! -e out/.ofi-run.lock ]; then
+        pass "sigbus: the message names the file that shrank; no lock file left"
+    else
+        fail "sigbus: the message names the file that shrank; no lock file left" "stderr $(shown se)" "$(ls -a out)"
     fi
 fi
 
