@@ -20,6 +20,7 @@
 #   many  a generated weights file of 64 variants (escalation = 1..64) on the first
 #         dataset: the engine exits 0 and lists the 64 variants in file order in
 #         variant_summary.csv, byte-identical to the oracle's outputs
+#   golden   the golden inputs empty (0 cases), ties and badrows, --top 3: byte-identical
 #   threads  --threads 1 and 3 write the same variants/ files
 # Prints one line per check and "variants: N passed, M failed"; exits 1 on failure.
 # Needs bash, coreutils, diff, python3.
@@ -157,6 +158,12 @@ if [ -n "$first_data" ]; then
         fi
     fi
 fi
+
+# --- small hand-made sets: no case at all (every statistic empty, the tier pairs at 0),
+# exact ties everywhere, dirty rows (tests/golden) -------------------------------------------
+for g in empty ties badrows; do
+    compare_run "golden $g weights_variants --top 3" "$here/../golden/$g/input" "$WEIGHTS_VARIANTS" 3
+done
 
 # --- 64 variants ----------------------------------------------------------------------
 many=$tmp/many.ini
