@@ -45,7 +45,8 @@ typedef struct ofi_gstat {
     uint32_t first;                        /* the group's first case (smallest case index) */
     uint64_t refund_rows;
     int64_t refund_cents;
-    int64_t resolution; /* sum of max(resolution_minutes, 0), NULL as 0 */
+    double resolution;  /* sum of max(resolution_minutes, 0), NULL as 0: exact, correctly
+                         * rounded (values beyond 32 bits may sum past 64) */
     double total_ofi;   /* exact sum, correctly rounded */
     double max_ofi;
 } ofi_gstat;

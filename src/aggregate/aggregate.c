@@ -364,6 +364,7 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
         ofi_gstat s = {0};
         ofi_xsum acc;
         ofi_xsum_init(&acc);
+        __int128 minutes = 0; /* 2^32 values of 63 bits: no overflow */
         s.first = UINT32_MAX;
         for (size_t k = start[g]; k < start[g + 1]; k++) {
             const uint32_t i = perm[k];
@@ -377,12 +378,13 @@ ofi_status ofi_group_plain(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
             s.refunded += L->refund_n[i] > 0;
             s.refund_rows += L->refund_n[i];
             s.refund_cents += L->refund_cents[i];
-            s.resolution += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+            minutes += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
             ofi_xsum_add(&acc, ofi[i]);
             if (s.count == 1 || ofi[i] > s.max_ofi)
                 s.max_ofi = ofi[i];
         }
         s.total_ofi = ofi_xsum_result(&acc);
+        s.resolution = (double)minutes; /* rounds to nearest, ties to even */
         out[g] = s;
     }
     free(start);
@@ -470,8 +472,10 @@ static inline void case_measure(case_meas *m, const ofi_features *f, const ofi_c
     m->flags = f->flags[i];
 }
 
-/* Add case i, measured in *m, to a group's measures (fixed-point sum in *sum). */
-static inline void add_meas(ofi_gstat *s, __int128 *sum, const case_meas *m, size_t i)
+/* Add case i, measured in *m, to a group's measures (fixed-point sum in *sum, minutes in
+ * *minutes: see minutes_fit). */
+static inline void add_meas(ofi_gstat *s, __int128 *sum, int64_t *minutes, const case_meas *m,
+                            size_t i)
 {
     if (s->count == 0) {
         s->first = (uint32_t)i;
@@ -486,26 +490,26 @@ static inline void add_meas(ofi_gstat *s, __int128 *sum, const case_meas *m, siz
     s->refunded += m->refund_n > 0;
     s->refund_rows += m->refund_n;
     s->refund_cents += m->refund_cents;
-    s->resolution += m->resolution;
+    *minutes += m->resolution;
     *sum += m->fixed;
 }
 
-/* Add case i to a group's measures (fixed-point sum in *sum). */
-static inline void add_case(ofi_gstat *s, __int128 *sum, const ofi_features *f,
-                            const ofi_case_links *L, const double *ofi, size_t i, int scale)
+/* 1 when every sum of resolution minutes fits 64 bits: no value needed more than 32 (a
+ * table holds fewer than 2^32 rows). The fast paths sum them in 64 bits; otherwise
+ * ofi_group_plain sums in 128. */
+static int minutes_fit(const ofi_features *f)
 {
-    case_meas m;
-    case_measure(&m, f, L, ofi, i, scale);
-    add_meas(s, sum, &m, i);
+    return f->cases == NULL || f->cases->wide[OFI_CAS_RESOLUTION_MIN].n == 0;
 }
 
 /* Merge thread t's measures part[t * stride + g] (sums psum[...]) of group g, in thread
  * order: counts and fixed-point sums add exactly; first is the earliest thread's. */
-static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, int nt, size_t stride,
-                             size_t g, int scale)
+static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, const int64_t *pmin,
+                             int nt, size_t stride, size_t g, int scale)
 {
     ofi_gstat m = {0};
     __int128 total = 0;
+    int64_t minutes = 0;
     m.first = UINT32_MAX;
     for (int t = 0; t < nt; t++) {
         const ofi_gstat *s = &part[(size_t)t * stride + g];
@@ -524,10 +528,11 @@ static ofi_gstat merge_parts(const ofi_gstat *part, const __int128 *psum, int nt
         m.refunded += s->refunded;
         m.refund_rows += s->refund_rows;
         m.refund_cents += s->refund_cents;
-        m.resolution += s->resolution;
+        minutes += pmin[(size_t)t * stride + g];
         total += psum[(size_t)t * stride + g];
     }
     m.total_ofi = from_fixed(total, scale);
+    m.resolution = (double)minutes;
     return m;
 }
 
@@ -562,7 +567,7 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     size_t base[FUSED_MAX], stride = 0;
     int in_pass[FUSED_MAX];
     for (int j = 0; j < n_g; j++) {
-        in_pass[j] = scale >= 0 && n_groups[j] <= FEW_GROUPS;
+        in_pass[j] = scale >= 0 && minutes_fit(f) && n_groups[j] <= FEW_GROUPS;
         base[j] = stride;
         if (in_pass[j])
             stride += n_groups[j];
@@ -571,6 +576,7 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     uint32_t *col = NULL, *kb = NULL;
     ofi_gstat *part = NULL;
     __int128 *psum = NULL;
+    int64_t *pmin = NULL;
     /* The others one by one, from their gathered keys. */
     for (int j = 0; j < n_g; j++) {
         if (in_pass[j] || n_groups[j] == 0)
@@ -601,18 +607,21 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     stride = (stride + 3) & ~(size_t)3;
     part = aligned_alloc(64, (size_t)nt * stride * sizeof *part);
     psum = aligned_alloc(64, (size_t)nt * stride * sizeof *psum);
-    if (part == NULL || psum == NULL) {
+    pmin = aligned_alloc(64, (size_t)nt * stride * sizeof *pmin);
+    if (part == NULL || psum == NULL || pmin == NULL) {
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory for grouping");
         goto cleanup;
     }
     memset(part, 0, (size_t)nt * stride * sizeof *part);
     memset(psum, 0, (size_t)nt * stride * sizeof *psum);
+    memset(pmin, 0, (size_t)nt * stride * sizeof *pmin);
     const ofi_case_links *L = &db->links;
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int t = 0; t < nt; t++) {
         const size_t lo = n * (size_t)t / (size_t)nt, hi = n * (size_t)(t + 1) / (size_t)nt;
         ofi_gstat *s = part + (size_t)t * stride;
         __int128 *sum = psum + (size_t)t * stride;
+        int64_t *min = pmin + (size_t)t * stride;
         uint32_t k[FUSED_MAX * OFI_GROUP_BLOCK];
         /* A block's cases are measured once, then added to each of their groupings. */
         case_meas m[OFI_GROUP_BLOCK];
@@ -627,20 +636,22 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
                 const uint32_t *kj = k + (size_t)j * OFI_GROUP_BLOCK, ng = n_groups[j];
                 ofi_gstat *sj = s + base[j];
                 __int128 *sumj = sum + base[j];
+                int64_t *minj = min + base[j];
                 for (size_t i = b; i < e; i++)
                     if (kj[i - b] < ng)
-                        add_meas(&sj[kj[i - b]], &sumj[kj[i - b]], &m[i - b], i);
+                        add_meas(&sj[kj[i - b]], &sumj[kj[i - b]], &minj[kj[i - b]], &m[i - b], i);
             }
         }
     }
     for (int j = 0; j < n_g; j++)
         for (uint32_t g = 0; in_pass[j] && g < n_groups[j]; g++)
-            out[j][g] = merge_parts(part, psum, nt, stride, base[j] + g, scale);
+            out[j][g] = merge_parts(part, psum, pmin, nt, stride, base[j] + g, scale);
 cleanup:
     free(col);
     free(kb);
     free(part);
     free(psum);
+    free(pmin);
     return st;
 }
 
@@ -672,7 +683,7 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
                             ofi_gstat *out)
 {
     const size_t n = f->n;
-    if (scale < 0)
+    if (scale < 0 || !minutes_fit(f))
         return ofi_group_plain(ctx, db, f, ofi, key, n_groups, out);
     if (n_groups <= FEW_GROUPS) {
         ofi_gstat *o[1] = {out};
@@ -737,7 +748,7 @@ ofi_status ofi_group_scaled(ofi_ctx *ctx, const ofi_db *db, const ofi_features *
             o->first = a.count ? first[g] : UINT32_MAX;
             o->refund_rows = a.refund_rows;
             o->refund_cents = a.refund_cents;
-            o->resolution = a.resolution;
+            o->resolution = (double)a.resolution;
             o->total_ofi = from_fixed(a.sum, scale);
             o->max_ofi = a.count ? a.max_ofi : 0.0;
         }

@@ -1198,7 +1198,7 @@ static void put_trend_measures(ofi_outbuf *b, const ofi_gstat *x)
     ofi_putc(b, ',');
     put_rate(b, x->escalated, x->count);
     ofi_putc(b, ',');
-    put_avg(b, (double)x->resolution, x->count);
+    put_avg(b, x->resolution, x->count);
     ofi_putc(b, ',');
     ofi_put_money(b, x->refund_cents);
     ofi_putc(b, '\n');
@@ -1429,7 +1429,7 @@ static ofi_status write_products(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, f
         ofi_putc(&b, ',');
         put_rate(&b, x->escalated, x->count);
         ofi_putc(&b, ',');
-        put_avg(&b, (double)x->resolution, x->count);
+        put_avg(&b, x->resolution, x->count);
         ofi_putc(&b, '\n');
     }
     OFI_CHECK(ofi_outset_put(ctx, set, "ofi/product_group_cost_drivers.csv", &b));
@@ -1512,7 +1512,7 @@ static ofi_status write_teams(ofi_ctx *ctx, ofi_outset *set, ofi_scored *s, few 
         ofi_putc(&b, ',');
         put_rate(&b, x->reopened, x->count);
         ofi_putc(&b, ',');
-        put_avg(&b, (double)x->resolution, x->count);
+        put_avg(&b, x->resolution, x->count);
         ofi_putc(&b, '\n');
     }
     OFI_CHECK(ofi_outset_put(ctx, set, "ofi/team_friction.csv", &b));
@@ -1633,7 +1633,7 @@ static ofi_status kpis(ofi_scored *s, const few *fw, ofi_summary *sum)
         sum->escalation_rate = (double)x.escalated / (double)n;
         sum->reopen_rate = (double)x.reopened / (double)n;
         sum->delay_rate = (double)x.delayed / (double)n;
-        sum->avg_resolution = (double)x.resolution / (double)n;
+        sum->avg_resolution = x.resolution / (double)n;
         /* Share of friction in the top 1% of cases (at least one case). */
         size_t k = n / 100 ? n / 100 : 1;
         ofi_xsum top;
