@@ -807,11 +807,12 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
      * a CSV file: only when the table has no calendar_date). */
     const char *name[OFI_MAX_COLS];
     int approx[OFI_MAX_COLS]; /* a FLOAT or DOUBLE column (see the SELECT below) */
+    int bits[OFI_MAX_COLS];   /* a BIT column (the same) */
     int integer[OFI_MAX_COLS]; /* an integer column (the key's ranges need one) */
     for (int c = 0; c < spec->n_cols; c++) {
         present[c] = 0;
         name[c] = NULL;
-        approx[c] = integer[c] = 0;
+        approx[c] = bits[c] = integer[c] = 0;
     }
     static const char *const int_types[] = {"tinyint", "smallint", "mediumint", "int", "integer",
                                             "bigint"};
@@ -820,6 +821,7 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
         found = 1;
         const int is_approx = row[1] && (strcmp(row[1], "float") == 0 || strcmp(row[1], "double") == 0 ||
                                          strcmp(row[1], "real") == 0);
+        const int is_bit = row[1] && strcmp(row[1], "bit") == 0;
         int is_int = 0;
         for (size_t k = 0; row[1] && k < sizeof int_types / sizeof int_types[0]; k++)
             is_int |= strcmp(row[1], int_types[k]) == 0;
@@ -829,6 +831,7 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
             if (own || (row[0] && cs->alias && strcasecmp(row[0], cs->alias) == 0 && name[c] == NULL)) {
                 name[c] = own ? cs->name : cs->alias;
                 approx[c] = is_approx;
+                bits[c] = is_bit;
                 integer[c] = is_int;
             }
         }
@@ -861,13 +864,17 @@ ofi_status ofi_mysql_open_table(ofi_ctx *ctx, ofi_mysql *m, const ofi_tablespec 
          * with NULLs as DOUBLE) comes in binary and prints as the integer it holds: the
          * server's text of a double from 1e15 up is in exponent form, which no integer
          * column reads. */
+        /* A BIT column (a flag as BIT(1)) comes as raw bytes, 0x01 for 1, in either
+         * protocol: it is selected as the unsigned integer it holds. */
         const ofi_ctype ty = spec->cols[c].type;
         const int cast = approx[c] && ty != OFI_COL_ID && ty != OFI_COL_INT && ty != OFI_COL_FLAG;
-        if (cast)
+        if (cast || bits[c])
             strcat(sql, "CAST(");
         quote_ident(sql, sizeof sql, name[c]);
         if (cast)
             strcat(sql, " AS CHAR)");
+        else if (bits[c])
+            strcat(sql, " AS UNSIGNED)");
     }
     strcat(sql, " FROM ");
     quote_ident(sql, sizeof sql, spec->name);

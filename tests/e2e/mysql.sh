@@ -76,6 +76,15 @@ check "FLOAT and DOUBLE columns: the CSV run's outputs" $?
 check "FLOAT and DOUBLE columns: extracted as the text protocol sends them" $?
 q -e "ALTER TABLE issue_catalog MODIFY friction_weight DECIMAL(4,2), MODIFY severity_multiplier DECIMAL(4,2)"
 
+# Flags held as BIT(1) (and BIT(8)) come as raw bytes (0x01) in either protocol: they are
+# selected as the integer they hold, so the run gives the CSV run's outputs (every case
+# was rejected: "bad integer") and the extract shows 0 and 1.
+q -e "ALTER TABLE cases MODIFY escalated_flag BIT(1) NULL, MODIFY reopened_flag BIT(8) NULL"
+"$bin" run --source mysql --env "$env" --out "$tmp/bitflags" --quiet && same_outputs "$tmp/csv" "$tmp/bitflags" &&
+    [ "$(tail -n +2 "$tmp/bitflags/extracts/cases.csv" | cut -d, -f10,11 | sort -u | tr '\n' ' ')" = "0,0 0,1 1,0 1,1 " ]
+check "BIT flags: the CSV run's outputs, extracted as 0 and 1" $?
+q -e "ALTER TABLE cases MODIFY escalated_flag INT NULL, MODIFY reopened_flag INT NULL"
+
 # An id held as a DOUBLE (pandas' type for an integer column with NULLs) reads as the
 # integer it holds, from 1e15 up too (the server's text of it is 1.000000000000001e15):
 # refunds with such ids give the CSV run's outputs (refund ids appear in none).
