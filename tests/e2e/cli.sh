@@ -18,7 +18,8 @@
 #   lock       while a run holds out/.ofi-run.lock (blocked reading a FIFO), a second run
 #              into out/ exits 4 naming the holder's pid while ofi variants (other files)
 #              goes on; a run exits 4 while another program holds the lock; a stale lock
-#              file (no holder) does not stop a run
+#              file (no holder) does not stop a run; a file system refusing locks (an
+#              LD_PRELOAD shim: flock fails with ENOLCK) runs unlocked with a warning
 #   signal     SIGTERM / SIGHUP during a run: exit 128+N, "ofi: stopped by signal N;
 #              temporary files removed", no *.tmp and no lock file left, outputs untouched;
 #              SIGTERM during the final renames (slowed by OFI_TEST_COMMIT_PAUSE_MS): the
@@ -359,6 +360,26 @@ time.sleep(60)' out/.ofi-run.lock locked > /dev/null 2>&1 &
         pass "lock: a stale lock file does not stop a run, which removes it"
     else
         fail "lock: a stale lock file does not stop a run, which removes it" "exit $rc, stderr $(shown se)"
+    fi
+    # A file system that refuses locks (flock fails with ENOLCK, as on some NFS mounts,
+    # played by an LD_PRELOAD shim): the run goes on unlocked, says so, writes its
+    # outputs and leaves no lock file. Needs a C compiler (the build's).
+    cat > noflock.c <<'SHIM'
+#include <errno.h>
+int flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; return -1; }
+SHIM
+    if ${CC:-cc} -shared -fPIC -o noflock.so noflock.c 2> /dev/null; then
+        rm -rf nolock
+        LD_PRELOAD=$PWD/noflock.so "$BIN" run --source csv:data --out nolock > so 2> se
+        rc=$?
+        if [ $rc -eq 0 ] && [ -s nolock/ofi/ofi_case_scores.csv ] && [ ! -e nolock/.ofi-run.lock ] &&
+            grep -qx "ofi: warning: nolock: the file system refuses locks (No locks available); running without the lock that keeps two run commands apart" se; then
+            pass "lock: a file system refusing locks: the run goes on unlocked, with a warning"
+        else
+            fail "lock: a file system refusing locks: the run goes on unlocked, with a warning" "exit $rc, stderr $(shown se)" "$(ls -a nolock)"
+        fi
+    else
+        echo "SKIP lock: no C compiler for the flock shim"
     fi
     # An input that shrinks while it is read through its mapping (an export rewritten in
     # place during the run) raises SIGBUS: the run ends as a read error naming the file,
