@@ -75,7 +75,8 @@ static inline int ofi_csv_is_blank(const ofi_field *f, int nf)
  * CR or LF inside). @return 0 on out of memory. */
 int ofi_csv_quote(char **buf, size_t *len, size_t *cap, const char *s, size_t n);
 
-#define OFI_CSV_MAX_HEADER 256
+/* The widest header read (an export may carry thousands of columns besides ours). */
+#define OFI_CSV_MAX_HEADER 4096
 
 typedef struct ofi_csv_reader {
     int fd;
@@ -94,7 +95,7 @@ typedef struct ofi_csv_reader {
     int eof;
     uint64_t line_of_first_record; /* 1-based line number of the first data record */
     int n_header;
-    char *header_names[OFI_CSV_MAX_HEADER]; /* trimmed, as written */
+    char **header_names; /* n_header names, trimmed, as written */
 } ofi_csv_reader;
 
 /* Open path, skip a UTF-8 BOM and read the header record.

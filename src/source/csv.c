@@ -512,6 +512,9 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
         if (nf > OFI_CSV_MAX_HEADER)
             return ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: header: more than %d columns", path, hl,
                             OFI_CSV_MAX_HEADER);
+        r->header_names = calloc((size_t)nf, sizeof *r->header_names);
+        if (r->header_names == NULL)
+            return ofi_fail(ctx, OFI_E_NOMEM, "%s: out of memory", path);
         for (int i = 0; i < nf; i++) {
             char *name = malloc((size_t)f[i].len + 1);
             if (name == NULL)
@@ -521,9 +524,8 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
             trim_name(&s, &n);
             memmove(name, s, n);
             name[n] = '\0';
-            r->header_names[i] = name;
+            r->header_names[r->n_header++] = name; /* freed by ofi_csv_close */
         }
-        r->n_header = nf;
         r->line_of_first_record = 1 + blank_lines + (lines ? lines : 1);
         /* Drop the header from the buffer. */
         size_t used = (size_t)(next - r->buf);
@@ -681,6 +683,7 @@ void ofi_csv_close(ofi_csv_reader *r)
     free(r->path);
     for (int i = 0; i < r->n_header; i++)
         free(r->header_names[i]);
+    free(r->header_names);
     memset(r, 0, sizeof *r);
     r->fd = -1;
     r->map_slot = -1;

@@ -317,6 +317,10 @@ check "ofi load of the quirks case: a MySQL run writes its expected ofi/ dq/ fk/
     "$bin" run --source mysql --env "$env" --out "$tmp/lt" --quiet &&
     same_as_golden texts "$tmp/lt" ofi dq fk
 check "ofi load of the texts case: a MySQL run writes its expected ofi/ dq/ fk/" $?
+"$bin" load --from "$golden/wide_header/input" --env "$env" 2>"$tmp/lw.err" &&
+    "$bin" run --source mysql --env "$env" --out "$tmp/lw" --quiet &&
+    same_as_golden wide_header "$tmp/lw" ofi dq fk
+check "ofi load of the wide_header case (300 extra columns): a MySQL run writes its expected files" $?
 "$bin" load --from "$golden/badrows/input" --env "$env" 2>"$tmp/lb.err" &&
     "$bin" run --source mysql --env "$env" --out "$tmp/lb" --quiet &&
     same_as_golden badrows "$tmp/lb" ofi

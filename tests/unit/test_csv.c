@@ -1038,3 +1038,45 @@ Test(csv_reader, close_zeroed_reader_keeps_fd_0)
     ofi_csv_close(&r);
     cr_expect_neq(fcntl(0, F_GETFD), -1, "ofi_csv_close closed fd 0 of a zeroed reader");
 }
+
+/* A header of n columns c0,c1,...; a data row of as many fields. */
+static char *wide_file(int n)
+{
+    size_t cap = (size_t)n * 16 + 16, len = 0;
+    char *s = malloc(cap);
+    cr_assert(s != NULL);
+    for (int row = 0; row < 2; row++)
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(s + len, cap - len, row ? "%d%c" : "c%d%c", i,
+                                    i + 1 < n ? ',' : '\n');
+    return s;
+}
+
+Test(csv_reader, wide_header_up_to_the_limit)
+{
+    /* Exports carry thousands of columns besides ours: 4096 are read, 4097 are an error
+     * naming the file and the limit. */
+    for (int n = OFI_CSV_MAX_HEADER; n <= OFI_CSV_MAX_HEADER + 1; n++) {
+        char *file = wide_file(n);
+        char *path = unit_temp_file(file, strlen(file));
+        ofi_ctx ctx;
+        ofi_ctx_init(&ctx);
+        ofi_csv_reader r;
+        const ofi_status st = ofi_csv_open(&ctx, path, &r);
+        if (n == OFI_CSV_MAX_HEADER) {
+            cr_assert_eq(st, OFI_OK, "%s", ctx.err);
+            cr_assert_eq(r.n_header, n);
+            cr_expect_str_eq(r.header_names[0], "c0");
+            cr_expect_str_eq(r.header_names[n - 1], "c4095");
+        } else {
+            cr_assert_eq(st, OFI_E_SOURCE);
+            char want[512];
+            snprintf(want, sizeof want, "%s:1: header: more than 4096 columns", path);
+            cr_expect_str_eq(ctx.err, want);
+        }
+        ofi_csv_close(&r);
+        unlink(path);
+        free(path);
+        free(file);
+    }
+}
