@@ -8,7 +8,8 @@
 #
 # Datasets (ofi gen): 3000 cases (seed 41; generated data has many tied scores), a copy with
 # negative refunds, friction weights and segment multipliers (bounds of either sign), and
-# 1500 dirty cases (seed 42, --dirty 0.05). Baselines: the default weights; a variant with
+# 1500 dirty cases (seed 42, --dirty 0.05), and a hand-made set whose customer sum only the
+# exact fallback rounds right. Baselines: the default weights; a variant with
 # both multipliers on; one with zero weights. Top N 10, 50
 # and one larger than the customer count. Then: any thread count and a repeated seed give
 # the same bytes; another seed other samples; a sample's written weights, run through
@@ -83,6 +84,27 @@ oracle "dirty data" "$tmp/d2" 25 0.5 11 15
 oracle "N above the customer count" "$tmp/d2" 9 0.25 12 5000
 oracle "spread 0 and 1" "$tmp/d2" 9 1 13 10
 oracle "spread 0" "$tmp/d2" 5 0 14 10
+
+# A customer average whose fast sum cannot be proved correctly rounded, so the engine
+# redoes it exactly: scores 2^57, 16 and 1e-18 (resolution 1/1, touch 1e-18) sum to
+# 2^57 + 16 + 1e-18, just past a tie, which rounds up to 2^57 + 32; the fast sum lands on
+# the tie and rounds down. Customer 5's one case (48038396025285296) lies between the two
+# averages, so the samples' customer ranks and tiers tell them apart.
+mkdir -p "$tmp/d4" && cp "$here/../golden/ties/input/"*.csv "$tmp/d4/"
+cat > "$tmp/d4/cases.csv" <<'CSV'
+case_id,date_id,customer_id,agent_id,product_id,issue_id,channel,status,priority,escalated_flag,reopened_flag,is_delayed,delay_minutes,is_cancelled,resolution_minutes,has_refund
+1,1,1,1,1,7,Chat,Closed,High,0,0,0,0,0,144115188075855872,0
+2,1,1,1,1,7,Chat,Closed,High,0,0,0,0,0,16,0
+3,1,1,1,1,7,Chat,Closed,High,0,0,0,0,0,0,0
+4,1,2,1,1,7,Chat,Closed,High,0,0,0,0,0,144115188075855904,0
+5,1,3,1,1,7,Chat,Closed,High,0,0,0,0,0,5,0
+6,1,4,1,1,7,Chat,Closed,High,0,0,0,0,0,144115188075855872,0
+7,1,5,1,1,7,Chat,Closed,High,0,0,0,0,0,48038396025285296,0
+CSV
+printf 'event_id,case_id,event_type,event_timestamp\n1,3,created,2025-01-06 10:00:00\n' > "$tmp/d4/case_timeline.csv"
+printf '5,NL,EU,SMB,2021,1.0\n' >> "$tmp/d4/customers.csv"
+printf '[variant tiny]\npriority.low = 0\npriority.medium = 0\npriority.high = 0\nescalation = 0\nreopen = 0\ndelay = 0\nresolution = 1/1\nrefund = 0\ntouch = 1e-18/1\n' > "$tmp/tiny.ini"
+oracle "a customer sum past a tie (the exact fallback)" "$tmp/d4" 3 0 1 5 --weights "$tmp/tiny.ini"
 
 # Determinism: thread counts, the same seed twice; another seed differs.
 for t in 1 2 3; do
