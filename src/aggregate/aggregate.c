@@ -604,7 +604,7 @@ ofi_status ofi_group_fused(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f
     /* Each thread's measures and sums start on a cache line of their own: the KPI group
      * that every case updates would otherwise share a line with the previous thread's
      * last groups. */
-    stride = (stride + 3) & ~(size_t)3;
+    stride = (stride + 7) & ~(size_t)7; /* 8 groups: a line of minutes sums too */
     part = aligned_alloc(64, (size_t)nt * stride * sizeof *part);
     psum = aligned_alloc(64, (size_t)nt * stride * sizeof *psum);
     pmin = aligned_alloc(64, (size_t)nt * stride * sizeof *pmin);
