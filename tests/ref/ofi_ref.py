@@ -143,8 +143,11 @@ Outputs
       sorted after every issue_id with an equal total_ofi.
   O3. team agent_count = number of distinct non-NULL agent_ids among the team's cases
       (orphan agent ids included, under "(unknown)").
-  O4. avg_resolution_minutes = fsum(max(resolution_minutes, 0), NULL as 0) / case_count
-      (NULL counts as 0 and the case stays in the denominator).
+  O4. avg_resolution_minutes = float(exact integer sum of max(resolution_minutes, 0), NULL
+      as 0) / case_count (NULL counts as 0 and the case stays in the denominator). The sum
+      is exact and rounded once ("every sum is exact"): math.fsum would round each value
+      past 2^53 to a double first (9007199254740993 + 30 -> 9007199254741022, where the
+      exact sum rounds to 9007199254741024).
   O5. escalated_cases/reopened_cases and all rates count flags that are non-zero.
   O6. Customer views: cases with a NULL customer_id are skipped; an orphan id keeps its row
       with empty country, region, segment. NULL texts of a kept customer print empty.
@@ -738,7 +741,7 @@ class Case:
 
     def resolution_for_avg(self):
         value = self.resolution_minutes
-        return float(max(value, 0)) if value is not None else 0.0
+        return max(value, 0) if value is not None else 0
 
 
 def build_cases(tables, weights):
@@ -906,7 +909,7 @@ class Group:
         return self.flagged(flag) / self.count
 
     def avg_resolution(self):
-        return math.fsum(c.resolution_for_avg() for c in self.cases) / self.count
+        return float(sum(c.resolution_for_avg() for c in self.cases)) / self.count
 
 
 SKIP = object()  # a group key meaning "leave this case out of the view"
