@@ -16,7 +16,8 @@
 # same exit code). A difference prints the first differing lines.
 # Then every tests/golden/<case>/ input is run by both programs with the case's args
 # (less --strict, which the oracle lacks), from the case directory: the exit codes must
-# agree and, on success, every ofi/ dq/ fk/ file.
+# agree and, on success, every ofi/ dq/ fk/ file; then the probe sets of
+# tests/ref/probes.py the same way.
 # Prints one line per check and "oracle: N passed, M failed"; exits 1 on failure.
 # Needs bash, coreutils, diff, python3.
 
@@ -168,6 +169,17 @@ for d in "$here"/../golden/*/; do
     cd "$d" && compare_run "golden ${d##*/}" csv:input input "${opts[@]}"
     cd "$tmp" || exit 2
 done
+
+# --- the probe sets (tests/ref/probes.py: section 7's rules one by one, and the read
+# errors, written by an independent reader of the spec) ------------------------------------
+if "$PYTHON" "$here/../ref/probes.py" "$tmp/probes"; then
+    for d in "$tmp"/probes/*/; do
+        d=${d%/}
+        compare_run "probe ${d##*/}" "csv:$d" "$d"
+    done
+else
+    fail "probe sets: tests/ref/probes.py failed"
+fi
 
 echo "oracle: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
