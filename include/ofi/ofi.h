@@ -47,8 +47,9 @@ typedef struct ofi_ctx {
                          * the loader's fast path (tests compare the two) */
     int commit_pause_ms; /* > 0: ofi_outset_commit waits this long before each rename, so
                           * that a test can signal a run in the middle of its renames */
-    int map_pause_ms;    /* > 0: a CSV reader that maps its file says so on stderr and
-                          * waits this long, so that a test can shrink the file */
+    const char *map_wait; /* a CSV file name (no directory): a reader that maps the file
+                           * of that name logs it and waits until its size changes, so
+                           * that a test can shrink it mid-read; NULL: none */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */
     void *log_user;
     ofi_status status;  /* status of the last failure recorded */

@@ -458,9 +458,10 @@ static void setup_ctx(ofi_ctx *ctx, cli_log *lg, int threads, unsigned long long
     /* OFI_TEST_COMMIT_PAUSE_MS=N: wait N ms before each final rename (for tests). */
     const char *cp = getenv("OFI_TEST_COMMIT_PAUSE_MS");
     ctx->commit_pause_ms = cp != NULL ? atoi(cp) : 0;
-    /* OFI_TEST_MAP_PAUSE_MS=N: wait N ms after mapping each CSV input (for tests). */
-    const char *mp = getenv("OFI_TEST_MAP_PAUSE_MS");
-    ctx->map_pause_ms = mp != NULL ? atoi(mp) : 0;
+    /* OFI_TEST_MAP_WAIT=NAME: once the CSV input NAME is mapped, say so and wait until
+     * its size changes (for tests). */
+    const char *mw = getenv("OFI_TEST_MAP_WAIT");
+    ctx->map_wait = mw != NULL && *mw != '\0' ? mw : NULL;
     lg->tty = isatty(STDERR_FILENO);
     ctx->log = log_cb;
     ctx->log_user = lg;
@@ -746,25 +747,37 @@ static int cmd_gen(int argc, char **argv)
  * way (ofi_outset_signal_cleanup returns 2) and leaves the ending to the first. */
 static volatile sig_atomic_t signal_pending;
 
-/* "ofi: stopped by signal N<tail>\n" on stderr, with write(2) only. */
+/* The concatenation of parts[0..n) and a line end on stderr, with write(2) only (for
+ * signal handlers); each part cut to what fits. */
+static void say_parts(const char *const *parts, int n)
+{
+    char msg[4352];
+    size_t len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t pl = strlen(parts[i]);
+        if (pl > sizeof msg - 1 - len)
+            pl = sizeof msg - 1 - len;
+        memcpy(msg + len, parts[i], pl);
+        len += pl;
+    }
+    msg[len++] = '\n';
+    const ssize_t w = write(STDERR_FILENO, msg, len);
+    (void)w;
+}
+
+/* "ofi: stopped by signal N<tail>" on stderr. */
 static void say_stopped(int sig, const char *tail)
 {
-    char msg[160] = "ofi: stopped by signal ";
-    size_t n = strlen(msg);
-    char d[4];
+    char num[4];
     int nd = 0;
+    char d[4];
     for (int v = sig; v > 0 && nd < 3; v /= 10)
         d[nd++] = (char)('0' + v % 10);
-    while (nd > 0)
-        msg[n++] = d[--nd];
-    const size_t tl = strlen(tail);
-    if (n + tl + 1 < sizeof msg) {
-        memcpy(msg + n, tail, tl);
-        n += tl;
-    }
-    msg[n++] = '\n';
-    const ssize_t w = write(STDERR_FILENO, msg, n);
-    (void)w;
+    for (int i = 0; i < nd; i++)
+        num[i] = d[nd - 1 - i];
+    num[nd] = '\0';
+    const char *parts[] = {"ofi: stopped by signal ", num, tail};
+    say_parts(parts, 3);
 }
 
 static void on_signal(int sig)
@@ -785,67 +798,64 @@ static void on_signal(int sig)
 /* SIGBUS: a page of a mapped input past its end, i.e. a CSV file that shrank while it
  * was read (rewritten in place by an export). The run cannot go on: the handler removes
  * the temporary files, names the file and ends the process as a read error (exit 2).
- * Any other SIGBUS is a fault of its own: the files are removed and, the default action
- * restored, the faulting access is made again and ends the process by SIGBUS. */
+ * Any other SIGBUS (a fault of its own, or one sent by kill: si_code <= 0, no address)
+ * removes the files and ends the process by SIGBUS, as the default action would. */
 static void on_bus(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
-    const char *path = ofi_csv_mapped_path(si->si_addr);
-    ofi_outset_signal_cleanup(); /* 1 or 2: renames or another handler; nothing to add */
+    const char *path = si->si_code > 0 ? ofi_csv_mapped_path(si->si_addr) : NULL;
+    if (ofi_outset_signal_cleanup() == 2) /* another thread's handler ends the process */
+        for (;;)
+            pause();
     if (path == NULL) {
+        if (si->si_code <= 0) /* sent, as a stopping signal is */
+            say_stopped(sig, "; temporary files removed");
         signal(sig, SIG_DFL);
+        raise(sig); /* pending while blocked here: ends the process once this returns */
         return;
     }
-    static const char head[] = "ofi: ", tail[] =
-        ": the file shrank while it was being read (rewritten during the run?); "
-        "temporary files removed; OFI_NO_MMAP=1 reads inputs that may change\n";
-    char msg[4096 + sizeof head + sizeof tail];
-    size_t n = 0, pl = strlen(path);
-    if (pl > 4096)
-        pl = 4096;
-    memcpy(msg, head, sizeof head - 1);
-    n += sizeof head - 1;
-    memcpy(msg + n, path, pl);
-    n += pl;
-    memcpy(msg + n, tail, sizeof tail - 1);
-    n += sizeof tail - 1;
-    const ssize_t w = write(STDERR_FILENO, msg, n);
-    (void)w;
+    const char *parts[] = {"ofi: error: ", path,
+                           ": the file shrank while it was being read (rewritten during the "
+                           "run?); temporary files removed; OFI_NO_MMAP=1 reads inputs that "
+                           "may change"};
+    say_parts(parts, 3);
     _exit(OFI_E_SOURCE);
 }
 
-/* Handle each signal left at its default action; an ignored one (nohup's SIGHUP, a
- * background job's SIGINT) stays ignored. SIGXFSZ (a write past the file-size limit,
- * `ulimit -f`) is ignored instead, so that the write fails with EFBIG and the run ends as
- * for a full disk: exit 4 naming the file, temporary files removed. */
+/* Install handler for sig (sa_sigaction when info) unless sig is not at its default
+ * action: an ignored one (nohup's SIGHUP, a background job's SIGINT) stays ignored. The
+ * three stopping signals are blocked while any of these handlers runs. */
+static void handle(int sig, void (*handler)(int), void (*info)(int, siginfo_t *, void *))
+{
+    struct sigaction sa;
+    if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler != SIG_DFL)
+        return;
+    memset(&sa, 0, sizeof sa);
+    if (info) {
+        sa.sa_sigaction = info;
+        sa.sa_flags = SA_SIGINFO;
+    } else {
+        sa.sa_handler = handler;
+    }
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGHUP);
+    sigaction(sig, &sa, NULL);
+}
+
+/* SIGINT, SIGTERM, SIGHUP and SIGBUS get their handlers. SIGXFSZ (a write past the
+ * file-size limit, `ulimit -f`) is ignored instead, so that the write fails with EFBIG
+ * and the run ends as for a full disk: exit 4 naming the file, temporary files removed. */
 static void on_signals(void)
 {
     struct sigaction xfsz;
     if (sigaction(SIGXFSZ, NULL, &xfsz) == 0 && xfsz.sa_handler == SIG_DFL)
         signal(SIGXFSZ, SIG_IGN);
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction old;
-        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL)
-            continue;
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
-            sigaddset(&sa.sa_mask, sigs[j]);
-        sigaction(sigs[i], &sa, NULL);
-    }
-    struct sigaction bus;
-    if (sigaction(SIGBUS, NULL, &bus) == 0 && bus.sa_handler == SIG_DFL) {
-        memset(&bus, 0, sizeof bus);
-        bus.sa_sigaction = on_bus;
-        bus.sa_flags = SA_SIGINFO;
-        sigemptyset(&bus.sa_mask);
-        for (size_t j = 0; j < sizeof sigs / sizeof sigs[0]; j++)
-            sigaddset(&bus.sa_mask, sigs[j]);
-        sigaction(SIGBUS, &bus, NULL);
-    }
+    handle(SIGINT, on_signal, NULL);
+    handle(SIGTERM, on_signal, NULL);
+    handle(SIGHUP, on_signal, NULL);
+    handle(SIGBUS, NULL, on_bus);
 }
 
 int main(int argc, char **argv)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -463,11 +462,14 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
             r->map = m;
             r->map_len = (uint64_t)sb.st_size;
             r->map_slot = map_register(m, r->map_len, path);
-            if (ctx->map_pause_ms > 0) { /* a test shrinks the file now */
-                fprintf(stderr, "ofi: test: mapped %s\n", path);
-                struct timespec ts = {ctx->map_pause_ms / 1000,
-                                      (long)(ctx->map_pause_ms % 1000) * 1000000L};
-                nanosleep(&ts, NULL);
+            const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+            if (ctx->map_wait != NULL && strcmp(base, ctx->map_wait) == 0) {
+                /* A test shrinks the file now: wait until it has (20 s at most). */
+                ofi_log(ctx, OFI_LOG_INFO, "test: mapped %s", path);
+                struct stat now;
+                for (int i = 0; i < 2000 && fstat(r->fd, &now) == 0 && now.st_size == sb.st_size;
+                     i++)
+                    nanosleep(&(struct timespec){0, 10000000L}, NULL);
             }
         }
     }
