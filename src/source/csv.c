@@ -30,6 +30,8 @@
 static char map_path[MAP_SLOTS][MAP_PATH];
 static atomic_uintptr_t map_lo[MAP_SLOTS], map_hi[MAP_SLOTS];
 static atomic_int map_live[MAP_SLOTS];
+_Static_assert(ATOMIC_LONG_LOCK_FREE == 2 && ATOMIC_INT_LOCK_FREE == 2,
+               "a signal handler reads these atomics: they must be lock-free");
 
 /* @return the slot of [lo, lo + len) named path, or -1 (none free: that mapping's SIGBUS
  * is reported as an unknown one). */
