@@ -56,8 +56,8 @@ typedef struct ofi_gstat {
  * Exact OFI sums take a fixed-point path: when every score is a multiple of one power of
  * two and sums fit in 126 bits (always, for real scores), each value becomes an exact
  * 128-bit integer and groups are summed without sorting, each thread owning a range of
- * groups, minutes in 64 bits. Otherwise, or when a resolution_minutes value needs more
- * than 32 bits (a 64-bit sum of them could overflow), ofi_group_plain runs.
+ * groups, minutes in 64 bits. Otherwise, or when the minutes' total needs more than 63
+ * bits (f->minutes_past_64), ofi_group_plain runs.
  * @return OFI_OK or OFI_E_NOMEM. */
 ofi_status ofi_group(ofi_ctx *ctx, const ofi_db *db, const ofi_features *f, const double *ofi,
                      const uint32_t *key, uint32_t n_groups, ofi_gstat *out);
@@ -84,7 +84,7 @@ typedef void (*ofi_group_keys_fn)(const void *arg, size_t lo, size_t hi, uint32_
 /* ofi_group_scaled for n_g groupings at once, with one pass over the cases for all those
  * of up to 4096 groups (threads take contiguous ranges into private measures, merged in
  * thread order); a grouping with more groups, or scores off the fixed-point path
- * (scale < 0), or minutes wider than 32 bits (see ofi_group), has its keys gathered into
+ * (scale < 0), or minutes summing past 63 bits (see ofi_group), has its keys gathered into
  * an array and goes through ofi_group_scaled.
  * out[j] receives n_groups[j] measures; results are those of ofi_group_scaled, grouping by
  * grouping, for any thread count. @return OFI_OK, OFI_E_NOMEM, or OFI_E_USAGE when n_g is

@@ -32,6 +32,8 @@ typedef struct ofi_features {
                            * other value), so flags[i] bit b is the column's value itself */
     const ofi_table *cases;
     const int32_t *delay_min, *resolution_min; /* narrow columns with sentinels */
+    int minutes_past_64; /* 1: the sum of max(resolution_minutes, 0) over all cases needs
+                          * more than 63 bits (then groupings sum minutes in 128) */
     const int64_t *refund_cents;
     const uint32_t *touch;
     const uint32_t *issue_row, *customer_row;

@@ -494,12 +494,11 @@ static inline void add_meas(ofi_gstat *s, __int128 *sum, int64_t *minutes, const
     *sum += m->fixed;
 }
 
-/* 1 when every sum of resolution minutes fits 64 bits: no value needed more than 32 (a
- * table holds fewer than 2^32 rows). The fast paths sum them in 64 bits; otherwise
- * ofi_group_plain sums in 128. */
+/* 1 when every sum of resolution minutes fits 64 bits: their total over all cases does
+ * (each is >= 0). The fast paths sum them in 64 bits; otherwise ofi_group_plain in 128. */
 static int minutes_fit(const ofi_features *f)
 {
-    return f->cases == NULL || f->cases->wide[OFI_CAS_RESOLUTION_MIN].n == 0;
+    return !f->minutes_past_64;
 }
 
 /* Merge thread t's measures part[t * stride + g] (sums psum[...]) of group g, in thread

@@ -73,6 +73,15 @@ ofi_status ofi_features_build(ofi_ctx *ctx, const ofi_db *db, ofi_features *f)
     f->cases = cs;
     f->delay_min = cs->col[OFI_CAS_DELAY_MIN].i32;
     f->resolution_min = cs->col[OFI_CAS_RESOLUTION_MIN].i32;
+    /* Values of 32 bits sum to less than 2^63 over fewer than 2^32 cases; only wider ones
+     * (rare: a side list) can take the total past it. */
+    f->minutes_past_64 = 0;
+    if (cs->wide[OFI_CAS_RESOLUTION_MIN].n > 0) {
+        __int128 total = 0;
+        for (size_t i = 0; i < f->n; i++)
+            total += ofi_feature_minutes(f, f->resolution_min, OFI_CAS_RESOLUTION_MIN, i);
+        f->minutes_past_64 = total > (__int128)INT64_MAX;
+    }
     f->refund_cents = L->refund_cents;
     f->touch = L->touch;
     f->issue_row = L->issue_row;
