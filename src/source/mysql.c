@@ -1463,6 +1463,26 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
             quote_ident(sql, 65536, spec->name);
             st = query(ctx, m, sql, spec->name);
         }
+        /* A column the user made BIT (a flag as BIT(1)) would take the text "1" as the
+         * byte 0x31: it loads through a variable, as the number. */
+        uint32_t bit_cols = 0;
+        if (st == OFI_OK) {
+            snprintf(sql, 65536,
+                     "SELECT LOWER(column_name) FROM information_schema.columns WHERE "
+                     "table_schema = DATABASE() AND table_name = '%s' AND data_type = 'bit'",
+                     stage);
+            st = query(ctx, m, sql, spec->name);
+        }
+        if (st == OFI_OK) {
+            MYSQL_RES *res = mysql_store_result(m->conn);
+            MYSQL_ROW row;
+            while (res != NULL && (row = mysql_fetch_row(res)) != NULL)
+                for (int c = 0; c < spec->n_cols; c++)
+                    if (row[0] && strcasecmp(row[0], spec->cols[c].name) == 0)
+                        bit_cols |= 1u << c;
+            if (res != NULL)
+                mysql_free_result(res);
+        }
         if (st != OFI_OK)
             break;
         snprintf(sql, 65536, "LOAD DATA LOCAL INFILE 'ofi-load' INTO TABLE ");
@@ -1477,9 +1497,19 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
                 continue; /* the file lacks it: NULL, as the run reads it */
             if (k++)
                 strcat(sql, ", ");
-            quote_ident(sql, 65536, spec->cols[c].name);
+            if (bit_cols >> c & 1u)
+                snprintf(sql + strlen(sql), 65536 - strlen(sql), "@bit%d", c);
+            else
+                quote_ident(sql, 65536, spec->cols[c].name);
         }
         strcat(sql, ")");
+        for (int c = 0, set = 0; c < spec->n_cols; c++) {
+            if (f.src[c] < 0 || !(bit_cols >> c & 1u))
+                continue;
+            strcat(sql, set++ ? ", " : " SET ");
+            quote_ident(sql, 65536, spec->cols[c].name);
+            snprintf(sql + strlen(sql), 65536 - strlen(sql), " = CAST(@bit%d AS UNSIGNED)", c);
+        }
         mysql_set_local_infile_handler(m->conn, feed_init, feed_read, feed_end, feed_error, &f);
         if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
             st = f.failed ? ctx->status
