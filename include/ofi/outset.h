@@ -26,6 +26,9 @@ typedef struct ofi_outfile {
     char *rel;   /* path relative to the root, e.g. "ofi/kpi_summary.csv" */
     char *path;  /* final path */
     char *tmp;   /* temporary path */
+    char *prev;  /* the previous file's name while the set commits: "<dir>/.<name>.prev" */
+    int kept;    /* during the commit: 1 when prev names the file it replaces, 0 when none, -1 when
+                    it could not be linked */
     int sig_slot; /* its slot for ofi_outset_signal_cleanup, or -1 */
     uint64_t size;
     uint64_t xxh64;
@@ -101,7 +104,12 @@ ofi_status ofi_outset_put(ofi_ctx *ctx, ofi_outset *set, const char *rel, const 
  * not written. Not thread-safe against a concurrent ofi_outset_open. */
 const char *ofi_outset_tmp(const ofi_outset *set, const char *rel);
 
-/* Rename every file into place (see ofi_outset_signal_cleanup for signals).
+/* Rename every file into place (see ofi_outset_signal_cleanup for signals). When a rename
+ * fails (a full disk can refuse one), the files renamed before it are put back: the
+ * previous ones, kept as hard links to ".<name>.prev" during the renames, return, and new
+ * ones that had none are removed; the set then replaces nothing (on a file system without
+ * hard links, only what existed before the failure can be kept that way: the new files
+ * stay, and the error says so).
  * @return OFI_OK or OFI_E_OUTPUT. */
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set);
 

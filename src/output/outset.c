@@ -231,16 +231,20 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
     o->rel = strdup(rel);
     o->path = malloc(rl);
     o->tmp = malloc(rl);
-    if (!o->rel || !o->path || !o->tmp) {
+    o->prev = malloc(rl + 1);
+    if (!o->rel || !o->path || !o->tmp || !o->prev) {
         free(o->rel);
         free(o->path);
         free(o->tmp);
+        free(o->prev);
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     }
     snprintf(o->path, rl, "%s/%s", set->root, rel);
     const char *base = strrchr(rel, '/');
     snprintf(o->tmp, rl, "%s/%.*s.%s.tmp", set->root, base ? (int)(base - rel + 1) : 0, rel,
              base ? base + 1 : rel);
+    snprintf(o->prev, rl + 1, "%s/%.*s.%s.prev", set->root, base ? (int)(base - rel + 1) : 0,
+             rel, base ? base + 1 : rel);
     o->sig_slot = sig_register(o->tmp); /* before the file exists: a signal may come now */
     s->idx = set->n++;
     if (mkdirs(o->path, 0) != 0)
@@ -542,6 +546,54 @@ const char *ofi_outset_tmp(const ofi_outset *set, const char *rel)
     return NULL;
 }
 
+/* Before o's rename: the file it replaces, if any, gets a second name (o->prev), so that
+ * a later failure can put it back. o->kept: 1 when linked, 0 when there was no file, -1
+ * when the file system cannot link (the rename then goes on without a way back). */
+static ofi_status keep_previous(ofi_ctx *ctx, ofi_outfile *o)
+{
+    if (unlink(o->prev) != 0 && errno != ENOENT) /* left by a run killed while committing */
+        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot remove: %s", o->prev, strerror(errno));
+    if (link(o->path, o->prev) == 0) {
+        o->kept = 1;
+        return OFI_OK;
+    }
+    if (errno == ENOENT) {
+        o->kept = 0;
+        return OFI_OK;
+    }
+    if (errno == EPERM || errno == EOPNOTSUPP || errno == EXDEV || errno == EMLINK) {
+        o->kept = -1;
+        return OFI_OK;
+    }
+    return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot keep the previous file as %s: %s", o->path,
+                    o->prev, strerror(errno));
+}
+
+/* After a failed commit: files 0..n_renamed-1 were renamed; put back what they replaced
+ * (file n_renamed, when it exists, failed: its second name goes). The first error stays
+ * the context's; files that could not be put back are named after it. */
+static void put_back(ofi_ctx *ctx, ofi_outset *set, size_t n_renamed)
+{
+    size_t not_back = 0;
+    const char *first = NULL;
+    for (size_t j = 0; j < n_renamed; j++) {
+        ofi_outfile *o = &set->f[j];
+        const int ok = o->kept == 1   ? rename(o->prev, o->path) == 0
+                       : o->kept == 0 ? unlink(o->path) == 0 || errno == ENOENT
+                                      : 0;
+        if (!ok && not_back++ == 0)
+            first = o->path;
+    }
+    if (n_renamed < set->n && set->f[n_renamed].kept == 1)
+        unlink(set->f[n_renamed].prev);
+    if (not_back) {
+        const size_t len = strlen(ctx->err);
+        snprintf(ctx->err + len, sizeof ctx->err - len,
+                 "; %zu file%s already renamed could not be put back (%s)", not_back,
+                 not_back == 1 ? "" : "s", first);
+    }
+}
+
 ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
 {
     /* What would stop a rename half way (a directory where a file goes) is looked for
@@ -561,16 +613,29 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
                             set->root);
     } while (!atomic_compare_exchange_weak(&sig_state, &v, v + 1));
     ofi_status st = OFI_OK;
-    for (size_t i = 0; i < set->n && st == OFI_OK; i++) {
+    size_t i = 0;
+    for (; i < set->n; i++) {
+        ofi_outfile *o = &set->f[i];
+        o->kept = 0;
         if (ctx->commit_pause_ms > 0)
             nanosleep(&(struct timespec){ctx->commit_pause_ms / 1000,
                                          (long)(ctx->commit_pause_ms % 1000) * 1000000L},
                       NULL);
-        if (rename(set->f[i].tmp, set->f[i].path) != 0)
-            st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", set->f[i].path,
+        if ((st = keep_previous(ctx, o)) != OFI_OK)
+            break;
+        if (rename(o->tmp, o->path) != 0) {
+            st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", o->path,
                           strerror(errno));
-        else
-            sig_forget(set->f[i].sig_slot);
+            break;
+        }
+        sig_forget(o->sig_slot);
+    }
+    if (st == OFI_OK) {
+        for (size_t j = 0; j < set->n; j++)
+            if (set->f[j].kept == 1)
+                unlink(set->f[j].prev);
+    } else {
+        put_back(ctx, set, i);
     }
     if (st == OFI_OK && set->n > 0)
         atomic_store(&sig_committed, 1);
@@ -601,6 +666,7 @@ void ofi_outset_free(ofi_outset *set)
         free(set->f[i].rel);
         free(set->f[i].path);
         free(set->f[i].tmp);
+        free(set->f[i].prev);
     }
     free(set->f);
     free(set->root);
