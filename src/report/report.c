@@ -33,12 +33,10 @@ static void f6(char *out, double v)
     out[n] = '\0';
 }
 
+/* @pre out holds 32 bytes (an int64 of cents: at most 22). */
 static void money(char *out, int64_t cents)
 {
-    ofi_outbuf b = {0};
-    ofi_put_money(&b, cents);
-    snprintf(out, 32, "%.*s", (int)b.len, b.p ? b.p : "");
-    ofi_outbuf_free(&b);
+    *ofi_raw_money(out, cents) = '\0';
 }
 
 /* Data text for a line of the report: control characters (a newline or CR in a group
