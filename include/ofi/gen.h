@@ -36,12 +36,14 @@ typedef struct ofi_gen_opts {
  * @return OFI_OK;
  *         OFI_E_USAGE when out_dir is NULL or empty, dirty_rate is not in [0, 1] or
  *         n_cases > 2^32 - 1;
- *         OFI_E_OUTPUT when out_dir cannot be created or a file cannot be written or
- *         closed (the message in ctx->err names the directory or file);
+ *         OFI_E_OUTPUT when out_dir cannot be created, a file cannot be written, closed
+ *         or renamed into place, or another gen is writing out_dir (the message in
+ *         ctx->err names the directory or file);
  *         OFI_E_NOMEM when a buffer cannot be allocated.
- *         On failure some files may be missing or incomplete.
- * Thread safety: reentrant; calls with different contexts may run concurrently (they must
- * not write the same out_dir).
+ *         The files are written to temporary names and renamed into place together at
+ *         the end (ofi_outset): on failure nothing in out_dir is replaced.
+ * Thread safety: reentrant; calls with different contexts may run concurrently (two on
+ * the same out_dir: the second fails, OFI_E_OUTPUT).
  */
 ofi_status ofi_gen_write(ofi_ctx *ctx, const ofi_gen_opts *opts);
 

@@ -16,7 +16,8 @@
  *     (sequential)         number events and refunds: a prefix sum over the blocks gives
  *                          each block its first event_id and refund_id (1..M in file order);
  *     phase B (parallel)   format each block into its own text buffers, no printf;
- *     (sequential)         fwrite the buffers in block order.
+ *     (sequential)         write the buffers in block order (to temporary names, renamed
+ *                          into place together at the end).
  *   Parallel regions only compute: buffers are sized between the phases, and a block whose
  *   event or refund array fills up (possible only with heavy dirt) is regrown and
  *   regenerated sequentially, which gives the same records.
@@ -84,15 +85,13 @@
 
 #include "ofi/gen.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 #include "ofi/date.h"
 #include "ofi/outbuf.h"
+#include "ofi/outset.h"
 
 #define CASE_BLOCK 32768u /* cases per block: fixed, the output depends on it */
 #define DIM_BLOCK 65536u  /* dimension rows per block: fixed, likewise */
@@ -1129,74 +1128,41 @@ static char *put_product_row(const gen_cfg *g, rng *r, uint64_t id, char *p)
 
 /* ---------------------------------------------------------------- output files */
 
+/* The eight files are written to temporary names and renamed into place together at the
+ * end (ofi_outset, as a run's outputs): a gen that fails replaces nothing, and leaves no
+ * half-written table that a later run would read. */
 typedef struct out_file {
-    FILE *f;
-    char path[4096];
+    ofi_outset *set;
+    ofi_outstream s;
+    int open;
 } out_file;
 
-static ofi_status out_open(ofi_ctx *ctx, out_file *o, const char *dir, const char *name,
+static ofi_status out_open(ofi_ctx *ctx, out_file *o, ofi_outset *set, const char *name,
                            const char *header)
 {
-    const int n = snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof o->path)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "%s/%s: path too long", dir, name);
-    o->f = fopen(o->path, "wb");
-    if (o->f == NULL)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "cannot create %s: %s", o->path, strerror(errno));
-    const size_t len = strlen(header);
-    if (fwrite(header, 1, len, o->f) != len)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "cannot write %s: %s", o->path, strerror(errno));
-    return OFI_OK;
+    o->set = set;
+    OFI_TRY(ofi_outset_open(ctx, set, name, &o->s));
+    o->open = 1;
+    return ofi_outstream_write(ctx, set, &o->s, header, strlen(header));
 }
 
 static ofi_status out_write(ofi_ctx *ctx, out_file *o, const char *buf, size_t n)
 {
-    if (n != 0 && fwrite(buf, 1, n, o->f) != n)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "cannot write %s: %s", o->path, strerror(errno));
-    return OFI_OK;
+    return n ? ofi_outstream_write(ctx, o->set, &o->s, buf, n) : OFI_OK;
 }
 
-/* Close and check; a no-op on a file never opened or already closed. */
+/* Flush, check and close; a no-op on a file never opened or already closed. */
 static ofi_status out_close(ofi_ctx *ctx, out_file *o)
 {
-    if (o->f == NULL)
+    if (!o->open)
         return OFI_OK;
-    const int bad = ferror(o->f);
-    const int rc = fclose(o->f);
-    o->f = NULL;
-    if (bad || rc != 0)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "cannot write %s: %s", o->path,
-                        rc != 0 ? strerror(errno) : "write error");
-    return OFI_OK;
-}
-
-/* mkdir -p. */
-static ofi_status make_dirs(ofi_ctx *ctx, const char *dir)
-{
-    char path[4096];
-    const size_t n = strlen(dir);
-    if (n >= sizeof path)
-        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: path too long", dir);
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        const char keep = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return ofi_fail(ctx, OFI_E_OUTPUT, "cannot create directory %s: %s", path,
-                            strerror(errno));
-        path[i] = keep;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ofi_fail(ctx, OFI_E_OUTPUT, "cannot create directory %s: not a directory", dir);
-    return OFI_OK;
+    o->open = 0;
+    return ofi_outset_close(ctx, o->set, &o->s);
 }
 
 /* ---------------------------------------------------------------- tables */
 
-static ofi_status write_calendar(ofi_ctx *ctx, const gen_cfg *g, const char *dir)
+static ofi_status write_calendar(ofi_ctx *ctx, const gen_cfg *g, ofi_outset *set)
 {
     out_file o = {0};
     ofi_status st = OFI_OK;
@@ -1229,7 +1195,7 @@ static ofi_status write_calendar(ofi_ctx *ctx, const gen_cfg *g, const char *dir
         p = put_u64(p, (uint64_t)iso_week);
         *p++ = '\n';
     }
-    OFI_CHECK(out_open(ctx, &o, dir, "calendar.csv",
+    OFI_CHECK(out_open(ctx, &o, set, "calendar.csv",
                        "date_id,calendar_date,year,month,month_name,quarter,day_name,"
                        "week_of_year\n"));
     OFI_CHECK(out_write(ctx, &o, buf, (size_t)(p - buf)));
@@ -1240,7 +1206,7 @@ cleanup:
     return st;
 }
 
-static ofi_status write_issue_catalog(ofi_ctx *ctx, const char *dir)
+static ofi_status write_issue_catalog(ofi_ctx *ctx, ofi_outset *set)
 {
     static const char TEXT[] =
         "issue_id,issue_category,root_cause,severity,friction_weight,severity_multiplier\n"
@@ -1256,7 +1222,7 @@ static ofi_status write_issue_catalog(ofi_ctx *ctx, const char *dir)
         "10,Other,General question,Low,0.8,1.0\n";
     out_file o = {0};
     ofi_status st = OFI_OK;
-    OFI_CHECK(out_open(ctx, &o, dir, "issue_catalog.csv", ""));
+    OFI_CHECK(out_open(ctx, &o, set, "issue_catalog.csv", ""));
     OFI_CHECK(out_write(ctx, &o, TEXT, sizeof TEXT - 1));
     OFI_CHECK(out_close(ctx, &o));
 cleanup:
@@ -1266,7 +1232,7 @@ cleanup:
 
 /* A dimension table: blocks of DIM_BLOCK rows, each from its own stream, formatted in
  * parallel waves and written in block order. */
-static ofi_status write_dim(ofi_ctx *ctx, const gen_cfg *g, const char *dir, const char *name,
+static ofi_status write_dim(ofi_ctx *ctx, const gen_cfg *g, ofi_outset *set, const char *name,
                             const char *header, uint64_t stream, uint64_t n_rows, dim_fn fn,
                             int n_threads)
 {
@@ -1287,7 +1253,7 @@ static ofi_status write_dim(ofi_ctx *ctx, const gen_cfg *g, const char *dir, con
             goto cleanup;
         }
     }
-    OFI_CHECK(out_open(ctx, &o, dir, name, header));
+    OFI_CHECK(out_open(ctx, &o, set, name, header));
     for (uint64_t w = 0; w < n_blocks; w += (uint64_t)n_slots) {
         const int n_wave = n_blocks - w < (uint64_t)n_slots ? (int)(n_blocks - w) : n_slots;
 #pragma omp parallel for num_threads(n_threads) schedule(dynamic, 1)
@@ -1340,7 +1306,7 @@ static int slot_reserve(slot *s, int k, size_t need)
 }
 
 /* cases, case_timeline and refunds, together: a timeline or refund row needs its case. */
-static ofi_status write_facts(ofi_ctx *ctx, const gen_cfg *g, const char *dir, int n_threads)
+static ofi_status write_facts(ofi_ctx *ctx, const gen_cfg *g, ofi_outset *set, int n_threads)
 {
     out_file o[3] = {{0}, {0}, {0}};
     ofi_status st = OFI_OK;
@@ -1364,13 +1330,13 @@ static ofi_status write_facts(ofi_ctx *ctx, const gen_cfg *g, const char *dir, i
             goto cleanup;
         }
     }
-    OFI_CHECK(out_open(ctx, &o[0], dir, "cases.csv",
+    OFI_CHECK(out_open(ctx, &o[0], set, "cases.csv",
                        "case_id,date_id,customer_id,agent_id,product_id,issue_id,channel,"
                        "status,priority,escalated_flag,reopened_flag,is_delayed,delay_minutes,"
                        "is_cancelled,resolution_minutes,has_refund\n"));
-    OFI_CHECK(out_open(ctx, &o[1], dir, "case_timeline.csv",
+    OFI_CHECK(out_open(ctx, &o[1], set, "case_timeline.csv",
                        "event_id,case_id,event_timestamp,event_type,actor_type,channel\n"));
-    OFI_CHECK(out_open(ctx, &o[2], dir, "refunds.csv",
+    OFI_CHECK(out_open(ctx, &o[2], set, "refunds.csv",
                        "refund_id,case_id,refund_type,refund_amount_eur\n"));
 
     for (uint64_t w = 0; w < n_blocks; w += (uint64_t)n_slots) {
@@ -1450,6 +1416,7 @@ ofi_status ofi_gen_write(ofi_ctx *ctx, const ofi_gen_opts *opts)
     const int n_threads = ctx->n_threads < 1 ? 1 : ctx->n_threads;
     const char *dir = opts->out_dir;
 
+    ofi_outset set = {0};
     gen_cfg *g = malloc(sizeof *g);
     if (g == NULL)
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
@@ -1467,20 +1434,25 @@ ofi_status ofi_gen_write(ofi_ctx *ctx, const ofi_gen_opts *opts)
     for (unsigned i = 0; i < N_TS_DAYS; i++)
         ofi_format_date(g->epoch + (int32_t)i, g->day[i]);
 
-    OFI_CHECK(make_dirs(ctx, dir));
-    OFI_CHECK(write_calendar(ctx, g, dir));
-    OFI_CHECK(write_dim(ctx, g, dir, "customers.csv",
+    OFI_CHECK(ofi_outset_init(ctx, &set, dir));
+    OFI_CHECK(ofi_outset_lock(ctx, &set, "gen"));
+    OFI_CHECK(write_calendar(ctx, g, &set));
+    OFI_CHECK(write_dim(ctx, g, &set, "customers.csv",
                         "customer_id,country,region,segment,signup_year,segment_multiplier\n",
                         STREAM_CUSTOMERS, g->n_customers, put_customer_row, n_threads));
-    OFI_CHECK(write_dim(ctx, g, dir, "agents.csv",
+    OFI_CHECK(write_dim(ctx, g, &set, "agents.csv",
                         "agent_id,team,shift,tenure_months,speed_factor\n", STREAM_AGENTS,
                         g->n_agents, put_agent_row, n_threads));
-    OFI_CHECK(write_dim(ctx, g, dir, "products.csv",
+    OFI_CHECK(write_dim(ctx, g, &set, "products.csv",
                         "product_id,product_group,base_price_eur,risk_score\n", STREAM_PRODUCTS,
                         g->n_products, put_product_row, n_threads));
-    OFI_CHECK(write_issue_catalog(ctx, dir));
-    OFI_CHECK(write_facts(ctx, g, dir, n_threads));
+    OFI_CHECK(write_issue_catalog(ctx, &set));
+    OFI_CHECK(write_facts(ctx, g, &set, n_threads));
+    OFI_CHECK(ofi_outset_commit(ctx, &set));
 cleanup:
+    if (st != OFI_OK)
+        ofi_outset_abort(&set);
+    ofi_outset_free(&set);
     free(g);
     return st;
 }
