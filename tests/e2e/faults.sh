@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# faults.sh - every allocation and every file call of a run, failed one at a time.
+#
+# usage: tests/e2e/faults.sh FAULT_BIN [STRIDE]
+#
+# FAULT_BIN is ofi-fault (tests/fault/fault.c: the ofi command with its allocation and file
+# calls wrapped). For each command below, a clean run counts the calls (OFI_FAULT_COUNT);
+# then the run is repeated once per call with that call failing (OFI_FAULT=alloc:N, then
+# io:N; every STRIDE-th only, when given: an ASan build is slower). Each failed run must:
+#   - exit 2 (out of memory, cannot read) or 4 (cannot write), never crash or hang;
+#     an allocation that fails can only exit 2 with "out of memory" in its message; a
+#     weights file that cannot be read is a configuration error (exit 1);
+#   - print exactly one line on stderr, "ofi: error: ...";
+#   - leave the output directory exactly as it was: it holds the files of an earlier run
+#     (other inputs, so other bytes), and must keep them, with no temporary, .prev or
+#     lock file left.
+# A run that still succeeds (a failure the code works around: a fallback path) must write
+# the same bytes as the clean run (the report's timings and the manifests' times aside).
+#
+# Commands, with one thread (the calls then come in a fixed order): `ofi run` on the
+# golden `badrows` input (rejected rows, orphans, duplicates), `ofi variants` and
+# `ofi sensitivity` on a generated set, `ofi gen`.
+# Prints one line per command and kind, and "faults: N passed, M failed".
+
+. "$(cd "$(dirname "$0")" && pwd)/e2e_lib.sh"
+e2e_setup faults "$1"
+stride=${2:-1}
+REAL="$(dirname "$BIN")/../ofi"
+[ -x "$REAL" ] || REAL="$BIN"
+golden=$here/../golden
+"$REAL" gen --cases 400 --seed 7 --dirty 0.05 --out "$tmp/gen" --quiet || exit 2
+"$REAL" gen --cases 300 --seed 8 --out "$tmp/other" --quiet || exit 2
+cat > "$tmp/w.ini" <<'INI'
+[variant base]
+[variant esc]
+escalation = 5
+severity_multiplier = on
+[variant money]
+refund = 1/5
+segment_multiplier = on
+INI
+
+# walk NAME OUT_SUBDIRS ARGS...: ARGS is the command, writing into "$tmp/o" (given as
+# @OUT@); "$tmp/prev" is what an earlier run left there.
+walk() {
+    local name=$1
+    shift
+    local args=("${@//@OUT@/$tmp/o}")
+    rm -rf "$tmp/o" "$tmp/ref" "$tmp/cnt"
+    if ! OFI_FAULT_COUNT="$tmp/cnt" "$BIN" "${args[@]}" > /dev/null 2> "$tmp/se"; then
+        fail "$name: the clean run failed" "$(cat "$tmp/se")"
+        return
+    fi
+    mv "$tmp/o" "$tmp/ref"
+    local kind max n rc bad
+    for kind in alloc io; do
+        max=$(awk -v k=$kind '$1 == k { print $2 }' "$tmp/cnt")
+        bad=()
+        for ((n = 1; n <= max; n += stride)); do
+            rm -rf "$tmp/o"
+            cp -a "$tmp/prev" "$tmp/o"
+            OFI_FAULT=$kind:$n timeout 60 "$BIN" "${args[@]}" > /dev/null 2> "$tmp/se"
+            rc=$?
+            local why=""
+            if [ $rc -eq 0 ]; then
+                diff -r -x '*manifest.json' -x project_report.txt "$tmp/ref" "$tmp/o" > "$tmp/d" 2>&1 ||
+                    why="succeeded with other outputs: $(head -3 "$tmp/d")"
+            elif [ $rc -eq 1 ] && [ $kind = io ] && grep -q "^ofi: error: $tmp/w.ini: " "$tmp/se"; then
+                : # the weights file: a configuration error
+            elif [ $rc -ne 2 ] && { [ $kind = alloc ] || [ $rc -ne 4 ]; }; then
+                why="exit $rc"
+            elif [ "$(wc -l < "$tmp/se")" -ne 1 ] || ! grep -q '^ofi: error: ' "$tmp/se"; then
+                why="stderr is not one error line"
+            elif [ $kind = alloc ] && ! grep -q 'out of memory' "$tmp/se"; then
+                why="no 'out of memory' in the message"
+            elif ! diff -r "$tmp/prev" "$tmp/o" > "$tmp/d" 2>&1; then
+                why="the output directory changed: $(head -3 "$tmp/d")"
+            fi
+            if [ -n "$why" ]; then
+                local trace
+                trace=$(OFI_FAULT_TRACE=1 OFI_FAULT=$kind:$n "$BIN" "${args[@]}" 2>&1 > /dev/null | head -12)
+                bad+=("$kind:$n: $why" "$(head -2 "$tmp/se")" "$trace")
+            fi
+        done
+        if [ ${#bad[@]} -eq 0 ]; then
+            pass "$name: $kind 1..$max (every ${stride})"
+        else
+            fail "$name: $kind" "${bad[@]:0:9}"
+        fi
+    done
+}
+
+# The earlier run: the same command on other data, so that each file it left differs.
+prev() {
+    rm -rf "$tmp/prev"
+    "$REAL" "$@" > /dev/null 2>&1 || exit 2
+}
+
+prev run --source "csv:$tmp/other" --out "$tmp/prev" --threads 1 --quiet
+walk run run --source "csv:$golden/badrows/input" --out @OUT@ --threads 1 --quiet
+prev variants --source "csv:$tmp/other" --weights "$tmp/w.ini" --out "$tmp/prev" --threads 1 --top 5 --quiet
+walk variants variants --source "csv:$tmp/gen" --weights "$tmp/w.ini" --out @OUT@ --threads 1 --top 5 --quiet
+prev sensitivity --source "csv:$tmp/other" --samples 8 --spread 0.2 --seed 3 --out "$tmp/prev" --threads 1 --top 5 --quiet
+walk sensitivity sensitivity --source "csv:$tmp/gen" --samples 8 --spread 0.2 --seed 3 --out @OUT@ --threads 1 --top 5 --quiet
+prev gen --cases 50 --seed 9 --out "$tmp/prev" --quiet
+walk gen gen --cases 120 --seed 5 --dirty 0.05 --out @OUT@ --threads 1 --quiet
+
+echo "faults: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
