@@ -1606,6 +1606,11 @@ static ofi_status load_all(ofi_ctx *ctx, ofi_db *db, ofi_reject_fn reject, void 
     OFI_CHECK(ofi_join_cases(ctx, db));
     L.times->join += ofi_now() - t0;
 cleanup:
+    if (L.side != NULL) { /* a table's failure before its own release above */
+        for (int p = 0; p < np; p++)
+            free(L.side[p].k);
+        free(L.side);
+    }
     for (int k = 0; k < L.n_threads; k++)
         batch_free(&L.b[k]);
     free(L.b);

@@ -79,7 +79,7 @@ walk() {
             if [ -n "$why" ]; then
                 local trace
                 trace=$(OFI_FAULT_TRACE=1 OFI_FAULT=$kind:$n "$BIN" "${args[@]}" 2>&1 > /dev/null | head -12)
-                bad+=("$kind:$n: $why" "$(head -2 "$tmp/se")" "$trace")
+                bad+=("$kind:$n: $why" "$(grep -v "^ *#[0-9]* 0x.* in __interceptor\|^$" "$tmp/se" | head -8)" "$trace")
             fi
         done
         if [ ${#bad[@]} -eq 0 ]; then
