@@ -7,6 +7,8 @@
 #                                                 library, Criterion, python3
 #   --test, the dashboard test                    chromium and a font for its screenshots
 #                                                 (tests/e2e/dashboard.sh)
+#   --test, the fuzz targets                      clang, its libFuzzer and sanitizer
+#                                                 runtimes, its OpenMP (scripts/fuzz.sh)
 #   --test, the peers bench and its test          nodejs and npm (DuckDB's Node.js client,
 #                                                 fetched by `npm ci`), python3-pandas,
 #                                                 python3-sqlalchemy, python3-pymysql
@@ -22,7 +24,8 @@ esac
 pkgs=(build-essential cmake pkg-config libxxhash-dev libcriterion-dev libmariadb-dev
       libmariadb-dev-compat python3 time)
 if [ "$test_deps" = 1 ]; then
-  pkgs+=(chromium fonts-dejavu-core python3-pandas python3-sqlalchemy python3-pymysql)
+  pkgs+=(chromium fonts-dejavu-core python3-pandas python3-sqlalchemy python3-pymysql
+         clang libclang-rt-14-dev libomp-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
