@@ -87,13 +87,18 @@ typedef struct settings {
     char *v[S_N];
 } settings;
 
-static void settings_set(settings *s, const char *key, const char *val)
+/* @return 0, or -1 out of memory (said on stderr). */
+static int settings_set(settings *s, const char *key, const char *val)
 {
     for (int k = 0; k < S_N; k++)
         if (strcmp(key, setting_keys[k]) == 0) {
             free(s->v[k]);
-            s->v[k] = strdup(val);
+            if ((s->v[k] = strdup(val)) == NULL) {
+                fprintf(stderr, "ofi: error: out of memory reading the MySQL settings\n");
+                return -1;
+            }
         }
+    return 0;
 }
 
 static void settings_free(settings *s)
@@ -133,15 +138,18 @@ static char *dotenv_quoted(char *val)
 /* Read KEY=VALUE lines as python-dotenv (the reference pipeline's) reads them: # comment
  * lines, an optional "export ", a quoted value decoded by dotenv_quoted (one line; a line
  * it refuses is skipped with a warning), an unquoted value ending where whitespace and
- * '#' start a comment ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A missing file
- * is fine unless required. @return 0, or -1 when a required file cannot be read. */
+ * '#' start a comment ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A file that
+ * does not exist is fine unless required; one that exists but cannot be read (EACCES,
+ * EIO) is an error either way: it may hold the password. @return 0, -1 when a required file cannot be read, -2 out of
+ * memory (both said on stderr). */
 static int read_env_file(const char *path, settings *s, int required, int quiet)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        if (required)
-            fprintf(stderr, "ofi: error: %s: cannot read: %s\n", path, strerror(errno));
-        return required ? -1 : 0;
+        if (!required && errno == ENOENT)
+            return 0;
+        fprintf(stderr, "ofi: error: %s: cannot read: %s\n", path, strerror(errno));
+        return -1;
     }
     struct stat sb;
     if (!quiet && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077))
@@ -187,7 +195,10 @@ static int read_env_file(const char *path, settings *s, int required, int quiet)
             while (vl && (val[vl - 1] == ' ' || val[vl - 1] == '\t'))
                 val[--vl] = '\0';
         }
-        settings_set(s, key, val);
+        if (settings_set(s, key, val) != 0) {
+            fclose(f);
+            return -2;
+        }
     }
     fclose(f);
     return 0;
@@ -198,15 +209,16 @@ static int mysql_settings(const char *env_file, int quiet, settings *s, ofi_mysq
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->read_option_files = 1;
-    if (read_env_file(".env", s, 0, quiet) != 0)
-        return 1;
-    for (int k = 0; k < S_N; k++) {
+    int rc = read_env_file(".env", s, 0, quiet);
+    for (int k = 0; k < S_N && rc == 0; k++) {
         const char *e = getenv(setting_keys[k]);
-        if (e)
-            settings_set(s, setting_keys[k], e);
+        if (e && settings_set(s, setting_keys[k], e) != 0)
+            rc = -2;
     }
-    if (env_file && read_env_file(env_file, s, 1, quiet) != 0)
-        return 1;
+    if (rc == 0 && env_file)
+        rc = read_env_file(env_file, s, 1, quiet);
+    if (rc != 0)
+        return rc == -2 ? 2 : 1; /* out of memory; a settings file that cannot be read */
     /* Fault injection and retry budget, for tests and flaky networks. */
     const char *kill = getenv("OFI_FAULT_KILL_AFTER_ROWS");
     if (kill && *kill)
