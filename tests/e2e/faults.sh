@@ -9,17 +9,24 @@
 # io:N; every STRIDE-th only, when given: an ASan build is slower). Each failed run must:
 #   - exit 2 (out of memory, cannot read) or 4 (cannot write), never crash or hang;
 #     an allocation that fails can only exit 2 with "out of memory" in its message; a
-#     weights file that cannot be read is a configuration error (exit 1);
+#     a weights or settings file that cannot be read is a configuration error (exit 1);
 #   - print exactly one line on stderr, "ofi: error: ...";
 #   - leave the output directory exactly as it was: it holds the files of an earlier run
 #     (other inputs, so other bytes), and must keep them, with no temporary, .prev or
-#     lock file left.
+#     lock file left (an empty directory made for new files may stay).
 # A run that still succeeds (a failure the code works around: a fallback path) must write
 # the same bytes as the clean run (the report's timings and the manifests' times aside).
 #
 # Commands, with one thread (the calls then come in a fixed order): `ofi run` on the
 # golden `badrows` input (rejected rows, orphans, duplicates), `ofi variants` and
-# `ofi sensitivity` on a generated set, `ofi gen`.
+# `ofi sensitivity` on a generated set, `ofi gen`; and `ofi run` with two threads (the
+# order of the calls then varies from run to run; each one still has to hold).
+#
+# With OFI_FAULT_MYSQL_ENV=FILE (MySQL settings of a server holding the golden `badrows`
+# rows: tests/e2e/mysql.sh calls it so), the MySQL commands instead: `ofi run --source
+# mysql` (extracts written while streaming), `ofi extract`, and `ofi load` of the
+# `badrows` directory, after whose failures every table must be as before (CHECKSUM
+# TABLE) with no staging table left.
 # Prints one line per command and kind, and "faults: N passed, M failed".
 
 . "$(cd "$(dirname "$0")" && pwd)/e2e_lib.sh"
@@ -51,8 +58,9 @@ walk() {
         fail "$name: the clean run failed" "$(cat "$tmp/se")"
         return
     fi
-    mv "$tmp/o" "$tmp/ref"
-    local kind max n rc bad
+    mv "$tmp/o" "$tmp/ref" 2>/dev/null || mkdir -p "$tmp/ref"
+    local kind max n rc bad state0=""
+    [ -n "$state" ] && state0=$($state)
     for kind in alloc io; do
         max=$(awk -v k=$kind '$1 == k { print $2 }' "$tmp/cnt")
         bad=()
@@ -63,18 +71,23 @@ walk() {
             rc=$?
             local why=""
             if [ $rc -eq 0 ]; then
-                diff -r -x '*manifest.json' -x project_report.txt "$tmp/ref" "$tmp/o" > "$tmp/d" 2>&1 ||
+                if ! same_as_ref > "$tmp/d" 2>&1; then
                     why="succeeded with other outputs: $(head -3 "$tmp/d")"
-            elif [ $rc -eq 1 ] && [ $kind = io ] && grep -q "^ofi: error: $tmp/w.ini: " "$tmp/se"; then
-                : # the weights file: a configuration error
+                elif [ -n "$state" ] && [ "$($state)" != "$state0" ]; then
+                    why="succeeded with another database: $($state | head -3)"
+                fi
+            elif [ $rc -eq 1 ] && [ $kind = io ] && grep -qE "^ofi: error: ($tmp/w.ini|${env:-/}|\.env): " "$tmp/se"; then
+                : # the weights or settings file: a configuration error
             elif [ $rc -ne 2 ] && { [ $kind = alloc ] || [ $rc -ne 4 ]; }; then
                 why="exit $rc"
             elif [ "$(wc -l < "$tmp/se")" -ne 1 ] || ! grep -q '^ofi: error: ' "$tmp/se"; then
                 why="stderr is not one error line"
             elif [ $kind = alloc ] && ! grep -q 'out of memory' "$tmp/se"; then
                 why="no 'out of memory' in the message"
-            elif ! diff -r "$tmp/prev" "$tmp/o" > "$tmp/d" 2>&1; then
+            elif ! { rm_new_empty_dirs; diff -r "$tmp/prev" "$tmp/o" > "$tmp/d" 2>&1; }; then
                 why="the output directory changed: $(head -3 "$tmp/d")"
+            elif [ -n "$state" ] && [ "$($state)" != "$state0" ]; then
+                why="the database changed: $($state | head -3)"
             fi
             if [ -n "$why" ]; then
                 local trace
@@ -90,11 +103,50 @@ walk() {
     done
 }
 
+# After a run that succeeded: every file of the clean run's the same (the report's
+# timings and the manifests' times aside), and nothing of its own left (a temporary, .prev
+# or lock file); the earlier run's other files may stay (extract writes extracts/ only).
+same_as_ref() {
+    local f
+    (cd "$tmp/ref" && find . -type f ! -name '*manifest.json' ! -name project_report.txt) |
+        while read -r f; do cmp "$tmp/ref/$f" "$tmp/o/$f" || return 1; done || return 1
+    ! find "$tmp/o" -name '.*' | grep .
+}
+
+# A directory a failed run made for its files (extracts/, say) may stay, empty: it
+# replaces nothing.
+rm_new_empty_dirs() {
+    local d
+    (cd "$tmp/o" && find . -mindepth 1 -depth -type d -empty) | while read -r d; do
+        [ -d "$tmp/prev/$d" ] || rmdir "$tmp/o/$d"
+    done
+}
+
 # The earlier run: the same command on other data, so that each file it left differs.
 prev() {
     rm -rf "$tmp/prev"
     "$REAL" "$@" > /dev/null 2>&1 || exit 2
 }
+
+state="" # a command printing what else a failed run must leave as it was
+if [ -n "${OFI_FAULT_MYSQL_ENV:-}" ]; then
+    env=$OFI_FAULT_MYSQL_ENV
+    # shellcheck disable=SC1090
+    . "$env"
+    tables=calendar,customers,agents,products,issue_catalog,cases,case_timeline,refunds
+    db_state() {
+        mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER" \
+            -p"$MYSQL_PASSWORD" -N -B "$MYSQL_DATABASE" -e "CHECKSUM TABLE $tables; SHOW TABLES"
+    }
+    prev run --source "csv:$tmp/other" --out "$tmp/prev" --threads 1 --quiet
+    walk mysql-run run --source mysql --env "$env" --out @OUT@ --threads 1 --quiet
+    walk mysql-extract extract --env "$env" --out @OUT@ --quiet
+    state=db_state
+    walk mysql-load load --from "$golden/badrows/input" --env "$env" --quiet
+    echo "faults: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
 
 prev run --source "csv:$tmp/other" --out "$tmp/prev" --threads 1 --quiet
 walk run run --source "csv:$golden/badrows/input" --out @OUT@ --threads 1 --quiet
@@ -104,6 +156,8 @@ prev sensitivity --source "csv:$tmp/other" --samples 8 --spread 0.2 --seed 3 --o
 walk sensitivity sensitivity --source "csv:$tmp/gen" --samples 8 --spread 0.2 --seed 3 --out @OUT@ --threads 1 --top 5 --quiet
 prev gen --cases 50 --seed 9 --out "$tmp/prev" --quiet
 walk gen gen --cases 120 --seed 5 --dirty 0.05 --out @OUT@ --threads 1 --quiet
+prev run --source "csv:$tmp/other" --out "$tmp/prev" --threads 2 --quiet
+walk run-2-threads run --source "csv:$golden/badrows/input" --out @OUT@ --threads 2 --quiet
 
 echo "faults: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -372,6 +372,15 @@ rc=$?
 ok=$?
 check "ofi load failing deep in case_timeline: exit 2, every table as before, no leftovers ($rc: $(head -c 160 "$tmp/late.err"))" $ok
 
+# Every 5th allocation and file call of a MySQL run, of `ofi extract` and of `ofi load`
+# failed in turn (tests/e2e/faults.sh with ofi-fault, built beside ofi): exit 2 or 4, one
+# error line, the output directory and every table as they were. The database holds the
+# badrows case, loaded above.
+fault_bin=$(dirname "$bin")/tests/ofi-fault
+OFI_FAULT_MYSQL_ENV="$env" bash "$root/tests/e2e/faults.sh" "$fault_bin" 5 > "$tmp/faults.out" 2>&1
+ok=$?
+sed 's/^/  /' "$tmp/faults.out" | grep -v "^  PASS" | head -30
+check "faults: every 5th allocation and file call of the MySQL commands failed in turn ($(tail -1 "$tmp/faults.out"))" $ok
 
 echo "mysql: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
