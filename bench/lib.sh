@@ -11,7 +11,7 @@ bench_dataset() {
   if [ ! -f "$data/.complete" ]; then
     rm -rf "$data"
     echo "bench: generating $cases cases (seed $seed) into $data" >&2
-    "$build/ofi" gen --cases "$cases" --seed "$seed" --out "$data" --quiet >&2
+    "$build/ofi" gen --cases "$cases" --seed "$seed" --out "$data" --quiet >&2 || return 1
     touch "$data/.complete"
   fi
   echo "$data"

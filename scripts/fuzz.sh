@@ -42,7 +42,7 @@ seeds() {
     csv)
       for g in "$root"/tests/golden/*/input; do
         for f in "$g"/*.csv; do
-          [ -f "$f" ] && head -c 4096 "$f" > "$dir/$(basename "$(dirname "$g")")-$(basename "$f")"
+          if [ -f "$f" ]; then head -c 4096 "$f" > "$dir/$(basename "$(dirname "$g")")-$(basename "$f")"; fi
         done
       done ;;
     fields)
@@ -58,7 +58,7 @@ seeds() {
       done ;;
     weights)
       for f in "$root"/scripts/weights.ini "$root"/tests/ref/*.ini "$root"/tests/golden/*/*.ini; do
-        [ -f "$f" ] && cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"
+        if [ -f "$f" ]; then cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"; fi
       done ;;
     load)
       # The golden inputs, and a generated set of dirty rows whose bigger tables span
@@ -69,7 +69,7 @@ seeds() {
         for i in 0 1 2 3 4 5 6 7; do
           f="$root/tests/golden/$g/input/${names[$i]}.csv"
           [ $g = gen-seed ] && f="$build/gen-seed/${names[$i]}.csv"
-          [ -f "$f" ] && { printf "\\x$(printf %02x $i)"; head -c 16000 "$f"; } > "$dir/$g-${names[$i]}"
+          if [ -f "$f" ]; then { printf "\\x$(printf %02x $i)"; head -c 16000 "$f"; } > "$dir/$g-${names[$i]}"; fi
         done
       done ;;
   esac

@@ -2,7 +2,9 @@
  *
  * Each file is written to "<dir>/.<name>.tmp" while its size and XXH64 are computed;
  * ofi_outset_commit renames every file into place at the end of a successful run, so a
- * reader never sees a half-written file and a failed run replaces nothing;
+ * reader never sees a half-written file and a failed run replaces nothing (a rename that
+ * fails half way puts back the files replaced before it, kept meanwhile as
+ * "<dir>/.<name>.prev");
  * ofi_outset_abort removes the temporary files.
  *
  * Sets that write the same files exclude each other: ofi_outset_lock takes an exclusive

@@ -200,6 +200,11 @@ static int read_env_file(const char *path, settings *s, int required, int quiet)
             return -2;
         }
     }
+    if (ferror(f)) { /* fgets stops on a read error as at the end: a directory, EIO */
+        fprintf(stderr, "ofi: error: %s: cannot read: %s\n", path, strerror(errno));
+        fclose(f);
+        return -1;
+    }
     fclose(f);
     return 0;
 }
@@ -407,8 +412,10 @@ static const char gen_help[] =
     "events per case. The bytes depend only on N, the seed (default 1) and RATE, never\n"
     "on --threads (the generating threads, default all cores). --dirty RATE (0..1)\n"
     "injects that fraction of data-quality problems into cases, events and refunds (bad\n"
-    "ids, duplicates, orphans, malformed rows, odd values). Nothing is printed but errors\n"
-    "(--quiet is accepted for symmetry).\n";
+    "ids, duplicates, orphans, malformed rows, odd values). The tables are written to\n"
+    "temporary names and renamed into place together at the end: a failed gen replaces\n"
+    "nothing; SIGTERM, SIGINT or SIGHUP removes the temporary files and ends it by that\n"
+    "signal. Nothing is printed but errors (--quiet is accepted for symmetry).\n";
 
 /* Parse a non-negative integer option value. */
 static int parse_count(const char *s, unsigned long long max, unsigned long long *out)
@@ -885,7 +892,7 @@ int main(int argc, char **argv)
     int rc;
     /* The commands that write an output set: a signal removes its temporary files. */
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "extract") == 0 || strcmp(cmd, "variants") == 0 ||
-        strcmp(cmd, "sensitivity") == 0)
+        strcmp(cmd, "sensitivity") == 0 || strcmp(cmd, "gen") == 0)
         on_signals();
     if (strcmp(cmd, "run") == 0)
         rc = cmd_run(argc, argv, 0);

@@ -72,7 +72,7 @@ static int sig_register(const char *path)
     if (len >= SIG_PATH)
         return -1;
     const int k = atomic_fetch_add(&sig_used, 1);
-    if (k >= OFI_OUTSET_SIGNAL_FILES)
+    if (k < 0 || k >= OFI_OUTSET_SIGNAL_FILES) /* k < 0: the count wrapped */
         return -1;
     memcpy(sig_path[k], path, len + 1);
     atomic_store(&sig_live[k], 1);
@@ -265,8 +265,11 @@ ofi_status ofi_outset_open(ofi_ctx *ctx, ofi_outset *set, const char *rel, ofi_o
         return ofi_fail(ctx, OFI_E_OUTPUT, "%s: stopped by a signal", o->tmp);
     }
     XXH64_state_t *h = XXH64_createState();
-    if (h == NULL)
+    if (h == NULL) {
+        close(s->fd); /* the temporary file goes with the set (ofi_outset_abort) */
+        s->fd = -1;
         return ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    }
     XXH64_reset(h, 0);
     s->hash = h;
     return OFI_OK;
@@ -548,25 +551,17 @@ const char *ofi_outset_tmp(const ofi_outset *set, const char *rel)
 
 /* Before o's rename: the file it replaces, if any, gets a second name (o->prev), so that
  * a later failure can put it back. o->kept: 1 when linked, 0 when there was no file, -1
- * when the file system cannot link (the rename then goes on without a way back). */
-static ofi_status keep_previous(ofi_ctx *ctx, ofi_outfile *o)
+ * when it could not be linked: a file system without hard links (EPERM on vfat, ENOSYS
+ * on some FUSE ones), or a full one (the link needs a directory entry the rename does
+ * not). The rename then goes on without a way back, as it did before there was one:
+ * the link is a safety net, not a condition of the commit. */
+static void keep_previous(ofi_outfile *o)
 {
-    if (unlink(o->prev) != 0 && errno != ENOENT) /* left by a run killed while committing */
-        return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot remove: %s", o->prev, strerror(errno));
-    if (link(o->path, o->prev) == 0) {
+    unlink(o->prev); /* left by a run killed while committing; if it stays, link fails */
+    if (link(o->path, o->prev) == 0)
         o->kept = 1;
-        return OFI_OK;
-    }
-    if (errno == ENOENT) {
-        o->kept = 0;
-        return OFI_OK;
-    }
-    if (errno == EPERM || errno == EOPNOTSUPP || errno == EXDEV || errno == EMLINK) {
-        o->kept = -1;
-        return OFI_OK;
-    }
-    return ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot keep the previous file as %s: %s", o->path,
-                    o->prev, strerror(errno));
+    else
+        o->kept = errno == ENOENT ? 0 : -1;
 }
 
 /* After a failed commit: files 0..n_renamed-1 were renamed; put back what they replaced
@@ -575,22 +570,24 @@ static ofi_status keep_previous(ofi_ctx *ctx, ofi_outfile *o)
 static void put_back(ofi_ctx *ctx, ofi_outset *set, size_t n_renamed)
 {
     size_t not_back = 0;
-    const char *first = NULL;
+    const ofi_outfile *first = NULL;
     for (size_t j = 0; j < n_renamed; j++) {
         ofi_outfile *o = &set->f[j];
         const int ok = o->kept == 1   ? rename(o->prev, o->path) == 0
                        : o->kept == 0 ? unlink(o->path) == 0 || errno == ENOENT
                                       : 0;
         if (!ok && not_back++ == 0)
-            first = o->path;
+            first = o;
     }
     if (n_renamed < set->n && set->f[n_renamed].kept == 1)
         unlink(set->f[n_renamed].prev);
     if (not_back) {
         const size_t len = strlen(ctx->err);
         snprintf(ctx->err + len, sizeof ctx->err - len,
-                 "; %zu file%s already renamed could not be put back (%s)", not_back,
-                 not_back == 1 ? "" : "s", first);
+                 "; %zu file%s already renamed could not be put back (%s%s%s)", not_back,
+                 not_back == 1 ? "" : "s", first->path,
+                 first->kept == 1 ? ": its previous version is " : "",
+                 first->kept == 1 ? first->prev : "");
     }
 }
 
@@ -621,8 +618,7 @@ ofi_status ofi_outset_commit(ofi_ctx *ctx, ofi_outset *set)
             nanosleep(&(struct timespec){ctx->commit_pause_ms / 1000,
                                          (long)(ctx->commit_pause_ms % 1000) * 1000000L},
                       NULL);
-        if ((st = keep_previous(ctx, o)) != OFI_OK)
-            break;
+        keep_previous(o);
         if (rename(o->tmp, o->path) != 0) {
             st = ofi_fail(ctx, OFI_E_OUTPUT, "%s: cannot rename into place: %s", o->path,
                           strerror(errno));

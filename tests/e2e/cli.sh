@@ -23,7 +23,8 @@
 #   signal     SIGTERM / SIGHUP / SIGBUS (sent) during a run: exit 128+N, "ofi: stopped by signal N;
 #              temporary files removed", no *.tmp and no lock file left, outputs untouched;
 #              SIGTERM during the final renames (slowed by OFI_TEST_COMMIT_PAUSE_MS): the
-#              renames end first, the outputs are all the new run's, the message says so
+#              renames end first, the outputs are all the new run's, the message says so;
+#              SIGTERM during `ofi gen`: exit 143, the dataset in its directory untouched
 #   sigbus     an input cut short while the run reads it through its mapping: exit 2,
 #              the message names the file, nothing replaced, nothing left behind
 #   format     every output ends with "\n", holds no "\r" and no BOM
@@ -122,6 +123,20 @@ grep -qF 'mysql://u"s\er@127.0.0.1:1/d'"'"'b: cannot connect' se || problems+=("
 grep -qF 'dotenv.env:5: MYSQL_PASSWORD: a quoted value must close' se || problems+=("no warning for line 5: $(shown se)")
 grep -q 'junk' se && problems+=("the refused value was printed: $(shown se)")
 if [ ${#problems[@]} -eq 0 ]; then pass "settings file: dotenv quotes, escapes, comments"; else fail "settings file: dotenv quotes, escapes, comments" "${problems[@]}"; fi
+
+# A settings file that exists but cannot be read (a directory here; EIO would do the
+# same) stops the command, as the --env file and as ./.env: it may hold the password.
+mkdir -p envdir cwd_env/.env
+ofi extract --env envdir --out dq_out
+[ $rc -eq 1 ] && grep -qx "ofi: error: envdir: cannot read: Is a directory" se
+ok=$?
+(cd cwd_env && "$BIN" extract --out dq_out > ../so 2> ../se)
+rc=$?
+if [ $ok -eq 0 ] && [ $rc -eq 1 ] && grep -qx "ofi: error: .env: cannot read: Is a directory" se; then
+    pass "settings file: one that cannot be read is an error (exit 1), --env and ./.env"
+else
+    fail "settings file: one that cannot be read is an error (exit 1), --env and ./.env" "exit $rc, stderr $(shown se)"
+fi
 
 # --- help and version ---------------------------------------------------------------------
 help_cases=("--help:usage: ofi " "help:usage: ofi " "run --help:usage: ofi run" "gen --help:usage: ofi gen"
@@ -337,6 +352,31 @@ if fresh_outputs; then
             pass "signal: SIGTERM during the renames ends the run after them (exit 143)"
         else
             fail "signal: SIGTERM during the renames ends the run after them (exit 143)" "${problems[@]}"
+        fi
+    fi
+    # ofi gen writes through temporary names too: stopped by SIGTERM while it writes the
+    # facts, it ends by the signal, the dataset already in its directory untouched, no
+    # temporary or lock file left.
+    if [[ " ${sigs[*]} " == *" TERM "* ]]; then
+        rm -rf gsig gsig.ref && "$BIN" gen --cases 300 --seed 3 --out gsig --quiet && cp -a gsig gsig.ref
+        "$BIN" gen --cases 5M --seed 4 --out gsig --threads 1 --quiet > so1 2> se1 &
+        holder=$!
+        for _ in $(seq 400); do # until it writes case_timeline.csv, the third file
+            [ -e gsig/.case_timeline.csv.tmp ] && break
+            sleep 0.05
+        done
+        kill -TERM "$holder"
+        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
+        guard=$!
+        wait "$holder" 2> /dev/null
+        rc=$?
+        kill "$guard" 2> /dev/null
+        if [ $rc -eq 143 ] && grep -qx "ofi: stopped by signal 15; temporary files removed" se1 &&
+            diff -r gsig.ref gsig > /dev/null; then
+            pass "signal: SIGTERM stops ofi gen (exit 143), the earlier dataset untouched, nothing left"
+        else
+            fail "signal: SIGTERM stops ofi gen (exit 143), the earlier dataset untouched, nothing left" \
+                "exit $rc, stderr $(shown se1)" "$(diff -r gsig.ref gsig | head -3)"
         fi
     fi
     # Another program holding the lock (one process: flock(2), then a flag file, then

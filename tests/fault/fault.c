@@ -138,12 +138,13 @@ ssize_t __real_pwrite(int fd, const void *buf, size_t n, off_t off);
 size_t __real_fwrite(const void *p, size_t size, size_t n, FILE *f);
 int __real_ftruncate(int fd, off_t len);
 int __real_rename(const char *from, const char *to);
+int __real_link(const char *from, const char *to);
 int __real_mkdir(const char *path, mode_t mode);
 
 int __wrap_open(const char *path, int flags, ...)
 {
     mode_t mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) { /* O_TMPFILE holds O_DIRECTORY */
         va_list ap;
         va_start(ap, flags);
         mode = (mode_t)va_arg(ap, int);
@@ -189,6 +190,7 @@ ssize_t __wrap_pwrite(int fd, const void *buf, size_t n, off_t off)
     return __real_pwrite(fd, buf, n, off);
 }
 
+/* The stream's error flag stays clear: callers here check the count. */
 size_t __wrap_fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
     FAIL_IF(KIND_IO, ENOSPC, 0);
@@ -205,6 +207,12 @@ int __wrap_rename(const char *from, const char *to)
 {
     FAIL_IF(KIND_IO, EIO, -1);
     return __real_rename(from, to);
+}
+
+int __wrap_link(const char *from, const char *to)
+{
+    FAIL_IF(KIND_IO, EPERM, -1);
+    return __real_link(from, to);
 }
 
 int __wrap_mkdir(const char *path, mode_t mode)

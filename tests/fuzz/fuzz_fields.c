@@ -57,6 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const long long r = strtoll(t, &e, 10);
             CHECK(r == v);
             CHECK(*e == '\0' || *e == '.');
+            if (*e == '.') /* "12.0": only zeros after the point */
+                for (const char *z = e + 1; *z; z++)
+                    CHECK(*z == '0');
         }
         break;
     }
