@@ -1,4 +1,5 @@
-/* test_outset.c - output files: staged writes, direct and buffered, size and hash, commit.
+/* test_outset.c - output files: staged writes, direct and buffered, size and hash, commit
+ * (and a commit that fails half way: rename and link are wrapped, see the end).
  *
  * A stream stages bytes in OFI_OUTSTREAM_STAGE-byte blocks; a file that fills one is
  * written with O_DIRECT from then on (unless ctx->no_direct) and its tail through the page
@@ -415,6 +416,155 @@ Test(outset, temporary_name_is_a_new_file)
     cr_assert(lstat(path, &sb) == 0);
     cr_expect(S_ISREG(sb.st_mode), "the output renamed into place is not a regular file");
     expect_text(path, "new\n", "the output");
+    remove_tree(dir);
+    free(dir);
+}
+
+/* ---- a commit that fails half way -------------------------------------------------------
+ * rename and link are wrapped for this suite (tests/unit/CMakeLists.txt): by default they
+ * pass through; a test sets which calls fail. */
+static const char *fail_rename_to; /* a rename onto a path ending so fails (EIO) */
+static int fail_put_back;          /* renames from a ".prev" name fail (EIO) */
+static int link_errno;             /* non-zero: every link fails with it */
+
+int __real_rename(const char *from, const char *to);
+int __real_link(const char *from, const char *to);
+
+static int ends_with(const char *s, const char *tail)
+{
+    const size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+int __wrap_rename(const char *from, const char *to)
+{
+    if ((fail_put_back && ends_with(from, ".prev")) ||
+        (fail_rename_to && ends_with(to, fail_rename_to) && !ends_with(from, ".prev"))) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_rename(from, to);
+}
+
+int __wrap_link(const char *from, const char *to)
+{
+    if (link_errno) {
+        errno = link_errno;
+        return -1;
+    }
+    return __real_link(from, to);
+}
+
+/* A directory with old a.csv and c.csv (b.csv has none), and a set writing all three
+ * (in that order) with new bytes, closed, not committed. */
+static char *three_files(ofi_ctx *ctx, ofi_outset *set)
+{
+    char *dir = make_dir("/tmp");
+    cr_assert(dir != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    write_text(path, "old a\n");
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    write_text(path, "old c\n");
+    ofi_ctx_init(ctx);
+    cr_assert(ofi_outset_init(ctx, set, dir) == OFI_OK, "%s", ctx->err);
+    put_text(ctx, set, "a.csv", "new a\n");
+    put_text(ctx, set, "b.csv", "new b\n");
+    put_text(ctx, set, "c.csv", "new c\n");
+    return dir;
+}
+
+/* Nothing but the named files in dir (no .tmp, no .prev). */
+static void expect_only(const char *dir, const char *const *names, int n)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | tr '\\n' ' '", dir);
+    FILE *p = popen(cmd, "r");
+    cr_assert(p != NULL);
+    char got[512] = "", want[512] = "";
+    if (fgets(got, sizeof got, p) == NULL)
+        got[0] = '\0'; /* an empty directory */
+    pclose(p);
+    for (int i = 0; i < n; i++) {
+        strcat(want, names[i]);
+        strcat(want, " ");
+    }
+    cr_expect(strcmp(got, want) == 0, "%s holds \"%s\", expected \"%s\"", dir, got, want);
+}
+
+/* The last rename fails: the two before it are undone, a.csv's old file returns (the
+ * same file: its inode), b.csv, which replaced nothing, goes. */
+Test(outset, failed_rename_puts_back_the_earlier_ones)
+{
+    ofi_ctx ctx;
+    ofi_outset set;
+    char *dir = three_files(&ctx, &set);
+    char path[600], want[800];
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    struct stat before, after;
+    cr_assert(stat(path, &before) == 0);
+    fail_rename_to = "/c.csv";
+    cr_expect(ofi_outset_commit(&ctx, &set) == OFI_E_OUTPUT);
+    snprintf(want, sizeof want, "%s/c.csv: cannot rename into place: %s", dir, strerror(EIO));
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    ofi_outset_abort(&set);
+    ofi_outset_free(&set);
+    expect_text(path, "old a\n", "a.csv put back");
+    cr_assert(stat(path, &after) == 0);
+    cr_expect(after.st_ino == before.st_ino, "a.csv is a copy, not the file put back");
+    snprintf(path, sizeof path, "%s/c.csv", dir);
+    expect_text(path, "old c\n", "c.csv never replaced");
+    expect_only(dir, (const char *const[]){"a.csv", "c.csv"}, 2);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* On a file system without hard links (ENOSYS: some FUSE ones; EPERM: vfat) the commit
+ * goes on without a way back, and succeeds. */
+Test(outset, commit_without_hard_links)
+{
+    ofi_ctx ctx;
+    ofi_outset set;
+    char *dir = three_files(&ctx, &set);
+    link_errno = ENOSYS;
+    cr_expect(ofi_outset_commit(&ctx, &set) == OFI_OK, "%s", ctx.err);
+    ofi_outset_free(&set);
+    char path[600];
+    const char *names[3] = {"a.csv", "b.csv", "c.csv"};
+    for (int i = 0; i < 3; i++) {
+        char want[16];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(want, sizeof want, "new %c\n", names[i][0]);
+        expect_text(path, want, "committed");
+    }
+    expect_only(dir, names, 3);
+    remove_tree(dir);
+    free(dir);
+}
+
+/* When putting back fails too, the error says which file could not be, and where its
+ * previous version is: that .prev file is left as it is. */
+Test(outset, failed_put_back_names_the_previous_file)
+{
+    ofi_ctx ctx;
+    ofi_outset set;
+    char *dir = three_files(&ctx, &set);
+    fail_rename_to = "/c.csv";
+    fail_put_back = 1;
+    cr_expect(ofi_outset_commit(&ctx, &set) == OFI_E_OUTPUT);
+    char want[1200], path[600];
+    snprintf(want, sizeof want,
+             "%s/c.csv: cannot rename into place: %s; 1 file already renamed could not be put "
+             "back (%s/a.csv: its previous version is %s/.a.csv.prev)",
+             dir, strerror(EIO), dir, dir);
+    cr_expect(strcmp(ctx.err, want) == 0, "error \"%s\", expected \"%s\"", ctx.err, want);
+    ofi_outset_abort(&set);
+    ofi_outset_free(&set);
+    snprintf(path, sizeof path, "%s/.a.csv.prev", dir);
+    expect_text(path, "old a\n", "the previous a.csv");
+    snprintf(path, sizeof path, "%s/a.csv", dir);
+    expect_text(path, "new a\n", "a.csv could not be put back");
+    expect_only(dir, (const char *const[]){".a.csv.prev", "a.csv", "c.csv"}, 3);
     remove_tree(dir);
     free(dir);
 }
