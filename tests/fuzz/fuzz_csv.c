@@ -5,6 +5,7 @@
  * round trip: the texts of a well-formed record, written again by ofi_csv_quote (quoted
  * where needed) and split again, come back the same, as many as before.
  */
+#include "fuzz.h"
 #include "ofi/csv.h"
 
 #include <stdint.h>
@@ -12,12 +13,6 @@
 #include <string.h>
 
 enum { MAX_F = 64 };
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 /* One byte after the record written so far (quoting nothing makes room for two). */
 static void append(char **out, size_t *len, size_t *cap, char c)

@@ -9,6 +9,7 @@
  *   date     an accepted day formats as YYYY-MM-DD and reads back as the same day;
  *   datetime likewise for its day, and a time of day below 24 h.
  */
+#include "fuzz.h"
 #include "ofi/date.h"
 #include "ofi/parse.h"
 
@@ -17,14 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "check failed: %s (line %d)\n", #c, __LINE__);                         \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* The field trimmed of ASCII whitespace, NUL-terminated, into out (size n + 1). */
 static size_t trimmed(const char *s, size_t n, char *out)

@@ -5,6 +5,7 @@
  * its per finite and > 0, the two multipliers 0 or 1. A file it refuses must say why, with
  * the file's name first, and leave nothing allocated.
  */
+#include "fuzz.h"
 #include "ofi/weights.h"
 
 #include <math.h>
@@ -12,14 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "check failed: %s (line %d)\n", #c, __LINE__);                         \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
