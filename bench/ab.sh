@@ -28,7 +28,7 @@ esac
 envs=() bins=()
 while [ $# -gt 0 ]; do envs+=("$1"); bins+=("$2"); shift 2; done
 work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-ab.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap '[ "$BASHPID" != $$ ] || rm -rf "$work"' EXIT # main shell only
 for r in $(seq "$runs"); do
   for j in "${!bins[@]}"; do
     if [ -n "${AB_COMMAND:-}" ]; then

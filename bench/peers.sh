@@ -54,7 +54,7 @@ raw="$results/raw/peers-$stamp_utc"
 . "$root/bench/lib.sh"
 mkdir -p "$raw" "$cache"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-peers.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap '[ "$BASHPID" != $$ ] || rm -rf "$work"' EXIT # main shell only
 : > "$raw/runs.tsv"; : > "$raw/checks.tsv"; : > "$raw/skipped.tsv"; : > "$raw/meta.tsv"; : > "$raw/phases.tsv"
 meta() { printf '%s\t%s\n' "$1" "$2" >> "$raw/meta.tsv"; }
 declare -A skip=()

@@ -44,7 +44,7 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 raw="$raw_dir/run-$stamp.csv"
 "$build/bench/ofi-bench" --header > "$raw"
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+trap '[ "$BASHPID" != $$ ] || rm -rf "$out"' EXIT # main shell only
 
 IFS=, read -r -a cases_arr <<< "$cases_list"
 IFS=, read -r -a threads_arr <<< "$threads_list"

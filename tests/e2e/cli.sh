@@ -44,7 +44,7 @@ export LC_ALL=C
 PYTHON=${PYTHON:-python3}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-cli.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+trap '[ "$BASHPID" != $$ ] || rm -rf "$tmp"' EXIT # main shell only (see e2e_lib.sh)
 cd "$tmp" || exit 2
 
 passed=0
@@ -58,6 +58,27 @@ ofi() {
     rc=$?
 }
 shown() { printf '%s' "$(head -c 400 "$1" | tr '\n' '|')"; }
+# wait_bounded PID: wait for the background ofi PID, bounded: one that does not end is
+# killed after 20 s (and fails its check). Sets rc to its status. stop_and_wait SIG PID
+# sends it SIG first. It polls: a watchdog subshell `(sleep 20; kill -9 PID) &`, killed
+# as soon as PID ends, could be killed before it had reset the traps it inherited, and
+# bash then went on running this script in that copy too, beside this one (a flaky
+# failure of everything after, about one run in four on a busy machine).
+wait_bounded() {
+    local i state
+    for ((i = 0; i < 400; i++)); do
+        state=$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null)
+        [ -z "$state" ] || [ "$state" = Z ] && break # gone, or ended and not yet reaped
+        sleep 0.05
+    done
+    [ "$state" = Z ] || [ -z "$state" ] || kill -9 "$1" 2> /dev/null
+    wait "$1" 2> /dev/null
+    rc=$?
+}
+stop_and_wait() {
+    kill -"$1" "$2"
+    wait_bounded "$2"
+}
 # An AddressSanitizer build takes SIGBUS over and must come first among preloads: the
 # checks of SIGBUS and of an LD_PRELOAD shim are for plain builds. (gcc links libasan,
 # clang links it in: look for its symbol.)
@@ -309,13 +330,7 @@ if fresh_outputs; then
             fail "lock: ofi variants writes into out/ beside the run (exit 0)" "exit $rc, stderr $(shown se)"
         fi
         rm -rf out/variants
-        kill -"$sig" "$holder"
-        # Bounded: a run that does not stop is killed after 20 s and fails the check.
-        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
-        guard=$!
-        wait "$holder" 2> /dev/null
-        rc=$?
-        kill "$guard" 2> /dev/null
+        stop_and_wait "$sig" "$holder"
         snapshot_check "SIG$sig while reading: exit $(kill -l "$sig" > /dev/null; echo $((128 + $(kill -l "$sig")))), no temporary or lock file left" \
             $((128 + $(kill -l "$sig")))
         grep -qx "ofi: stopped by signal $(kill -l "$sig"); temporary files removed" se1 ||
@@ -333,12 +348,7 @@ if fresh_outputs; then
             [ "$(stat -c %i out/dq/rejected_rows.csv 2> /dev/null)" != "$ino" ] && break
             sleep 0.02
         done
-        kill -TERM "$holder"
-        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
-        guard=$!
-        wait "$holder" 2> /dev/null
-        rc=$?
-        kill "$guard" 2> /dev/null
+        stop_and_wait TERM "$holder"
         problems=()
         [ $rc -eq 143 ] || problems+=("exit $rc, expected 143")
         grep -qx "ofi: stopped by signal 15 after the outputs were renamed into place" se1 ||
@@ -365,12 +375,7 @@ if fresh_outputs; then
             [ -e gsig/.case_timeline.csv.tmp ] && break
             sleep 0.05
         done
-        kill -TERM "$holder"
-        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
-        guard=$!
-        wait "$holder" 2> /dev/null
-        rc=$?
-        kill "$guard" 2> /dev/null
+        stop_and_wait TERM "$holder"
         if [ $rc -eq 143 ] && grep -qx "ofi: stopped by signal 15; temporary files removed" se1 &&
             diff -r gsig.ref gsig > /dev/null; then
             pass "signal: SIGTERM stops ofi gen (exit 143), the earlier dataset untouched, nothing left"
@@ -444,11 +449,7 @@ SHIM
             sleep 0.05
         done
         truncate -s 100 shrink/case_timeline.csv
-        (sleep 20; kill -9 "$holder" 2> /dev/null) > /dev/null 2>&1 &
-        guard=$!
-        wait "$holder" 2> /dev/null
-        rc=$?
-        kill "$guard" 2> /dev/null
+        wait_bounded "$holder"
         snapshot_check "an input shrinking while it is read (SIGBUS on its mapping): exit 2" 2
         if grep -qx "ofi: error: shrink/case_timeline.csv: the file shrank while it was being read (rewritten during the run?); temporary files removed; OFI_NO_MMAP=1 reads inputs that may change" se &&
             [ ! -e out/.ofi-run.lock ]; then

@@ -16,7 +16,9 @@ e2e_setup() {
     PYTHON=${PYTHON:-python3}
     export LC_ALL=C
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-$name.XXXXXX") || exit 2
-    trap 'rm -rf "$tmp"' EXIT
+    # Only the main shell removes it: a subshell killed before it has reset its traps (a
+    # watchdog `( sleep N; kill ... ) &` stopped at once) would run this trap too.
+    trap '[ "$BASHPID" != $$ ] || rm -rf "$tmp"' EXIT
     passed=0
     failed=0
 }

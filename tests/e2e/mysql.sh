@@ -17,6 +17,7 @@ passed=0 failed=0
 check() { if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok   $1"; else failed=$((failed + 1)); echo "FAIL $1"; fi; }
 proxies=() # stall_proxy.py processes, stopped on exit
 cleanup() {
+    [ "$BASHPID" = $$ ] || return 0 # the main shell's exit only (see e2e_lib.sh)
     [ ${#proxies[@]} -gt 0 ] && kill "${proxies[@]}" 2>/dev/null
     "$root/scripts/mariadb.sh" stop >/dev/null 2>&1
     rm -rf "$tmp"

@@ -15,7 +15,7 @@ set -u
 e2e_setup peers "$1"
 root=$(cd "$here/../.." && pwd)
 export OFI_MARIADB_DIR="$tmp/db"
-trap '"$root/scripts/mariadb.sh" stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+trap '[ "$BASHPID" != $$ ] || { "$root/scripts/mariadb.sh" stop >/dev/null 2>&1; rm -rf "$tmp"; }' EXIT # main shell only
 check() { if [ "$2" -eq 0 ]; then pass "$1"; else fail "$1" "${@:3}"; fi; }
 
 "$root/bench/peers.sh" --build "$(dirname "$BIN")" --cases 2000 --reps 1 --limit 120 \

@@ -15,7 +15,7 @@ shift
 root=$(cd "$here/../golden" && pwd)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ofi-regen.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
+trap '[ "$BASHPID" != $$ ] || rm -rf "$tmp"' EXIT # main shell only
 
 golden_cases "$root" "$@"
 
