@@ -140,8 +140,8 @@ static char *dotenv_quoted(char *val)
  * it refuses is skipped with a warning), an unquoted value ending where whitespace and
  * '#' start a comment ("pw  # note" is pw; "p#w" and "#pw" keep theirs). A file that
  * does not exist is fine unless required; one that exists but cannot be read (EACCES,
- * EIO) is an error either way: it may hold the password. @return 0, -1 when a required file cannot be read, -2 out of
- * memory (both said on stderr). */
+ * EIO, a directory) is an error either way: it may hold the password.
+ * @return 0, -1 when the file cannot be read, -2 out of memory (both said on stderr). */
 static int read_env_file(const char *path, settings *s, int required, int quiet)
 {
     FILE *f = fopen(path, "r");
