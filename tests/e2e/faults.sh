@@ -84,7 +84,7 @@ walk() {
             # rename is the same file, not an equal copy (calendar.csv is the same bytes
             # in every generated set).
             local inodes
-            inodes=$(cd "$tmp/o" && find . -printf '%i %y %P\n' | sort)
+            inodes=$(tree_of_o)
             [ -n "$pre" ] && $pre
             OFI_FAULT=$kind:$n timeout 60 "$BIN" "${args[@]}" > /dev/null 2> "$tmp/se"
             rc=$?
@@ -104,7 +104,7 @@ walk() {
                 why="no 'out of memory' in the message"
             elif ! { rm_new_empty_dirs; diff -r "$tmp/prev" "$tmp/o" > "$tmp/d" 2>&1; }; then
                 why="the output directory changed: $(head -3 "$tmp/d")"
-            elif [ "$(cd "$tmp/o" && find . -printf '%i %y %P\n' | sort)" != "$inodes" ]; then
+            elif [ "$(tree_of_o)" != "$inodes" ]; then
                 why="a file of the output directory was replaced (same bytes, another inode)"
             elif [ -n "$state" ] && [ "$($state)" != "$state0" ]; then
                 why="the database changed: $($state | head -3)"
@@ -122,6 +122,9 @@ walk() {
         fi
     done
 }
+
+# Every entry of the output directory with its inode and type.
+tree_of_o() { (cd "$tmp/o" && find . -printf '%i %y %P\n' | sort); }
 
 # A failed run's exit 1 is right only for a configuration file it could not read: the
 # weights file, the settings file, ./.env.
