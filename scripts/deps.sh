@@ -7,8 +7,9 @@
 #                                                 library, Criterion, python3
 #   --test, the dashboard test                    chromium and a font for its screenshots
 #                                                 (tests/e2e/dashboard.sh)
-#   --test, the fuzz targets                      clang, its libFuzzer and sanitizer
-#                                                 runtimes, its OpenMP (scripts/fuzz.sh)
+#   --test, the fuzz targets and the TSan build   clang, its libFuzzer and sanitizer
+#                                                 runtimes, its OpenMP and Archer
+#                                                 (scripts/fuzz.sh, scripts/tsan.sh)
 #   --test, the peers bench and its test          nodejs and npm (DuckDB's Node.js client,
 #                                                 fetched by `npm ci`), python3-pandas,
 #                                                 python3-sqlalchemy, python3-pymysql

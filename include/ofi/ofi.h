@@ -27,6 +27,20 @@ typedef enum ofi_status {
     OFI_E_NOMEM = 5   /* out of memory; the command exits with 2 (documented in --help) */
 } ofi_status;
 
+/* A hot kernel compiled for AVX-512, AVX2 and the baseline, the best chosen at load time
+ * (an ifunc). Not under ThreadSanitizer: the ifunc's resolver runs before TSan's runtime
+ * is set up and crashes in its instrumentation, so a TSan build keeps the baseline. */
+#if defined(__SANITIZE_THREAD__)
+#define OFI_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OFI_CLONES
+#endif
+#endif
+#ifndef OFI_CLONES
+#define OFI_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+
 /* The NULL marker of 64-bit integer columns: the one int64 value excluded from ids. */
 #define OFI_NULL_I64 INT64_MIN
 

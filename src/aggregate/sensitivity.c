@@ -96,7 +96,7 @@ static inline int round_proved(double s, double c, double err, double *out);
 /* The exact average per lane of customers [g0, g1): a cascaded two-sum of their cases'
  * scores (the errors of the errors' sum tracked too), proved correctly rounded or redone
  * with xsum. Cloned for AVX-512 and AVX2 (same bits: IEEE operations, nothing fused). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+OFI_CLONES static void
 customer_avgs(const feat *F, const lanew *W, int sev_on, int seg_on, const uint32_t *gstart,
               uint32_t g0, uint32_t g1, uint32_t ng, double *avg)
 {

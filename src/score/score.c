@@ -314,7 +314,7 @@ fused(const block *restrict b, size_t m, const vconst *restrict c, double *restr
 
 /* One variant's scores of a block. Cloned for AVX-512 and AVX2: IEEE operations give the
  * same bits at any vector width (no multiply-add is fused: -ffp-contract=off). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void
+OFI_CLONES static void
 block_score(const block *restrict b, size_t m, const vconst *restrict c, double *restrict out)
 {
     double acc[BLOCK];
