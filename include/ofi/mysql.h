@@ -127,8 +127,12 @@ int ofi_mysql_connections(const ofi_mysql *m);
  * the rows `ofi run --source csv:dir` keeps, values in canonical form, NULL as \N; the
  * records that run rejects and repeated ids are left out and counted (a warning). Each
  * table loads into <table>__ofi_load and one RENAME TABLE replaces all eight at the end:
- * on any failure the database is as it was. @return OFI_OK, OFI_E_SOURCE (a file, the
- * server) or OFI_E_NOMEM. */
+ * on any failure the database is as it was. When ctx->stop turns non-zero (a signal),
+ * the load stops at its next run of records, or before the next table or the swap, and
+ * fails the same way ("stopped by signal N"): the staging tables are dropped, the tables
+ * are as they were. A stop that comes after the swap leaves the load complete: the
+ * caller tells the two apart by the status. @return OFI_OK, OFI_E_SOURCE (a file, the
+ * server, a stop) or OFI_E_NOMEM. */
 ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir);
 
 /* The schema, as compiled in from scripts/schema.sql. */

@@ -12,6 +12,7 @@
 #ifndef OFI_OFI_H
 #define OFI_OFI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,10 @@ typedef struct ofi_ctx {
     const char *map_wait; /* a CSV file name (no directory): a reader that maps the file
                            * of that name logs it and waits until its size changes, so
                            * that a test can shrink it mid-read; NULL: none */
+    const volatile sig_atomic_t *stop; /* optional: a signal handler's flag (the signal's
+                                         * number once one came); `ofi load` polls it and
+                                         * stops cleanly, see ofi_mysql_load_dir. NULL:
+                                         * never asked to stop */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */
     void *log_user;
     ofi_status status;  /* status of the last failure recorded */

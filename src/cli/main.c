@@ -398,12 +398,14 @@ static const char load_help[] =
     "header name, quotes, blank lines, typed values) and the rows that run keeps are sent;\n"
     "what is left out (unreadable records, NULL or repeated ids) is counted on stderr.\n"
     "Each table loads beside the old one; when all eight have loaded, one RENAME TABLE\n"
-    "puts them in place at once: a load that fails leaves the database as it was.\n"
+    "puts them in place at once: a load that fails leaves the database as it was, and so\n"
+    "does a file changed while it loads (exit 2) or SIGTERM, SIGINT or SIGHUP (the load\n"
+    "drops what it loaded and ends by that signal; the same signal again ends it at once).\n"
     "MYSQL_READ_TIMEOUT applies here only when set (a big table's last statements may\n"
     "wait long on the server); MYSQL_CONNECT_TIMEOUT as for 'ofi run'.\n"
     "\n"
     "exit codes: 0 success, 1 usage or configuration error, 2 cannot read a file or load\n"
-    "the database (the database then as it was)\n";
+    "the database (the database then as it was), 128+N stopped by signal N\n";
 static const char gen_help[] =
     "usage: ofi gen --cases N [--seed S] --out DIR [--threads N] [--dirty RATE] [--quiet]\n"
     "\n"
@@ -664,6 +666,22 @@ static int cmd_run(int argc, char **argv, int mode)
     return 0;
 }
 
+static void handle(int sig, void (*handler)(int), void (*info)(int, siginfo_t *, void *));
+static void say_stopped(int sig, const char *tail);
+
+/* `ofi load` stops cooperatively: the handler only raises the flag that the load polls
+ * (ctx->stop), so that the load can end LOAD DATA and drop its staging tables over its
+ * connection, which a handler cannot do. The signal gets its default action back: the
+ * same signal again ends the process at once (the staging tables are then left for the
+ * next load to drop). */
+static volatile sig_atomic_t load_stop;
+
+static void on_load_signal(int sig)
+{
+    load_stop = sig;
+    signal(sig, SIG_DFL);
+}
+
 static int cmd_load(int argc, char **argv)
 {
     const char *from = NULL, *env_file = NULL;
@@ -695,7 +713,20 @@ static int cmd_load(int argc, char **argv)
     if (rc == 0) {
         ofi_ctx ctx;
         setup_ctx(&ctx, &lg, 1, 0);
+        ctx.stop = &load_stop;
+        handle(SIGINT, on_load_signal, NULL);
+        handle(SIGTERM, on_load_signal, NULL);
+        handle(SIGHUP, on_load_signal, NULL);
         ofi_status st = ofi_mysql_load_dir(&ctx, &mcfg, from);
+        const int sig = load_stop;
+        if (sig) { /* ends the process by that signal, as the default action would */
+            settings_free(&set);
+            say_stopped(sig, st == OFI_OK ? " after the loaded tables were swapped in"
+                                          : "; the tables are as they were");
+            signal(sig, SIG_DFL);
+            raise(sig);
+            return 128 + sig; /* not reached */
+        }
         if (st != OFI_OK) {
             fprintf(stderr, "ofi: error: %s\n", ctx.err[0] ? ctx.err : "failed");
             rc = exit_code(st);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct ofi_mysql {
@@ -1312,12 +1313,27 @@ static int feed_record(load_feed *f, const ofi_field *fd)
 }
 
 /* Normalise records until about 1 MiB of rows is ready or the file ends. */
+/* A signal asked `ofi load` to stop (see ofi_mysql_load_dir): record it as the failure. */
+static int load_stopped(ofi_ctx *ctx)
+{
+    if (ctx->stop == NULL || *ctx->stop == 0)
+        return 0;
+    ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d", (int)*ctx->stop);
+    return 1;
+}
+
 static int feed_fill(load_feed *f)
 {
     ofi_field fd[OFI_CSV_MAX_HEADER + 1];
     f->out.len = f->out_pos = 0;
     while (f->out.len < (1u << 20)) {
         if (f->pos == f->len) {
+            /* Polled once per run of records (a chunk of the file): failing the read makes
+             * the server end LOAD DATA, and the caller drops the staging tables. */
+            if (load_stopped(f->ctx)) {
+                f->failed = 1;
+                return -1;
+            }
             size_t splits[2];
             if (ofi_csv_next(f->ctx, f->r, 1, splits, &f->data, &f->len) != OFI_OK) {
                 f->failed = 1;
@@ -1414,10 +1430,15 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     ofi_csv_reader r[OFI_N_TABLES];
     char path[OFI_N_TABLES][4096];
     int src[OFI_N_TABLES][OFI_MAX_COLS]; /* each table's columns in its file's header */
+    struct stat at_open[OFI_N_TABLES]; /* each file as opened: a change fails the load */
     int opened = 0;
     ofi_status st = OFI_OK;
     ofi_mysql *m = NULL;
     char *sql = NULL;
+    /* Files are read, never mapped: one rewritten while it loads cannot end the process
+     * by SIGBUS (leaving the staging tables); the change is noticed below instead. */
+    const int no_map = ctx->no_map;
+    ctx->no_map = 1;
     /* Every file and its primary-key column first; then each table loads into a new
      * table (<table>__ofi_load, like it), and only when all eight loaded does one RENAME
      * TABLE (atomic) put them in place: a file that fails half way (broken quoting deep
@@ -1430,12 +1451,15 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
             ofi_csv_close(&r[opened]);
             break;
         }
+        if (fstat(r[opened].fd, &at_open[opened]) != 0)
+            memset(&at_open[opened], 0, sizeof at_open[opened]);
         map_header(&r[opened], spec, src[opened]);
         if (src[opened][0] < 0)
             st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: missing primary key column %s",
                           path[opened], (unsigned long long)(r[opened].line_of_first_record - 1),
                           spec->cols[0].name);
     }
+    ctx->no_map = no_map;
     if (st == OFI_OK)
         st = ofi_mysql_connect(ctx, cfg, &m);
     if (st == OFI_OK)
@@ -1443,6 +1467,10 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     if (st == OFI_OK && (sql = malloc(65536)) == NULL)
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
     for (int ti = 0; st == OFI_OK && ti < OFI_N_TABLES; ti++) {
+        if (load_stopped(ctx)) {
+            st = ctx->status;
+            break;
+        }
         const ofi_tablespec *spec = &ofi_schema[ti];
         load_feed f = {0};
         f.ctx = ctx;
@@ -1516,6 +1544,15 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
                           : ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, path[ti],
                                      mysql_error(m->conn));
         mysql_set_local_infile_default(m->conn);
+        struct stat now;
+        if (st == OFI_OK && r[ti].regular && fstat(r[ti].fd, &now) == 0 &&
+            (now.st_size != at_open[ti].st_size ||
+             now.st_mtim.tv_sec != at_open[ti].st_mtim.tv_sec ||
+             now.st_mtim.tv_nsec != at_open[ti].st_mtim.tv_nsec))
+            st = ofi_fail(ctx, OFI_E_SOURCE,
+                          "%s: the file changed while it was being loaded (rewritten during "
+                          "the load?); the tables are as they were",
+                          path[ti]);
         if (st == OFI_OK) {
             /* "Records: N  Deleted: 0  Skipped: K  Warnings: W": K repeated keys. */
             unsigned long long rec = 0, del = 0, skip = 0, warn = 0;
@@ -1539,6 +1576,8 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         ofi_outbuf_free(&f.out);
         free(f.scratch);
     }
+    if (st == OFI_OK && load_stopped(ctx))
+        st = ctx->status;
     if (st == OFI_OK) { /* all loaded: swap them in at once, then drop the old ones */
         snprintf(sql, 65536, "RENAME TABLE ");
         for (int ti = 0; ti < OFI_N_TABLES; ti++) {
