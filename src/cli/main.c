@@ -401,6 +401,7 @@ static const char load_help[] =
     "puts them in place at once: a load that fails leaves the database as it was, and so\n"
     "does a file changed while it loads (exit 2) or SIGTERM, SIGINT or SIGHUP (the load\n"
     "drops what it loaded and ends by that signal; the same signal again ends it at once).\n"
+    "Loads into one database exclude each other: a second one is refused (exit 2).\n"
     "MYSQL_READ_TIMEOUT applies here only when set (a big table's last statements may\n"
     "wait long on the server); MYSQL_CONNECT_TIMEOUT as for 'ofi run'.\n"
     "\n"

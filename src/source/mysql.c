@@ -1425,6 +1425,33 @@ static void map_header(const ofi_csv_reader *r, const ofi_tablespec *spec, int s
     }
 }
 
+/* Loads into one database exclude each other: the staging tables have fixed names, so a
+ * second load would drop the first's and either could swap in the other's half-loaded
+ * table. A named server lock (GET_LOCK) held by the load's session for its whole length:
+ * released by the server when the session ends, however the process ends. The name is
+ * per database (a hash of its name: lock names have a length limit). */
+static ofi_status load_lock(ofi_ctx *ctx, ofi_mysql *m)
+{
+    static const char name[] = "CONCAT('ofi_load_', MD5(DATABASE()))";
+    char got[32], holder[32], sql[128];
+    snprintf(sql, sizeof sql, "SELECT GET_LOCK(%s, 0), IS_USED_LOCK(%s)", name, name);
+    if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: taking the load lock: %s", m->where,
+                        mysql_error(m->conn));
+    MYSQL_RES *res = mysql_store_result(m->conn);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    snprintf(got, sizeof got, "%s", row && row[0] ? row[0] : "");
+    snprintf(holder, sizeof holder, "%s", row && row[1] ? row[1] : "?");
+    if (res)
+        mysql_free_result(res);
+    if (strcmp(got, "1") == 0)
+        return OFI_OK;
+    return ofi_fail(ctx, OFI_E_SOURCE,
+                    "%s: another ofi load is loading this database (server connection %s); "
+                    "nothing was changed",
+                    m->where, holder);
+}
+
 ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir)
 {
     ofi_csv_reader r[OFI_N_TABLES];
@@ -1462,6 +1489,8 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     ctx->no_map = no_map;
     if (st == OFI_OK)
         st = ofi_mysql_connect(ctx, cfg, &m);
+    if (st == OFI_OK)
+        st = load_lock(ctx, m);
     if (st == OFI_OK)
         st = run_script(ctx, m, ofi_schema_sql);
     if (st == OFI_OK && (sql = malloc(65536)) == NULL)

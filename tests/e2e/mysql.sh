@@ -6,7 +6,8 @@
 # SQL NULLs count as missing values; the password appears in no output and no message;
 # partitioned reads (4 connections, key ranges) give the same bytes, survive killed
 # connections and read one snapshot; `ofi load` that fails, is stopped by SIGTERM or
-# finds a file changed leaves every table as it was and no staging table;
+# finds a file changed leaves every table as it was and no staging table; a second load
+# into one database is refused while the first runs;
 # bad settings and a missing table or key column fail with exit 2 and their own message.
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -400,6 +401,22 @@ rc=$?
     [ "$(counts)" = "$before" ] && [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
 ok=$?
 check "ofi load stopped by SIGTERM mid-table: exit 143, tables as before, staging tables dropped ($rc: $(tail -n 1 "$tmp/term.err" | head -c 160))" $ok
+# Two loads into one database: the second is refused at once (the server's named lock,
+# held for the first's whole length); the first completes with its own rows.
+"$bin" load --from "$tmp/big" --env "$env" --quiet 2> "$tmp/first.err" &
+pid=$!
+wait_staging $pid
+"$bin" load --from "$golden/basic/input" --env "$env" --quiet 2> "$tmp/second.err"
+rc2=$?
+wait $pid
+rc=$?
+[ $rc2 -eq 2 ] && grep -qE "another ofi load is loading this database \(server connection [0-9]+\); nothing was changed" "$tmp/second.err" &&
+    [ $rc -eq 0 ] && [ "$(q -e 'SELECT COUNT(*) FROM cases')" = 50000 ] &&
+    [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
+ok=$?
+check "a second ofi load into the same database: exit 2 at once, the first completes ($rc2 $rc: $(head -c 200 "$tmp/second.err"))" $ok
+"$bin" load --from "$golden/badrows/input" --env "$env" --quiet 2> /dev/null
+before=$(counts)
 # A file rewritten while the load runs (here refunds.csv touched while the timeline
 # loads): the load fails once that table is sent, naming the file; nothing changes.
 "$bin" load --from "$tmp/big" --env "$env" 2> "$tmp/chg.err" &
