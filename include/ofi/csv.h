@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* One field of a record, pointing into the buffer. When escaped is set the content holds
  * doubled quotes ("") that stand for one quote each: see ofi_csv_unescape. */
@@ -87,6 +88,7 @@ typedef struct ofi_csv_reader {
     size_t taken; /* bytes of buf handed out by the last ofi_csv_next */
     uint64_t off; /* file offset of buf + len */
     int regular;  /* a regular file: read with pread, in parallel parts */
+    struct stat opened; /* the file as opened, before any read (a caller may compare) */
     const char *map;   /* the whole file, mapped read-only; NULL when read into buf */
     uint64_t map_len;  /* its size */
     uint64_t pos;      /* mapped: the file offset of buf, the window's start */

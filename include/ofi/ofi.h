@@ -50,6 +50,16 @@ enum { OFI_LOG_INFO = 0, OFI_LOG_WARN = 1, OFI_LOG_PROGRESS = 2 };
 
 typedef void (*ofi_log_fn)(void *user, int level, const char *msg);
 
+/* A stop asked by a signal, for an operation that must undo its work over a connection,
+ * which a signal handler cannot do (`ofi load` drops its staging tables). The operation
+ * sets `armed` once it has something to undo; until then the handler may end the process
+ * at once. Once armed, the handler only sets `requested` to the signal's number, and the
+ * operation polls it. Both fields are written by one side each. */
+typedef struct ofi_stop {
+    volatile sig_atomic_t requested; /* 0, or the signal that asked to stop */
+    volatile sig_atomic_t armed;     /* set by the operation, never cleared */
+} ofi_stop;
+
 /* The run context: settings that every stage needs, and the error slot. */
 typedef struct ofi_ctx {
     int n_threads;      /* OpenMP threads for parallel regions, >= 1 */
@@ -65,10 +75,8 @@ typedef struct ofi_ctx {
     const char *map_wait; /* a CSV file name (no directory): a reader that maps the file
                            * of that name logs it and waits until its size changes, so
                            * that a test can shrink it mid-read; NULL: none */
-    const volatile sig_atomic_t *stop; /* optional: a signal handler's flag (the signal's
-                                         * number once one came); `ofi load` polls it and
-                                         * stops cleanly, see ofi_mysql_load_dir. NULL:
-                                         * never asked to stop */
+    ofi_stop *stop;     /* optional: a cooperative stop shared with a signal handler
+                         * (`ofi load`, see ofi_mysql_load_dir); NULL: never stopped */
     ofi_log_fn log;     /* optional: progress and warnings; NULL to discard */
     void *log_user;
     ofi_status status;  /* status of the last failure recorded */

@@ -670,17 +670,25 @@ static int cmd_run(int argc, char **argv, int mode)
 static void handle(int sig, void (*handler)(int), void (*info)(int, siginfo_t *, void *));
 static void say_stopped(int sig, const char *tail);
 
-/* `ofi load` stops cooperatively: the handler only raises the flag that the load polls
- * (ctx->stop), so that the load can end LOAD DATA and drop its staging tables over its
- * connection, which a handler cannot do. The signal gets its default action back: the
- * same signal again ends the process at once (the staging tables are then left for the
- * next load to drop). */
-static volatile sig_atomic_t load_stop;
+/* `ofi load` stops cooperatively once it has staging tables to drop (see ofi_stop and
+ * ofi_mysql_load_dir): the handler then only raises the flag the load polls, so that the
+ * load can end LOAD DATA and drop them over its connection, which a handler cannot do.
+ * Before that (reading the files' headers, connecting, the schema) there is nothing to
+ * undo and the signal ends the process at once, as the default action would. The first
+ * signal is the one reported; each gets its default action back, so the same signal
+ * again ends the process (the staging tables are then left for the next load to drop). */
+static ofi_stop load_stop;
 
 static void on_load_signal(int sig)
 {
-    load_stop = sig;
     signal(sig, SIG_DFL);
+    if (!load_stop.armed) {
+        say_stopped(sig, "; nothing was loaded");
+        raise(sig); /* pending until this handler returns, then the default action */
+        return;
+    }
+    if (load_stop.requested == 0)
+        load_stop.requested = sig;
 }
 
 static int cmd_load(int argc, char **argv)
@@ -719,9 +727,12 @@ static int cmd_load(int argc, char **argv)
         handle(SIGTERM, on_load_signal, NULL);
         handle(SIGHUP, on_load_signal, NULL);
         ofi_status st = ofi_mysql_load_dir(&ctx, &mcfg, from);
-        const int sig = load_stop;
+        const int sig = load_stop.requested;
         if (sig) { /* ends the process by that signal, as the default action would */
             settings_free(&set);
+            /* A failure of its own that came first is told too. */
+            if (st != OFI_OK && strncmp(ctx.err, "stopped by signal", 17) != 0)
+                fprintf(stderr, "ofi: error: %s\n", ctx.err);
             say_stopped(sig, st == OFI_OK ? " after the loaded tables were swapped in"
                                           : "; the tables are as they were");
             signal(sig, SIG_DFL);

@@ -406,8 +406,13 @@ static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
         ssize_t got = r->regular ? pread(r->fd, r->buf + r->len, r->cap - r->len, (off_t)r->off)
                                  : read(r->fd, r->buf + r->len, r->cap - r->len);
         if (got < 0) {
-            if (errno == EINTR)
+            /* A signal: read on, unless it asked a cooperative stop (a pipe or a FIFO may
+             * block for long: see ofi_stop). */
+            if (errno == EINTR && (ctx->stop == NULL || ctx->stop->requested == 0))
                 continue;
+            if (errno == EINTR)
+                return ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d",
+                                (int)ctx->stop->requested);
             return ofi_fail(ctx, OFI_E_SOURCE, "%s: read error: %s", r->path, strerror(errno));
         }
         if (got == 0)
@@ -456,6 +461,7 @@ ofi_status ofi_csv_open(ofi_ctx *ctx, const char *path, ofi_csv_reader *r)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     r->regular = fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    r->opened = sb;
     /* Mapping saves copying every byte out of the page cache (a serial memcpy the size of
      * the input, before any parsing); pages are mapped as the parse threads touch them. */
     if (r->regular && !ctx->no_map && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {

@@ -1312,15 +1312,34 @@ static int feed_record(load_feed *f, const ofi_field *fd)
     return 1;
 }
 
-/* Normalise records until about 1 MiB of rows is ready or the file ends. */
 /* A signal asked `ofi load` to stop (see ofi_mysql_load_dir): record it as the failure. */
 static int load_stopped(ofi_ctx *ctx)
 {
-    if (ctx->stop == NULL || *ctx->stop == 0)
+    if (ctx->stop == NULL || ctx->stop->requested == 0)
         return 0;
-    ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d", (int)*ctx->stop);
+    ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d", (int)ctx->stop->requested);
     return 1;
 }
+
+/* A statement of the load that takes table locks (DROP, CREATE ... LIKE, RENAME). The
+ * session waits at most a second per try (lock_wait_timeout, set by the load), so that a
+ * stop is seen while a reader's lock holds the swap back: a timed-out try is retried
+ * until it goes through or a stop comes (then the stop is the failure). A reader of the
+ * tables (`ofi run` in its snapshot) only delays the swap, as a single long wait would. */
+static ofi_status load_ddl(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const char *what)
+{
+    for (;;) {
+        if (mysql_real_query(m->conn, sql, strlen(sql)) == 0)
+            return OFI_OK;
+        if (mysql_errno(m->conn) != 1205 /* ER_LOCK_WAIT_TIMEOUT */)
+            return ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, what,
+                            mysql_error(m->conn));
+        if (load_stopped(ctx))
+            return ctx->status;
+    }
+}
+
+/* Normalise records until about 1 MiB of rows is ready or the file ends. */
 
 static int feed_fill(load_feed *f)
 {
@@ -1429,23 +1448,32 @@ static void map_header(const ofi_csv_reader *r, const ofi_tablespec *spec, int s
  * second load would drop the first's and either could swap in the other's half-loaded
  * table. A named server lock (GET_LOCK) held by the load's session for its whole length:
  * released by the server when the session ends, however the process ends. The name is
- * per database (a hash of its name: lock names have a length limit). */
+ * the database's, cut to fit the 64-character limit of lock names (two databases whose
+ * names share their first 55 characters share a lock: they only wait for each other). */
 static ofi_status load_lock(ofi_ctx *ctx, ofi_mysql *m)
 {
-    static const char name[] = "CONCAT('ofi_load_', MD5(DATABASE()))";
-    char got[32], holder[32], sql[128];
-    snprintf(sql, sizeof sql, "SELECT GET_LOCK(%s, 0), IS_USED_LOCK(%s)", name, name);
+    static const char name[] = "CONCAT('ofi_load_', LEFT(DATABASE(), 55))";
+    char db[8], got[32], holder[32], sql[160];
+    snprintf(sql, sizeof sql, "SELECT DATABASE() IS NOT NULL, GET_LOCK(%s, 0), IS_USED_LOCK(%s)",
+             name, name);
     if (mysql_real_query(m->conn, sql, strlen(sql)) != 0)
         return ofi_fail(ctx, OFI_E_SOURCE, "%s: taking the load lock: %s", m->where,
                         mysql_error(m->conn));
     MYSQL_RES *res = mysql_store_result(m->conn);
     MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
-    snprintf(got, sizeof got, "%s", row && row[0] ? row[0] : "");
-    snprintf(holder, sizeof holder, "%s", row && row[1] ? row[1] : "?");
+    snprintf(db, sizeof db, "%s", row && row[0] ? row[0] : "");
+    snprintf(got, sizeof got, "%s", row && row[1] ? row[1] : "");
+    snprintf(holder, sizeof holder, "%s", row && row[2] ? row[2] : "?");
     if (res)
         mysql_free_result(res);
+    if (strcmp(db, "1") != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: no database selected (set MYSQL_DATABASE)",
+                        m->where);
     if (strcmp(got, "1") == 0)
         return OFI_OK;
+    if (strcmp(got, "0") != 0)
+        return ofi_fail(ctx, OFI_E_SOURCE, "%s: the server gave no load lock (GET_LOCK: %s)",
+                        m->where, got[0] ? got : "NULL");
     return ofi_fail(ctx, OFI_E_SOURCE,
                     "%s: another ofi load is loading this database (server connection %s); "
                     "nothing was changed",
@@ -1457,7 +1485,6 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     ofi_csv_reader r[OFI_N_TABLES];
     char path[OFI_N_TABLES][4096];
     int src[OFI_N_TABLES][OFI_MAX_COLS]; /* each table's columns in its file's header */
-    struct stat at_open[OFI_N_TABLES]; /* each file as opened: a change fails the load */
     int opened = 0;
     ofi_status st = OFI_OK;
     ofi_mysql *m = NULL;
@@ -1478,8 +1505,6 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
             ofi_csv_close(&r[opened]);
             break;
         }
-        if (fstat(r[opened].fd, &at_open[opened]) != 0)
-            memset(&at_open[opened], 0, sizeof at_open[opened]);
         map_header(&r[opened], spec, src[opened]);
         if (src[opened][0] < 0)
             st = ofi_fail(ctx, OFI_E_SOURCE, "%s:%llu: missing primary key column %s",
@@ -1495,6 +1520,26 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         st = run_script(ctx, m, ofi_schema_sql);
     if (st == OFI_OK && (sql = malloc(65536)) == NULL)
         st = ofi_fail(ctx, OFI_E_NOMEM, "out of memory");
+    if (st == OFI_OK)
+        st = query(ctx, m, "SET SESSION lock_wait_timeout = 1", "setting lock_wait_timeout");
+    if (st == OFI_OK) {
+        /* A load ended after its swap but before dropping the old tables (SIGKILL, the same
+         * signal twice, a lost connection) left <table>__ofi_old, which the next swap
+         * would collide with: the tables in place are the loaded ones, these are stale. */
+        snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
+        for (int ti = 0; ti < OFI_N_TABLES; ti++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s__ofi_old", ofi_schema[ti].name);
+            if (ti)
+                strcat(sql, ", ");
+            quote_ident(sql, 65536, name);
+        }
+        st = load_ddl(ctx, m, sql, "dropping the tables an earlier load left");
+    }
+    /* From here on there is something to undo: a signal no longer ends the process but
+     * asks the load to stop (the staging tables dropped, the tables as they were). */
+    if (ctx->stop)
+        ctx->stop->armed = 1;
     for (int ti = 0; st == OFI_OK && ti < OFI_N_TABLES; ti++) {
         if (load_stopped(ctx)) {
             st = ctx->status;
@@ -1512,13 +1557,13 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         snprintf(stage, sizeof stage, "%s__ofi_load", spec->name);
         snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
         quote_ident(sql, 65536, stage);
-        st = query(ctx, m, sql, spec->name);
+        st = load_ddl(ctx, m, sql, spec->name);
         if (st == OFI_OK) {
             snprintf(sql, 65536, "CREATE TABLE ");
             quote_ident(sql, 65536, stage);
             strcat(sql, " LIKE ");
             quote_ident(sql, 65536, spec->name);
-            st = query(ctx, m, sql, spec->name);
+            st = load_ddl(ctx, m, sql, spec->name);
         }
         /* A column the user made BIT (a flag as BIT(1)) would take the text "1" as the
          * byte 0x31: it loads through a variable, as the number. */
@@ -1573,11 +1618,14 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
                           : ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, path[ti],
                                      mysql_error(m->conn));
         mysql_set_local_infile_default(m->conn);
+        /* A file changed between its open (before any byte was read) and now. Size and
+         * modification time only: a rewrite with the same size inside the file system's
+         * time granularity goes unseen. */
         struct stat now;
+        const struct stat *was = &r[ti].opened;
         if (st == OFI_OK && r[ti].regular && fstat(r[ti].fd, &now) == 0 &&
-            (now.st_size != at_open[ti].st_size ||
-             now.st_mtim.tv_sec != at_open[ti].st_mtim.tv_sec ||
-             now.st_mtim.tv_nsec != at_open[ti].st_mtim.tv_nsec))
+            (now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+             now.st_mtim.tv_nsec != was->st_mtim.tv_nsec))
             st = ofi_fail(ctx, OFI_E_SOURCE,
                           "%s: the file changed while it was being loaded (rewritten during "
                           "the load?); the tables are as they were",
@@ -1624,18 +1672,30 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
             strcat(sql, " TO ");
             quote_ident(sql, 65536, t);
         }
-        st = query(ctx, m, sql, "swapping the loaded tables in");
+        st = load_ddl(ctx, m, sql, "swapping the loaded tables in");
     }
-    if (m != NULL && sql != NULL) { /* the old tables, or on failure the new ones */
-        for (int ti = 0; ti < OFI_N_TABLES; ti++) {
-            char name[96];
-            snprintf(name, sizeof name, "%s%s", ofi_schema[ti].name,
-                     st == OFI_OK ? "__ofi_old" : "__ofi_load");
-            snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
-            quote_ident(sql, 65536, name);
-            if (mysql_real_query(m->conn, sql, strlen(sql)) != 0 && st == OFI_OK)
-                st = ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, name,
-                              mysql_error(m->conn));
+    /* After the swap the old tables go, after a failure the staging ones. Once swapped the
+     * load is done: a drop that fails, or that a stop cuts short while a reader of an old
+     * table (a run started before the swap) holds it, leaves <table>__ofi_old tables for
+     * the next load to drop: a warning, not a failure. */
+    const int swapped = st == OFI_OK;
+    for (int ti = 0; m != NULL && sql != NULL && ti < OFI_N_TABLES; ti++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s%s", ofi_schema[ti].name,
+                 swapped ? "__ofi_old" : "__ofi_load");
+        snprintf(sql, 65536, "DROP TABLE IF EXISTS ");
+        quote_ident(sql, 65536, name);
+        int err;
+        while ((err = mysql_real_query(m->conn, sql, strlen(sql)) != 0 ? (int)mysql_errno(m->conn)
+                                                                        : 0) == 1205 &&
+               (ctx->stop == NULL || ctx->stop->requested == 0))
+            ; /* a reader holds it: wait on, a second at a time */
+        if (err != 0) {
+            ofi_log(ctx, OFI_LOG_WARN, "%s: %s was not dropped: %s; the next load drops it",
+                    m->where, name,
+                    err == 1205 ? "stopped while a reader held it" : mysql_error(m->conn));
+            if (err == 1205)
+                break; /* stopped: the rest would wait the same way */
         }
     }
     free(sql);

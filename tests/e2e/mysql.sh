@@ -401,20 +401,77 @@ rc=$?
     [ "$(counts)" = "$before" ] && [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
 ok=$?
 check "ofi load stopped by SIGTERM mid-table: exit 143, tables as before, staging tables dropped ($rc: $(tail -n 1 "$tmp/term.err" | head -c 160))" $ok
-# Two loads into one database: the second is refused at once (the server's named lock,
-# held for the first's whole length); the first completes with its own rows.
-"$bin" load --from "$tmp/big" --env "$env" --quiet 2> "$tmp/first.err" &
-pid=$!
-wait_staging $pid
+# Two loads into one database: the second is refused at once. The lock is the server's
+# named lock of the database (ofi load holds it for its whole length: seen below while a
+# load runs); held here by a client session, so the refusal does not hang on timing.
+lock="CONCAT('ofi_load_', LEFT(DATABASE(), 55))"
+q -e "SELECT GET_LOCK($lock, 0), SLEEP(30)" > /dev/null 2>&1 &
+holder=$!
+for i in $(seq 1 250); do [ "$(q -e "SELECT IS_USED_LOCK($lock) IS NOT NULL")" = 1 ] && break; sleep 0.02; done
 "$bin" load --from "$golden/basic/input" --env "$env" --quiet 2> "$tmp/second.err"
-rc2=$?
+rc=$?
+# (the client's death would not end its server session, still sleeping: end it there)
+q -e "KILL $(q -e "SELECT IS_USED_LOCK($lock)")" 2> /dev/null; wait $holder 2> /dev/null
+[ $rc -eq 2 ] && grep -qE "another ofi load is loading this database \(server connection [0-9]+\); nothing was changed" "$tmp/second.err" &&
+    [ "$(counts)" = "$before" ] && [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
+ok=$?
+check "ofi load while another holds the database's load lock: exit 2 at once, nothing changed ($rc: $(head -c 200 "$tmp/second.err"))" $ok
+"$bin" load --from "$tmp/big" --env "$env" --quiet 2> /dev/null &
+pid=$!
+wait_staging $pid && [ "$(q -e "SELECT IS_USED_LOCK($lock) IS NOT NULL")" = 1 ]
+ok=$?
+wait $pid
+check "a running ofi load holds the database's load lock" $((ok + $?))
+# A load ended between its swap and the drop of the old tables (SIGKILL; it used to make
+# every later load fail: "Table 'agents__ofi_old' already exists") left <table>__ofi_old:
+# the next load drops them first.
+q -e "CREATE TABLE agents__ofi_old LIKE agents; CREATE TABLE cases__ofi_old LIKE cases"
+"$bin" load --from "$golden/basic/input" --env "$env" --quiet 2> "$tmp/old.err" &&
+    [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ] && [ "$(q -e 'SELECT COUNT(*) FROM cases')" = 12 ]
+ok=$?
+check "ofi load after a load cut between its swap and its drops: the old tables dropped ($(head -c 200 "$tmp/old.err"))" $ok
+# A stop while the swap waits for a reader of the tables (a run in its snapshot): the
+# load gives up the swap within a second (its lock waits are a second long, retried) and
+# drops its staging tables, while the reader still reads; it used to wait for the reader,
+# then swap, then say it was stopped.
+before=$(counts)
+q -e "START TRANSACTION WITH CONSISTENT SNAPSHOT; SELECT COUNT(*) FROM cases; SELECT SLEEP(20); COMMIT" > /dev/null 2>&1 &
+reader=$!
+for i in $(seq 1 250); do [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" ] && break; sleep 0.02; done
+"$bin" load --from "$golden/badrows/input" --env "$env" --quiet 2> "$tmp/swap.err" &
+pid=$!
+for i in $(seq 1 500); do
+    [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'RENAME TABLE%'")" ] && break
+    sleep 0.02
+done
+kill -TERM $pid
 wait $pid
 rc=$?
-[ $rc2 -eq 2 ] && grep -qE "another ofi load is loading this database \(server connection [0-9]+\); nothing was changed" "$tmp/second.err" &&
-    [ $rc -eq 0 ] && [ "$(q -e 'SELECT COUNT(*) FROM cases')" = 50000 ] &&
-    [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
+kill -0 $reader 2> /dev/null
+reading=$?
+q -e "KILL $(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" 2> /dev/null
+wait $reader 2> /dev/null
+[ $rc -eq 143 ] && [ $reading -eq 0 ] && [ "$(tail -n 1 "$tmp/swap.err")" = "ofi: stopped by signal 15; the tables are as they were" ] &&
+    [ "$(counts)" = "$before" ] && [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
 ok=$?
-check "a second ofi load into the same database: exit 2 at once, the first completes ($rc2 $rc: $(head -c 200 "$tmp/second.err"))" $ok
+check "ofi load stopped while its swap waits for a reader: exit 143 before the reader ends, tables as before ($rc $reading: $(tail -n 1 "$tmp/swap.err" | head -c 160))" $ok
+# Before it has anything to undo (here blocked opening a FIFO for its first file) a
+# signal ends the load at once.
+mkdir -p "$tmp/fifo" && cp "$golden/basic/input/"*.csv "$tmp/fifo/" && rm "$tmp/fifo/calendar.csv" &&
+    mkfifo "$tmp/fifo/calendar.csv"
+"$bin" load --from "$tmp/fifo" --env "$env" --quiet 2> "$tmp/early.err" &
+pid=$!
+sleep 0.3
+kill -TERM $pid
+for i in $(seq 1 250); do kill -0 $pid 2> /dev/null || break; sleep 0.02; done
+# Still blocked after 5 s (the defect tested): a writer opened and closed unblocks it.
+kill -0 $pid 2> /dev/null && { exec 7<> "$tmp/fifo/calendar.csv"; exec 7>&-; }
+wait $pid
+rc=$?
+[ $rc -eq 143 ] && [ "$(cat "$tmp/early.err")" = "ofi: stopped by signal 15; nothing was loaded" ] &&
+    [ "$(counts)" = "$before" ]
+ok=$?
+check "ofi load signalled before its first table: exit 143 at once, nothing loaded ($rc: $(head -c 160 "$tmp/early.err"))" $ok
 "$bin" load --from "$golden/badrows/input" --env "$env" --quiet 2> /dev/null
 before=$(counts)
 # A file rewritten while the load runs (here refunds.csv touched while the timeline
