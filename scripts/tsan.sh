@@ -46,8 +46,9 @@ objdump -d --disassemble=ofi_sort_desc "$ofi" | grep -q __tsan_func_entry ||
 
 export OMP_TOOL_LIBRARIES="$archer"
 # Reports go to stderr and make the process exit 66; the runtime libraries (libc, the
-# MySQL client) are not instrumented: their own accesses are not reported.
-export TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=66"
+# MySQL client) are not instrumented: their own accesses are not reported. Options the
+# caller set come after these (TSan takes the last of a name).
+export TSAN_OPTIONS="ignore_noninstrumented_modules=1 halt_on_error=0 exitcode=66 ${TSAN_OPTIONS:-}"
 work="$build/work"
 rm -rf "$work"
 mkdir -p "$work"
