@@ -127,12 +127,17 @@ int ofi_mysql_connections(const ofi_mysql *m);
  * the rows `ofi run --source csv:dir` keeps, values in canonical form, NULL as \N; the
  * records that run rejects and repeated ids are left out and counted (a warning). Each
  * table loads into <table>__ofi_load and one RENAME TABLE replaces all eight at the end:
- * on any failure the database is as it was. When ctx->stop turns non-zero (a signal),
- * the load stops at its next run of records, or before the next table or the swap, and
- * fails the same way ("stopped by signal N"): the staging tables are dropped, the tables
- * are as they were. A stop that comes after the swap leaves the load complete: the
- * caller tells the two apart by the status. @return OFI_OK, OFI_E_SOURCE (a file, the
- * server, a stop) or OFI_E_NOMEM. */
+ * on any failure the database is as it was. Another load into the same database is
+ * refused (a server lock per database); <table>__ofi_old tables that a load cut after its
+ * swap left are dropped first. With ctx->stop, the load arms it before its first staging
+ * table; a stop requested after that is seen at the next run of records, before the next
+ * table, while a lock wait holds a statement back (lock waits are a second long, retried)
+ * or in a read a signal interrupted, and fails the load the same way ("stopped by signal
+ * N"): the staging tables are dropped, the tables are as they were. A stop that comes
+ * after the swap leaves the load complete (OFI_OK): the caller tells the two apart by the
+ * status. Files are read, never mapped; one whose size or modification time changed
+ * since its open fails the load. @return OFI_OK, OFI_E_SOURCE (a file, the server, a
+ * stop, the lock) or OFI_E_NOMEM. */
 ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char *dir);
 
 /* The schema, as compiled in from scripts/schema.sql. */

@@ -1340,7 +1340,6 @@ static ofi_status load_ddl(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const ch
 }
 
 /* Normalise records until about 1 MiB of rows is ready or the file ends. */
-
 static int feed_fill(load_feed *f)
 {
     ofi_field fd[OFI_CSV_MAX_HEADER + 1];
