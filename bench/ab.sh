@@ -14,6 +14,9 @@
 # The commit messages' "alternated" medians come from this script.
 # AB_COMMAND='variants --weights FILE' (or another command's options) times that command
 # instead of `ofi run`: wall seconds and peak memory (/usr/bin/time) per run, as "total".
+# DATA `-` passes no source and no --out: AB_COMMAND is the whole command line, e.g.
+#   AB_COMMAND='load --from bench/cache/gen2-1M-seed42 --env .mariadb/ofi.env' \
+#     bench/ab.sh 3 - X=1 OLD/ofi X=1 build/ofi
 set -euo pipefail
 if [ $# -lt 4 ] || [ $(( ($# - 2) % 2 )) -ne 0 ]; then
   echo "usage: bench/ab.sh RUNS DATA_DIR|mysql:ENV_FILE 'ENV' OFI ['ENV' OFI ...]" >&2
@@ -22,9 +25,11 @@ fi
 runs=$1 data=$2
 shift 2
 case "$data" in
+  -) src=() ;;
   mysql:*) src=(--source mysql --env "${data#mysql:}" --no-extract) ;;
   *) src=(--source "csv:$data") ;;
 esac
+[ "$data" != - ] || [ -n "${AB_COMMAND:-}" ] || { echo "bench/ab.sh: DATA - needs AB_COMMAND" >&2; exit 1; }
 envs=() bins=()
 while [ $# -gt 0 ]; do envs+=("$1"); bins+=("$2"); shift 2; done
 work="$(mktemp -d "${TMPDIR:-/tmp}/ofi-ab.XXXXXX")"
@@ -34,8 +39,10 @@ for r in $(seq "$runs"); do
     if [ -n "${AB_COMMAND:-}" ]; then
       rm -rf "$work/out$j"
       # shellcheck disable=SC2086 # ENV and AB_COMMAND are word lists
+      out=(--out "$work/out$j" --quiet)
+      [ "$data" != - ] || out=(--quiet)
       env ${envs[$j]} /usr/bin/time -f '%e %M' -o "$work/time" "${bins[$j]}" $AB_COMMAND \
-        "${src[@]}" --out "$work/out$j" --quiet
+        ${src[@]+"${src[@]}"} "${out[@]}"
       read -r sec kib < "$work/time"
       printf '%s total %s peak_mib %s\n' "$j" "$sec" "$((kib / 1024))" >> "$work/log"
       continue
