@@ -443,23 +443,32 @@ check "ofi load after a load cut between its swap and its drops: the old tables 
 # load gives up the swap within a second (its lock waits are a second long, retried) and
 # drops its staging tables, while the reader still reads; it used to wait for the reader,
 # then swap, then say it was stopped.
+await_query() { # await_query CONDITION: until a server session matches it (10 s at most)
+    local i
+    for i in $(seq 1 500); do
+        [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE $1")" ] && return 0
+        sleep 0.02
+    done
+    return 1
+}
+stop_beside_reader() { # stop_beside_reader PID READER: SIGTERM the load and wait for it
+    # (its status in rc); reading=0 when the reader still reads then; end the reader.
+    kill -TERM "$1"
+    wait "$1"
+    rc=$?
+    kill -0 "$2" 2> /dev/null
+    reading=$?
+    q -e "KILL $(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" 2> /dev/null
+    wait "$2" 2> /dev/null
+}
 before=$(counts)
 q -e "START TRANSACTION WITH CONSISTENT SNAPSHOT; SELECT COUNT(*) FROM cases; SELECT SLEEP(20); COMMIT" > /dev/null 2>&1 &
 reader=$!
-for i in $(seq 1 250); do [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" ] && break; sleep 0.02; done
+await_query "info LIKE 'SELECT SLEEP(20)%'"
 "$bin" load --from "$golden/badrows/input" --env "$env" --quiet 2> "$tmp/swap.err" &
 pid=$!
-for i in $(seq 1 500); do
-    [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'RENAME TABLE%'")" ] && break
-    sleep 0.02
-done
-kill -TERM $pid
-wait $pid
-rc=$?
-kill -0 $reader 2> /dev/null
-reading=$?
-q -e "KILL $(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" 2> /dev/null
-wait $reader 2> /dev/null
+await_query "info LIKE 'RENAME TABLE%'"
+stop_beside_reader $pid $reader
 [ $rc -eq 143 ] && [ $reading -eq 0 ] && [ "$(tail -n 1 "$tmp/swap.err")" = "ofi: stopped by signal 15; the tables are as they were" ] &&
     [ "$(counts)" = "$before" ] && [ -z "$(q -e "SHOW TABLES LIKE '%\_\_ofi\_%'")" ]
 ok=$?
@@ -473,17 +482,8 @@ pid=$!
 wait_staging $pid &&
     q -e "START TRANSACTION; SELECT COUNT(*) FROM case_timeline__ofi_load; SELECT SLEEP(20); COMMIT" > /dev/null 2>&1 &
 reader=$!
-for i in $(seq 1 1500); do
-    [ -n "$(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'ALTER TABLE \`case\_timeline\_\_ofi\_load\` ADD%' AND state LIKE '%metadata lock%'")" ] && break
-    sleep 0.02
-done
-kill -TERM $pid
-wait $pid
-rc=$?
-kill -0 $reader 2> /dev/null
-reading=$?
-q -e "KILL $(q -e "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(20)%'")" 2> /dev/null
-wait $reader 2> /dev/null
+await_query "info LIKE 'ALTER TABLE \`case\_timeline\_\_ofi\_load\` ADD%' AND state LIKE '%metadata lock%'"
+stop_beside_reader $pid $reader
 # The staging table the reader holds cannot be dropped then: it is left, with a warning,
 # for the next load (the next test's) to drop.
 [ $rc -eq 143 ] && [ $reading -eq 0 ] && [ "$(tail -n 1 "$tmp/ix.err")" = "ofi: stopped by signal 15; the tables are as they were" ] &&
