@@ -60,6 +60,10 @@ typedef struct ofi_stop {
     volatile sig_atomic_t armed;     /* set by the operation, never cleared */
 } ofi_stop;
 
+/* The failure message of a stop, "stopped by signal N": a caller that reports the stop
+ * itself tells it from another failure by this prefix. */
+#define OFI_STOP_MESSAGE "stopped by signal"
+
 /* The run context: settings that every stage needs, and the error slot. */
 typedef struct ofi_ctx {
     int n_threads;      /* OpenMP threads for parallel regions, >= 1 */
@@ -91,6 +95,10 @@ void ofi_ctx_init(ofi_ctx *ctx);
  * most precise cause survives propagation through callers. */
 ofi_status ofi_fail(ofi_ctx *ctx, ofi_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Whether ctx->stop asks to stop; if so the stop is recorded as the failure
+ * (OFI_STOP_MESSAGE " N", OFI_E_SOURCE). */
+int ofi_stopped(ofi_ctx *ctx);
 
 /* Send a message to the log callback, if any. */
 void ofi_log(const ofi_ctx *ctx, int level, const char *fmt, ...)

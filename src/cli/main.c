@@ -731,7 +731,7 @@ static int cmd_load(int argc, char **argv)
         if (sig) { /* ends the process by that signal, as the default action would */
             settings_free(&set);
             /* A failure of its own that came first is told too. */
-            if (st != OFI_OK && strncmp(ctx.err, "stopped by signal", 17) != 0)
+            if (st != OFI_OK && strncmp(ctx.err, OFI_STOP_MESSAGE, strlen(OFI_STOP_MESSAGE)) != 0)
                 fprintf(stderr, "ofi: error: %s\n", ctx.err);
             say_stopped(sig, st == OFI_OK ? " after the loaded tables were swapped in"
                                           : "; the tables are as they were");

@@ -28,6 +28,14 @@ ofi_status ofi_fail(ofi_ctx *ctx, ofi_status st, const char *fmt, ...)
     return st;
 }
 
+int ofi_stopped(ofi_ctx *ctx)
+{
+    if (ctx->stop == NULL || ctx->stop->requested == 0)
+        return 0;
+    ofi_fail(ctx, OFI_E_SOURCE, OFI_STOP_MESSAGE " %d", (int)ctx->stop->requested);
+    return 1;
+}
+
 void ofi_log(const ofi_ctx *ctx, int level, const char *fmt, ...)
 {
     if (ctx->log == NULL)

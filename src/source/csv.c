@@ -408,11 +408,10 @@ static ofi_status fill(ofi_ctx *ctx, ofi_csv_reader *r)
         if (got < 0) {
             /* A signal: read on, unless it asked a cooperative stop (a pipe or a FIFO may
              * block for long: see ofi_stop). */
-            if (errno == EINTR && (ctx->stop == NULL || ctx->stop->requested == 0))
+            if (errno == EINTR && !ofi_stopped(ctx))
                 continue;
             if (errno == EINTR)
-                return ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d",
-                                (int)ctx->stop->requested);
+                return ctx->status;
             return ofi_fail(ctx, OFI_E_SOURCE, "%s: read error: %s", r->path, strerror(errno));
         }
         if (got == 0)

@@ -26,11 +26,11 @@
 #include <pthread.h>
 
 #include <errno.h>
+#include <poll.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1313,15 +1313,6 @@ static int feed_record(load_feed *f, const ofi_field *fd)
     return 1;
 }
 
-/* A signal asked `ofi load` to stop (see ofi_mysql_load_dir): record it as the failure. */
-static int load_stopped(ofi_ctx *ctx)
-{
-    if (ctx->stop == NULL || ctx->stop->requested == 0)
-        return 0;
-    ofi_fail(ctx, OFI_E_SOURCE, "stopped by signal %d", (int)ctx->stop->requested);
-    return 1;
-}
-
 /* A statement of the load that takes table locks (DROP, CREATE ... LIKE, RENAME). The
  * session waits at most a second per try (lock_wait_timeout, set by the load), so that a
  * stop is seen while a reader's lock holds the swap back: a timed-out try is retried
@@ -1335,7 +1326,7 @@ static ofi_status load_ddl(ofi_ctx *ctx, ofi_mysql *m, const char *sql, const ch
         if (mysql_errno(m->conn) != 1205 /* ER_LOCK_WAIT_TIMEOUT */)
             return ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, what,
                             mysql_error(m->conn));
-        if (load_stopped(ctx))
+        if (ofi_stopped(ctx))
             return ctx->status;
     }
 }
@@ -1407,7 +1398,7 @@ static ofi_status send_and_wait(ofi_ctx *ctx, ofi_mysql *m, const char *sql, con
         ofi_mysql_close(k);
     }
     if (mysql_read_query_result(m->conn) != 0)
-        return load_stopped(ctx) ? ctx->status
+        return ofi_stopped(ctx) ? ctx->status
                                  : ofi_fail(ctx, OFI_E_SOURCE, "%s: %s: %s", m->where, what,
                                             mysql_error(m->conn));
     return OFI_OK;
@@ -1435,7 +1426,7 @@ static int feed_fill(load_feed *f)
         if (f->pos == f->len) {
             /* Polled once per run of records (a chunk of the file): failing the read makes
              * the server end LOAD DATA, and the caller drops the staging tables. */
-            if (load_stopped(f->ctx)) {
+            if (ofi_stopped(f->ctx)) {
                 f->failed = 1;
                 return -1;
             }
@@ -1627,7 +1618,7 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
     if (ctx->stop)
         ctx->stop->armed = 1;
     for (int ti = 0; st == OFI_OK && ti < OFI_N_TABLES; ti++) {
-        if (load_stopped(ctx)) {
+        if (ofi_stopped(ctx)) {
             st = ctx->status;
             break;
         }
@@ -1760,7 +1751,7 @@ ofi_status ofi_mysql_load_dir(ofi_ctx *ctx, const ofi_mysql_cfg *cfg, const char
         ofi_outbuf_free(&f.out);
         free(f.scratch);
     }
-    if (st == OFI_OK && load_stopped(ctx))
+    if (st == OFI_OK && ofi_stopped(ctx))
         st = ctx->status;
     if (st == OFI_OK) { /* all loaded: swap them in at once, then drop the old ones */
         snprintf(sql, 65536, "RENAME TABLE ");

@@ -479,8 +479,8 @@ check "ofi load stopped while its swap waits for a reader: exit 143 before the r
 q -e "DO 1" # (the server is idle again)
 "$bin" load --from "$tmp/big" --env "$env" 2> "$tmp/ix.err" &
 pid=$!
-wait_staging $pid &&
-    q -e "START TRANSACTION; SELECT COUNT(*) FROM case_timeline__ofi_load; SELECT SLEEP(20); COMMIT" > /dev/null 2>&1 &
+wait_staging $pid
+q -e "START TRANSACTION; SELECT COUNT(*) FROM case_timeline__ofi_load; SELECT SLEEP(20); COMMIT" > /dev/null 2>&1 &
 reader=$!
 await_query "info LIKE 'ALTER TABLE \`case\_timeline\_\_ofi\_load\` ADD%' AND state LIKE '%metadata lock%'"
 stop_beside_reader $pid $reader
